@@ -1,0 +1,20 @@
+// Builds the console (web/) with Vite when web/dist is missing or older than its sources.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const dist = join(root, 'web', 'dist', 'index.html');
+const newest = (dir) => {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+};
+const src = join(root, 'web');
+if (!existsSync(join(src, 'index.html'))) process.exit(0);
+const srcTime = Math.max(newest(join(src, 'src')), statSync(join(src, 'index.html')).mtimeMs);
+if (existsSync(dist) && statSync(dist).mtimeMs >= srcTime) process.exit(0);
+execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AccessPolicy } from './core/auth.ts';
+import type { Clock } from './core/clock.ts';
+import { systemClock } from './core/clock.ts';
+import { coreConfig, loadConfig, type CoreConfig, type LoadOptions } from './core/config.ts';
+import { openDatabase, type Database } from './core/db/database.ts';
+import { migrate } from './core/db/migrate.ts';
+import { AppError } from './core/errors.ts';
+import { sendProblem, toAppError } from './core/http/problem.ts';
+import { type AnyRoute, type RegisteredRoute, registerRoutes } from './core/http/routes.ts';
+import { addSecurityHeaders } from './core/http/security-headers.ts';
+import { systemRoutes, systemPermissions } from './core/http/system-routes.ts';
+import { loadTls, TLS_CIPHERS, type TlsMaterial } from './core/http/tls.ts';
+import { createLogger, type Logger } from './core/logger.ts';
+import { createMetrics } from './core/metrics.ts';
+import type { SkjoldModule } from './core/module.ts';
+import { auditConfig, createAuditModule, type AuditConfig, type AuditModule } from './modules/audit/index.ts';
+import { createIdentityModule, identityConfig, type IdentityConfig, type IdentityModule } from './modules/identity/index.ts';
+
+export const CONFIG_SECTIONS = [coreConfig, identityConfig, auditConfig] as const;
+export interface SkjoldConfig {
+  core: CoreConfig;
+  identity: IdentityConfig;
+  audit: AuditConfig;
+}
+
+/** Load every module's configuration section; throws ConfigError naming every bad key. */
+export function loadSkjoldConfig(opts: LoadOptions = {}): SkjoldConfig {
+  return loadConfig(CONFIG_SECTIONS, opts) as unknown as SkjoldConfig;
+}
+
+export interface AppOptions {
+  config: SkjoldConfig;
+  clock?: Clock;
+  log?: Logger;
+  /** Use HTTPS (always in production; tests using inject() may skip the certificate). */
+  tls?: boolean;
+}
+
+export interface SkjoldApp {
+  app: FastifyInstance;
+  database: Database;
+  config: SkjoldConfig;
+  log: Logger;
+  clock: Clock;
+  policy: AccessPolicy;
+  routes: RegisteredRoute[];
+  audit: AuditModule;
+  identity: IdentityModule;
+  tls: TlsMaterial | undefined;
+  /** Listen on config host:port; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Graceful stop: finish in-flight requests, stop modules (audit flushed), close the database. */
+  close(): Promise<void>;
+}
+
+/** Build the whole application: storage, migrations, modules, routes. Nothing listens yet. */
+export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.core.logLevel);
+  const dataDir = resolve(config.core.dataDir);
+  const database = openDatabase({ dataDir, databaseUrl: config.core.databaseUrl });
+  const policy = new AccessPolicy();
+  const metrics = createMetrics();
+
+  const audit = createAuditModule({ database, clock, log, config: config.audit, dataDir });
+  const identity = createIdentityModule({ database, clock, log, config: config.identity, audit: audit.sink, policy });
+  const modules: SkjoldModule[] = [audit, identity];
+
+  const mig = await migrate(database, modules);
+  if (mig.error) {
+    await database.close();
+    throw new Error(`migration failed: ${String((mig.error as Error).message ?? mig.error)}`);
+  }
+  for (const m of modules) policy.declare(m.permissions);
+  policy.declare(systemPermissions);
+
+  const tls = opts.tls === false ? undefined : await loadTls({ dataDir, certFile: config.core.tlsCert, keyFile: config.core.tlsKey });
+  const app = Fastify({
+    logger: false,
+    genReqId: () => randomUUID(),
+    bodyLimit: config.core.bodyLimit,
+    trustProxy: false,
+    return503OnClosing: true,
+    ...(tls
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2' as const,
+            ciphers: TLS_CIPHERS,
+            honorCipherOrder: true,
+          },
+        }
+      : {}),
+  }) as unknown as FastifyInstance;
+
+  // Deny by default: nothing reaches Fastify without a declared permission.
+  app.addHook('onRoute', (r) => {
+    const perm = (r.config as { permission?: string } | undefined)?.permission;
+    if (!perm && r.method !== 'HEAD') throw new Error(`route ${String(r.method)} ${r.url} declares no permission`);
+  });
+  await app.register(cookie);
+  const webDist = resolve(join(import.meta.dirname, '..', 'web', 'dist'));
+  const haveConsole = existsSync(join(webDist, 'index.html'));
+  if (haveConsole) await app.register(fastifyStatic, { root: webDist, serve: false });
+  app.addHook('onSend', addSecurityHeaders);
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    done();
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const e = toAppError(err);
+    if (e.kind === 'internal') log.error({ err, reqId: req.id }, 'request failed');
+    // Requests that fail before routing (malformed JSON, body too large) are still API requests: audit them.
+    if (req.url.startsWith('/api/')) {
+      void audit.sink
+        .append({ actor: 'anonymous', action: 'http.rejected', target: req.url.split('?')[0], ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, 512), outcome: 'failed', status: reply.statusCode >= 400 ? reply.statusCode : undefined, requestId: req.id, detail: { code: e.code } })
+        .catch(() => undefined);
+    }
+    return sendProblem(reply, e);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/')) {
+      void audit.sink
+        .append({ actor: 'anonymous', action: 'http.not_found', target: req.url.split('?')[0]?.slice(0, 512), ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, 512), outcome: 'failed', status: 404, requestId: req.id })
+        .catch(() => undefined);
+      return sendProblem(reply, new AppError('not_found', 'route_not_found', `no API route ${req.method} ${req.url.split('?')[0]}`));
+    }
+    // Console routes are client-side: serve index.html for any other GET.
+    if (haveConsole && req.method === 'GET') return reply.type('text/html').sendFile('index.html');
+    return sendProblem(reply, new AppError('not_found', 'not_found', 'not found'));
+  });
+
+  let ready = false;
+  let closed = false;
+  const registry: RegisteredRoute[] = [];
+  const routeDeps = { database, policy, audit: audit.sink, authenticator: identity.authenticator, clock, log };
+  const all: AnyRoute[] = [
+    ...modules.flatMap((m) => m.routes()),
+    ...systemRoutes({ database, metrics: metrics.registry, registry, haveConsole, isReady: () => ready }),
+  ];
+  registerRoutes(app, routeDeps, all, registry);
+
+  for (const m of modules) await m.start?.();
+  ready = true;
+
+  return {
+    app,
+    database,
+    config,
+    log,
+    clock,
+    policy,
+    routes: registry,
+    audit,
+    identity,
+    tls,
+    async listen() {
+      await app.listen({ host: config.core.host, port: config.core.port });
+      const addr = app.server.address();
+      return typeof addr === 'object' && addr ? addr.port : config.core.port;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      await app.close();
+      for (const m of [...modules].reverse()) await m.stop?.();
+      await database.close();
+    },
+  };
+}

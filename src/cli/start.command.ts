@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { createApp, loadSkjoldConfig } from '../app.ts';
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('Run Skjold: HTTPS console and API plus the background engine')
+    .option('--data-dir <dir>', 'data directory (SQLite, TLS certificate, signing keys)')
+    .option('--host <host>', 'interface to listen on')
+    .option('--port <port>', 'HTTPS port')
+    .option('--roles <roles>', 'comma-separated roles: api,engine,probe,collector')
+    .action(async (opts: { dataDir?: string; host?: string; port?: string; roles?: string }) => {
+      const parent = program.opts<{ config?: string }>();
+      const config = loadSkjoldConfig({
+        file: parent.config,
+        overrides: { core: { dataDir: opts.dataDir, host: opts.host, port: opts.port, roles: opts.roles } },
+      });
+      const skjold = await createApp({ config });
+      const { log } = skjold;
+      if (skjold.tls?.createdNow) log.info({ fingerprint: skjold.tls.fingerprint }, 'generated a TLS certificate');
+      const port = await skjold.listen();
+      const fp = skjold.tls?.fingerprint ?? 'none';
+      log.info({ port, database: skjold.database.describe, roles: config.core.roles, tlsFingerprint: fp }, 'skjold started');
+      // Also on stderr in plain words, for the person who just typed `npm start`.
+      process.stderr.write(
+        `\nSkjold is listening on https://${config.core.host === '0.0.0.0' ? 'localhost' : config.core.host}:${port}/\n` +
+          `TLS certificate SHA-256 fingerprint: ${fp}\n` +
+          `Database: ${skjold.database.describe}\n\n`,
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down: finishing in-flight requests');
+        const timer = setTimeout(() => {
+          log.error('shutdown grace period over; exiting');
+          process.exit(1);
+        }, config.core.shutdownGraceSeconds * 1000);
+        timer.unref();
+        skjold
+          .close()
+          .then(() => {
+            log.info('stopped; audit log flushed');
+            process.exit(0);
+          })
+          .catch((e: unknown) => {
+            log.error({ err: e }, 'shutdown failed');
+            process.exit(1);
+          });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

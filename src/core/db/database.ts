@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import pg from 'pg';
+import type { Tables } from './tables.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Storage handle: one Kysely instance over SQLite (default) or PostgreSQL. */
+export interface Database {
+  db: Kysely<Tables>;
+  dialect: DialectName;
+  /** Human description without credentials, for logs. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export type Db = Kysely<Tables>;
+
+/** A module migration. Forward-only: there is no `down`. */
+export interface ModuleMigration {
+  // Migrations are written against an untyped handle: the typed schema describes the latest state only.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  up(db: Kysely<any>, dialect: DialectName): Promise<void>;
+}
+
+export interface OpenOptions {
+  dataDir: string;
+  databaseUrl: string;
+  /** Pool size for PostgreSQL. */
+  poolMax?: number;
+}
+
+/** Open SQLite in dataDir (WAL, durable commits) or PostgreSQL when databaseUrl is set. */
+export function openDatabase(opts: OpenOptions): Database {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax ?? 10,
+      // int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(opts.databaseUrl);
+    return {
+      db,
+      dialect: 'postgres',
+      describe: `postgres://${u.host}${u.pathname}`,
+      close: () => db.destroy(),
+    };
+  }
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const file = join(opts.dataDir, 'skjold.db');
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before it returns (the audit log's durability promise).
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+/** Current time in the database's own clock is never used: times come from the injected Clock. */
+export const nowSql = sql`CURRENT_TIMESTAMP`;
+
+export type { Migration };

@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app.ts';
+import { DIALECTS } from '../../../test/databases.ts';
+import { leafHash } from './audit.store.ts';
+
+describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    if (!skip) t = await createTestApp(dialect);
+  });
+  afterEach(async () => {
+    if (!skip) await t.dispose();
+  });
+
+  it.skipIf(skip)('group-commits concurrent appends with gap-free sequence numbers', async () => {
+    const seqs = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => t.audit.sink.append({ actor: 'system:test', action: 'test.append', target: `n:${i}`, outcome: 'allowed' })),
+    );
+    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    const rows = await t.database.db.selectFrom('audit_entries').select(['seq', 'entry', 'leaf', 'action', 'target']).orderBy('seq').execute();
+    expect(rows).toHaveLength(500);
+    for (const r of rows) {
+      expect(JSON.parse(r.entry)).toMatchObject({ v: 1, seq: r.seq, action: 'test.append' });
+      expect(Buffer.from(r.leaf).equals(leafHash(r.entry))).toBe(true);
+      expect(r.action).toBe('test.append');
+    }
+  });
+
+  it.skipIf(skip)('gives the sequence numbers of a rolled-back transaction back', async () => {
+    await expect(
+      t.database.db.transaction().execute(async (trx) => {
+        await t.audit.sink.appendInTx(trx, { actor: 'system:test', action: 'test.rollback', outcome: 'allowed' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const seq = await t.audit.sink.append({ actor: 'system:test', action: 'test.after', outcome: 'allowed' });
+    expect(seq).toBe(1);
+    const actions = await t.database.db.selectFrom('audit_entries').select('action').execute();
+    expect(actions.map((a) => a.action)).toEqual(['test.after']);
+  });
+});

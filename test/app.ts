@@ -1,0 +1,41 @@
+import { createApp, loadSkjoldConfig, type SkjoldApp } from '../src/app.ts';
+import type { DialectName } from '../src/core/db/database.ts';
+import { ManualClock } from '../src/core/clock.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { freshDatabase, type TestDatabase } from './databases.ts';
+
+export interface TestApp extends SkjoldApp {
+  testDb: TestDatabase;
+  manualClock: ManualClock | undefined;
+  /** Close the app and drop its database. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A whole Skjold on a fresh database, without a listening socket (use app.inject) unless `tls: true`.
+ * Pass `env` to set configuration as an operator would.
+ */
+export async function createTestApp(
+  dialect: DialectName,
+  opts: { env?: Record<string, string>; manualClock?: boolean; tls?: boolean } = {},
+): Promise<TestApp> {
+  const testDb = await freshDatabase(dialect);
+  const config = loadSkjoldConfig({
+    env: { SKJOLD_DATA_DIR: testDb.dataDir, DATABASE_URL: testDb.databaseUrl, SKJOLD_PORT: '0', SKJOLD_HOST: '127.0.0.1', ...opts.env },
+  });
+  const manualClock = opts.manualClock ? new ManualClock(new Date()) : undefined;
+  const app = await createApp({
+    config,
+    tls: opts.tls ?? false,
+    log: createLogger('silent'),
+    ...(manualClock ? { clock: manualClock } : {}),
+  });
+  return Object.assign(app, {
+    testDb,
+    manualClock,
+    async dispose() {
+      await app.close();
+      await testDb.drop();
+    },
+  });
+}
