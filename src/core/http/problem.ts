@@ -72,7 +72,7 @@ export function toAppError(err: unknown): AppError {
 export function problemOf(err: AppError, instance?: string, requestId?: string): Problem {
   const status = STATUS[err.kind];
   return {
-    type: `https://skjold.dev/problems/${err.code.replace(/_/g, '-')}`,
+    type: `urn:skjold:problem:${err.code}`,
     title: TITLE[err.kind],
     status,
     // Unexpected errors never leak their message.

@@ -234,11 +234,12 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
 
     const out = WRITE.has(r.method) ? await database.db.transaction().execute(run) : await run(database.db);
     if (out.committedFailure) return sendProblem(reply, out.committedFailure);
-    if (out.result === reply || reply.sent) return reply;
     const st = status ?? (out.result === undefined ? 204 : 200);
     if (audited && !WRITE.has(r.method)) {
+      // Reads are group-committed without holding the response: auditing must not double a read's latency.
       void audit.append({ ...base(), outcome: outcomeOf(st), status: st, detail }).catch((e: unknown) => log.error({ err: e }, 'audit append failed'));
     }
+    if (out.result === reply || reply.sent) return reply;
     if (r.url.startsWith('/api/')) void reply.header('Cache-Control', 'no-store');
     return out.result === undefined ? reply.code(st).send() : reply.code(st).send(out.result);
   } catch (e) {
