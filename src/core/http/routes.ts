@@ -109,6 +109,9 @@ export interface RegisteredRoute {
   permission: Access;
   summary: string;
   audited: boolean;
+  body?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  params?: z.ZodType | undefined;
 }
 
 /**
@@ -123,7 +126,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, routes: An
       throw new Error(`route ${r.method} ${r.url} uses undeclared permission ${r.permission}`);
     }
     const audited = r.audited ?? true;
-    registry.push({ method: r.method, url: r.url, permission: r.permission, summary: r.summary, audited });
+    registry.push({ method: r.method, url: r.url, permission: r.permission, summary: r.summary, audited, body: r.body, query: r.query, params: r.params });
     app.route({
       method: r.method,
       url: r.url,

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Permission, PermissionSpec } from '../auth.ts';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { openApiDocument } from './openapi.ts';
 import { type AnyRoute, type RegisteredRoute, defineRoute } from './routes.ts';
 
 export const systemPermissions: Record<Permission, PermissionSpec> = {
@@ -56,6 +57,13 @@ export function systemRoutes(d: SystemDeps): AnyRoute[] {
         const text = await d.metrics.metrics();
         return ctx.reply.type(d.metrics.contentType).send(text);
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/openapi.json',
+      permission: 'system.read',
+      summary: 'OpenAPI 3.1 description of this API',
+      handler: () => Promise.resolve(openApiDocument(d.registry, '0.1.0')),
     }),
     defineRoute({
       method: 'GET',
