@@ -103,7 +103,8 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
 
   // Deny by default: nothing reaches Fastify without a declared permission.
   app.addHook('onRoute', (r) => {
-    const perm = (r.config as { permission?: string } | undefined)?.permission;
+    const config: unknown = r.config;
+    const perm = (config as { permission?: string } | undefined)?.permission;
     if (!perm && r.method !== 'HEAD') throw new Error(`route ${String(r.method)} ${r.url} declares no permission`);
   });
   await app.register(cookie);

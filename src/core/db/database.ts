@@ -40,8 +40,8 @@ export function openDatabase(opts: OpenOptions): Database {
       max: opts.poolMax ?? 10,
       // int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
       types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        getTypeParser: ((oid: number, format: 'text') =>
+          oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
       },
     });
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });

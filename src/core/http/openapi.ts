@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { RegisteredRoute } from './routes.ts';
 
 function schemaOf(t: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  const js = z.toJSONSchema(t, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete js['$schema'];
+  return js;
 }
 
 /** OpenAPI 3.1 description of the API, generated from the registered routes and their zod schemas. */

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, type ErrorKind, type FieldError } from '../errors.ts';
 
 /** RFC 9457 problem details, with Skjold's stable `code` and per-field `errors`. */

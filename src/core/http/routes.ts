@@ -189,9 +189,9 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
       if (!res.success) throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, { errors: zodFieldErrors(where, res.error) });
       return res.data;
     };
-    const params = parse(r.params, req.params, 'params');
-    const query = parse(r.query, req.query, 'query');
-    const body = parse(r.body, req.body, 'body');
+    const params: unknown = parse(r.params, req.params, 'params');
+    const query: unknown = parse(r.query, req.query, 'query');
+    const body: unknown = parse(r.body, req.body, 'body');
 
     let status: number | undefined;
     const run = async (db: Db): Promise<{ result: unknown; committedFailure?: AppError }> => {

@@ -28,7 +28,7 @@ function tlsHandshake(port: number, maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3
       resolve(`ok ${s.getProtocol() ?? ''}`);
       s.end();
     });
-    s.on('error', (e) => resolve(`error ${e.message}`));
+    s.on('error', (e: Error) => resolve(`error ${e.message}`));
   });
 }
 
