@@ -6,7 +6,12 @@ import type { Database } from '../src/core/db/database.ts';
  * A fingerprint of every row of every table, to prove that a refused request changed nothing.
  * `ignore` lists tables whose change is expected (the audit log records the refusal itself).
  */
-export async function snapshotDatabase(database: Database, ignore: (table: string) => boolean): Promise<Record<string, string>> {
+export async function snapshotDatabase(
+  database: Database,
+  ignore: (table: string) => boolean,
+  /** Bookkeeping columns any authenticated request may touch (a session's last activity, a token's last use). */
+  ignoreColumns: readonly string[] = ['last_seen_at', 'last_used_at'],
+): Promise<Record<string, string>> {
   const db = database.db;
   const tables =
     database.dialect === 'sqlite'
@@ -16,7 +21,9 @@ export async function snapshotDatabase(database: Database, ignore: (table: strin
   for (const t of tables.sort()) {
     if (ignore(t)) continue;
     const rows = (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(t)}`.execute(db)).rows;
-    const lines = rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))).sort();
+    const lines = rows
+      .map((r) => JSON.stringify(r, (k, v: unknown) => (ignoreColumns.includes(k) ? undefined : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)))
+      .sort();
     out[t] = `${rows.length}:${createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16)}`;
   }
   return out;

@@ -55,12 +55,14 @@ export function zodFieldErrors(prefix: string, err: z.ZodError): FieldError[] {
 /** Turn anything thrown into an AppError. Unknown errors become a generic internal error. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { code?: string; statusCode?: number; message?: string; validation?: unknown };
+  const e = err as { code?: string; name?: string; statusCode?: number; message?: string };
   // Fastify's own errors (body parser, content type, body limit).
   if (typeof e?.code === 'string' && e.code.startsWith('FST_')) {
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('too_large', 'body_too_large', 'request body is too large');
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
       return new AppError('unsupported', 'unsupported_media_type', 'send the body as application/json');
+    if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new AppError('invalid', 'malformed_json', 'the JSON body is empty');
+    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.name === 'SyntaxError') return new AppError('invalid', 'malformed_json', 'request body is not valid JSON');
     if (e.statusCode && e.statusCode < 500) return new AppError('invalid', 'malformed_request', e.message ?? 'malformed request');
   }
   if (err instanceof SyntaxError || (e?.statusCode === 400 && typeof e.message === 'string')) {

@@ -154,7 +154,8 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
   });
   const fail = (err: AppError): FastifyReply => {
     const status = statusOf(err.kind);
-    if (audited) {
+    // Refusals are recorded even on unaudited routes (a denied metrics scrape is an access attempt).
+    if (audited || outcomeOf(status) === 'denied') {
       void audit
         .append({ ...base(), outcome: outcomeOf(status), status, detail: { ...detail, code: err.code } })
         .catch((e: unknown) => log.error({ err: e }, 'audit append failed'));
