@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import SQLite from 'better-sqlite3';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'skjold.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function get(port: number, path: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, ca, servername: 'localhost' }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('skjold start', () => {
+  it('comes up on HTTPS with a generated certificate, prints its fingerprint, and stops cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'skjold-start-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
+      env: { ...process.env, SKJOLD_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !stderr.includes('fingerprint'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toMatch(/TLS certificate SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    const ca = readFileSync(join(dataDir, 'tls-cert.pem'), 'utf8');
+    expect(await get(port, '/healthz', ca)).toBe(200);
+    expect(await get(port, '/api/v1/users', ca)).toBe(401);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // JSON log lines on stdout, ending with the clean stop.
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain('stopped; audit log flushed');
+    // The refused request was flushed to the audit log before exit.
+    const db = new SQLite(join(dataDir, 'skjold.db'), { readonly: true });
+    const denied = db.prepare("SELECT count(*) AS n FROM audit_entries WHERE outcome = 'denied' AND target IS NULL").get() as { n: number };
+    db.close();
+    expect(denied.n).toBe(1);
+  }, 60_000);
+});
