@@ -15,6 +15,16 @@ const newest = (dir) => {
 };
 const src = join(root, 'web');
 if (!existsSync(join(src, 'index.html'))) process.exit(0);
-const srcTime = Math.max(newest(join(src, 'src')), statSync(join(src, 'index.html')).mtimeMs);
+const srcTime = Math.max(
+  newest(join(src, 'src')),
+  statSync(join(src, 'index.html')).mtimeMs,
+  statSync(join(root, 'vite.config.ts')).mtimeMs,
+);
 if (existsSync(dist) && statSync(dist).mtimeMs >= srcTime) process.exit(0);
-execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+// NODE_ENV=production even when called from a test run (vitest sets NODE_ENV=test, which would ship React's
+// development build).
+execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'production' },
+});

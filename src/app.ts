@@ -70,7 +70,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
   const metrics = createMetrics();
 
   const audit = createAuditModule({ database, clock, log, config: config.audit, dataDir });
-  const identity = createIdentityModule({ database, clock, log, config: config.identity, audit: audit.sink, policy });
+  const identity = createIdentityModule({ database, clock, log, config: config.identity, audit: audit.sink, policy, dataDir });
   const modules: SkjoldModule[] = [audit, identity];
 
   const mig = await migrate(database, modules);

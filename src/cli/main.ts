@@ -1,6 +1,10 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
+import { registerAdmin } from './admin.command.ts';
+import { registerAudit } from './audit.command.ts';
 import { registerStart } from './start.command.ts';
+import { registerToken } from './token.command.ts';
 
 /** The `skjold` command. Each subcommand lives in its own `*.command.ts` file. */
 export function buildCli(): Command {
@@ -9,6 +13,9 @@ export function buildCli(): Command {
     .addOption(new Option('--config <file>', 'JSON configuration file (also $SKJOLD_CONFIG)'))
     .showHelpAfterError();
   registerStart(program);
+  registerAdmin(program);
+  registerToken(program);
+  registerAudit(program);
   return program;
 }
 
@@ -20,5 +27,6 @@ try {
     process.exit(1);
   }
   process.stderr.write(`skjold: ${(e as Error).message}\n`);
+  if (e instanceof AppError) for (const f of e.errors ?? []) process.stderr.write(`  - ${f.path}: ${f.message}\n`);
   process.exit(1);
 }

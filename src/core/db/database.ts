@@ -13,6 +13,8 @@ export interface Database {
   dialect: DialectName;
   /** Human description without credentials, for logs. */
   describe: string;
+  /** SQLite only: the database file, for extra read-only connections (long reads beside the one writer). */
+  file?: string;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,7 @@ export function openDatabase(opts: OpenOptions): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', describe: `sqlite:${file}`, file, close: () => db.destroy() };
 }
 
 /** Current time in the database's own clock is never used: times come from the injected Clock. */

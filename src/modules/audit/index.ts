@@ -5,6 +5,8 @@ import type { Clock } from '../../core/clock.ts';
 import type { Database } from '../../core/db/database.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SkjoldModule } from '../../core/module.ts';
+import { auditRoutes } from './api/audit.routes.ts';
+import { AuditService } from './audit.service.ts';
 import { GroupCommitAuditSink } from './audit.sink.ts';
 import { m0001Entries } from './migrations/0001-entries.ts';
 
@@ -25,6 +27,8 @@ export const auditPermissions: Record<Permission, PermissionSpec> = {
   'audit.verify': { roles: ['admin', 'security-officer'], description: 'Run the audit log verification' },
 };
 
+export const auditMigrations = { '0001-entries': m0001Entries };
+
 export interface AuditDeps {
   database: Database;
   clock: Clock;
@@ -35,18 +39,39 @@ export interface AuditDeps {
 
 export interface AuditModule extends SkjoldModule {
   sink: AuditSink;
+  service: AuditService;
 }
 
+/** The tamper-evident audit log: the sink every write path uses, signed checkpoints, proofs, verification, export. */
 export function createAuditModule(deps: AuditDeps): AuditModule {
   const sink = new GroupCommitAuditSink(deps.database, deps.clock, deps.log);
+  const service = createAuditService(deps);
+  sink.onCommitted = (count) => service.noteCommitted(count);
   return {
     name: 'audit',
-    migrations: { '0001-entries': m0001Entries },
+    migrations: auditMigrations,
     permissions: auditPermissions,
     sink,
-    routes: () => [],
+    service,
+    routes: () => auditRoutes(service),
+    start() {
+      // The signing key is created here, on first start, in the data directory (not in the database).
+      service.start();
+      return Promise.resolve();
+    },
     async stop() {
       await sink.flush();
+      await service.stop();
     },
   };
 }
+
+/** The audit service alone (CLI: verify and export without starting the server). Call `open()` before use. */
+export function createAuditService(deps: AuditDeps): AuditService {
+  return new AuditService({ ...deps, checkpointEvery: deps.config.checkpointEvery, checkpointSeconds: deps.config.checkpointSeconds });
+}
+
+export { verifyAuditLog, type VerifyResult } from './audit.verify.ts';
+export { verifyExport, linesOf, type ExportVerifyResult } from './audit.export.ts';
+export { readPublicKey, parsePublicKey } from './audit.keys.ts';
+export { AuditService } from './audit.service.ts';
