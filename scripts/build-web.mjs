@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'web', 'dist', 'index.html');
+/** Newest modification time (ms) of any file under `dir`. @param {string} dir @returns {number} */
 const newest = (dir) => {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -1,14 +1,14 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { sql } from 'kysely';
 import { loadSkjoldConfig } from '../app.ts';
 import { systemClock } from '../core/clock.ts';
 import { type Database, openDatabase } from '../core/db/database.ts';
-import { migrate } from '../core/db/migrate.ts';
 import { createLogger } from '../core/logger.ts';
 import { GroupCommitAuditSink } from '../modules/audit/audit.sink.ts';
-import { auditMigrations, createAuditService, linesOf, parsePublicKey, readPublicKey, verifyAuditLog, verifyExport } from '../modules/audit/index.ts';
+import { createAuditService, linesOf, parsePublicKey, readPublicKey, verifyAuditLog, verifyExport } from '../modules/audit/index.ts';
 import { cliActor } from './cli-app.ts';
 
 /** Exit code of a verification that ran and found the log or export altered. */
@@ -20,16 +20,22 @@ interface Opened {
   config: ReturnType<typeof loadSkjoldConfig>;
 }
 
-/** The configured database (and only the audit module's migrations), without starting anything. */
+/**
+ * The configured database, without starting anything and without migrating: verification must not write,
+ * and the migrator refuses to run one module's migrations against a database that has every module's.
+ * A database without an audit log is an error (start Skjold once first).
+ */
 async function openStore(program: Command, dataDir: string | undefined): Promise<Opened> {
   const parent = program.opts<{ config?: string }>();
   const config = loadSkjoldConfig({ file: parent.config, overrides: { core: { dataDir } } });
   const dir = resolve(config.core.dataDir);
+  if (!config.core.databaseUrl && !existsSync(join(dir, 'skjold.db'))) throw new Error(`no Skjold database in ${dir}`);
   const database = openDatabase({ dataDir: dir, databaseUrl: config.core.databaseUrl });
-  const res = await migrate(database, [{ name: 'audit', migrations: auditMigrations }]);
-  if (res.error) {
+  try {
+    await sql`SELECT next_seq FROM audit_head WHERE id = 1`.execute(database.db);
+  } catch {
     await database.close();
-    throw new Error(`migration failed: ${String((res.error as Error).message ?? res.error)}`);
+    throw new Error(`no audit log in ${database.describe}: start Skjold once to create it`);
   }
   return { database, dataDir: dir, config };
 }

@@ -206,6 +206,16 @@ describe.skipIf(!haveChromium && !inCi)('console end to end (Chromium)', () => {
         .toEqual(['users.create']);
       await page.getByRole('button', { name: 'Clear' }).click();
 
+      // "Audit trail" on the Users page opens the log filtered to that user.
+      await page.getByRole('link', { name: 'Users' }).click();
+      await row.getByRole('link', { name: 'Audit trail' }).click();
+      await expect
+        .poll(() => table.locator('tbody tr[data-action]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action'))))
+        .toEqual(['users.create']);
+      await expect(page.getByRole('search').getByLabel('Target').inputValue()).resolves.toMatch(/^user:/);
+      await page.getByRole('link', { name: 'Audit log' }).click();
+      await table.locator('tr[data-action="auth.mfa.enrol.confirm"]').first().waitFor();
+
       // The log verifies.
       await page.getByTestId('audit-verify').click();
       await expect(page.getByTestId('verify-ok').textContent()).resolves.toMatch(/Verified \d+ entries/);

@@ -63,7 +63,11 @@ export function openDatabase(opts: OpenOptions): Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Transactions take the write lock up front (BEGIN IMMEDIATE): with other connections writing too (the
+  // audit writer thread, a CLI command), a deferred transaction that read first could not upgrade to a
+  // write (SQLITE_BUSY_SNAPSHOT); an immediate one waits for the lock instead (busy_timeout).
+  const database = { close: () => sqlite.close(), prepare: (q: string) => sqlite.prepare(q === 'begin' ? 'begin immediate' : q) };
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', describe: `sqlite:${file}`, file, close: () => db.destroy() };
 }
 

@@ -2,7 +2,8 @@ import type { AuditInput, AuditSink } from '../../core/audit.ts';
 import { type Clock, iso } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
 import type { Logger } from '../../core/logger.ts';
-import { appendEntries } from './audit.store.ts';
+import { appendEntries, canonicalTail } from './audit.store.ts';
+import { SqliteAuditWriter } from './audit.writer.ts';
 
 interface Pending {
   ts: string;
@@ -15,6 +16,8 @@ interface Pending {
  * The audit log's writer. `appendInTx` writes inside the caller's transaction. `append` queues and
  * group-commits: everything queued while one commit is on its way to disk goes in the next single
  * transaction, so each record is durable when its promise resolves and throughput is not bound by fsync.
+ * On SQLite those batches are committed by a writer thread with its own connection (see audit.writer.ts), so
+ * the fsync does not stall the event loop; on PostgreSQL the driver is asynchronous already.
  */
 export class GroupCommitAuditSink implements AuditSink {
   readonly #database: Database;
@@ -23,6 +26,7 @@ export class GroupCommitAuditSink implements AuditSink {
   readonly #maxBatch: number;
   #queue: Pending[] = [];
   #flushing: Promise<void> | null = null;
+  readonly #writer: SqliteAuditWriter | null;
   /** Called after each commit with the number of records written (checkpoint trigger). */
   onCommitted: ((count: number) => void) | null = null;
 
@@ -31,6 +35,7 @@ export class GroupCommitAuditSink implements AuditSink {
     this.#clock = clock;
     this.#log = log;
     this.#maxBatch = maxBatch;
+    this.#writer = database.dialect === 'sqlite' && database.file ? new SqliteAuditWriter(database.file) : null;
   }
 
   async appendInTx(trx: Db, input: AuditInput): Promise<number> {
@@ -52,6 +57,12 @@ export class GroupCommitAuditSink implements AuditSink {
     while (this.#flushing) await this.#flushing;
   }
 
+  /** Flush, then stop the writer thread. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#writer?.close();
+  }
+
   /** Records waiting for their commit. */
   get pending(): number {
     return this.#queue.length;
@@ -64,7 +75,10 @@ export class GroupCommitAuditSink implements AuditSink {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, this.#maxBatch);
         try {
-          const first = await this.#database.db.transaction().execute((trx) => appendEntries(trx, batch));
+          const first =
+            this.#writer && !this.#writer.failed
+              ? await this.#writer.write(batch.map((p) => canonicalTail(p.ts, p.input)))
+              : await this.#database.db.transaction().execute((trx) => appendEntries(trx, batch));
           batch.forEach((p, i) => p.resolve(first + i));
           this.onCommitted?.(batch.length);
         } catch (e) {

@@ -45,9 +45,16 @@ declare module '../../core/db/tables.ts' {
 
 /** The canonical record text: fixed key order, undefined fields left out, `v` for the format version. */
 export function canonicalEntry(seq: number, ts: string, e: AuditInput): string {
+  return withSeq(seq, canonicalTail(ts, e));
+}
+
+/**
+ * The canonical text after its seq: `"ts":…}`. The seq is known only inside the committing transaction, so
+ * writers prepare this part beforehand and prefix `{"v":1,"seq":<seq>,` (exactly what JSON.stringify of the
+ * whole record gives).
+ */
+export function canonicalTail(ts: string, e: AuditInput): string {
   return JSON.stringify({
-    v: 1,
-    seq,
     ts,
     actor: e.actor,
     actorName: e.actorName,
@@ -60,7 +67,12 @@ export function canonicalEntry(seq: number, ts: string, e: AuditInput): string {
     rid: e.requestId,
     changes: e.changes,
     detail: e.detail,
-  });
+  }).slice(1);
+}
+
+/** Put the version and seq in front of a canonical tail. */
+export function withSeq(seq: number, tail: string): string {
+  return `{"v":1,"seq":${seq},${tail}`;
 }
 
 /** RFC 6962 leaf hash: SHA-256(0x00 || entry). */

@@ -62,6 +62,7 @@ export function createAuditModule(deps: AuditDeps): AuditModule {
     async stop() {
       await sink.flush();
       await service.stop();
+      await sink.close();
     },
   };
 }

@@ -40,5 +40,5 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: AppError }
 export const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
 export const refuse = <T>(error: AppError): Outcome<T> => ({ ok: false, error });
 
-/** The audit context of the secret box for a user's TOTP seed: a sealed seed opens only in its own row. */
+/** The secret-box context of a user's TOTP seed: a sealed seed opens only for the user it was sealed for. */
 export const mfaSecretContext = (userId: string): string => `identity.mfa:${userId}`;

@@ -26,6 +26,7 @@ export interface Token {
   revokedAt: string | null;
 }
 
+/** The API view of a user row. */
 export function toUser(r: UserRow): User {
   return {
     id: r.id,
@@ -39,6 +40,7 @@ export function toUser(r: UserRow): User {
   };
 }
 
+/** The API view of a token row (never the token or its hash). */
 export function toToken(r: TokenRow & { username: string }): Token {
   return {
     id: r.id,

@@ -91,6 +91,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
       const now = clock.now();
       await sessions.prune(database.db, now);
       await throttle.prune(database.db, now);
+      await passwords.warm();
     },
   };
 }

@@ -60,8 +60,17 @@ export class PasswordHasher {
    * attacker which usernames exist.
    */
   async verifyDummy(password: string): Promise<void> {
+    await this.verify(await this.#dummyHash(), password);
+  }
+
+  /** Make the dummy hash ahead of time (at start), so the first unknown username costs no more than later ones. */
+  async warm(): Promise<void> {
+    await this.#dummyHash();
+  }
+
+  #dummyHash(): Promise<string> {
     this.#dummy ??= this.hash('skjold dummy password for timing');
-    await this.verify(await this.#dummy, password);
+    return this.#dummy;
   }
 
   /** Whether a stored hash was made with other parameters than today's (rehash it at the next sign-in). */

@@ -13,20 +13,25 @@ export async function requireSession(db: Db, sessions: Sessions, actor: Actor): 
   return s;
 }
 
+/** Send a new session cookie (HttpOnly, Secure, SameSite=Strict, Path=/). */
 export function setSessionCookie(reply: FastifyReply, s: NewSession): void {
   void reply.setCookie(SESSION_COOKIE, s.cookieValue, SESSION_COOKIE_OPTIONS);
 }
 
+/** Tell the browser to drop the session cookie. */
 export function clearSessionCookie(reply: FastifyReply): void {
   void reply.clearCookie(SESSION_COOKIE, SESSION_COOKIE_OPTIONS);
 }
 
+/** The session cookie value the request carries, if any. */
 export const sessionCookieOf = (req: FastifyRequest): string | undefined => req.cookies[SESSION_COOKIE];
 
+/** The User-Agent, bounded for storage. */
 export function userAgentOf(req: FastifyRequest): string | undefined {
   return req.headers['user-agent']?.slice(0, 512);
 }
 
+/** A single-valued request header. */
 export function headerOf(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return typeof v === 'string' ? v : undefined;
