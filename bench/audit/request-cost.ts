@@ -12,14 +12,19 @@ import { createLogger } from '../../src/core/logger.ts';
  * the real group-commit sink and one whose sink does nothing. Requests alternate between the two so both
  * see the same machine noise; latency p50/p99 over AUDIT_BENCH_REQUESTS requests each. Target: < 10 %.
  */
-export async function requestCost(): Promise<{ what: string; db: string; n: number; seconds: number; rate: string; target: string }[]> {
+export async function requestCost(): Promise<
+  { what: string; db: string; n: number; seconds: number; rate: string; target: string }[]
+> {
   const n = Number(process.env['AUDIT_BENCH_REQUESTS'] ?? 3000);
   const real = await start(false);
   const none = await start(true);
   try {
     const lat: Record<'real' | 'none', number[]> = { real: [], none: [] };
     for (let i = 0; i < n + 200; i++) {
-      for (const [name, s] of [['real', real], ['none', none]] as const) {
+      for (const [name, s] of [
+        ['real', real],
+        ['none', none],
+      ] as const) {
         const t0 = performance.now();
         await get(s);
         // The first 200 rounds warm up TLS sessions, JIT and caches.
@@ -27,13 +32,23 @@ export async function requestCost(): Promise<{ what: string; db: string; n: numb
       }
     }
     await real.app.audit.sink.flush();
-    const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
+    const pct = (xs: number[], p: number): number =>
+      [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] as number;
     const out = [];
     for (const p of [50, 99]) {
       const [r, z] = [pct(lat.real, p), pct(lat.none, p)];
       const cost = ((r - z) / z) * 100;
-      out.push({ what: `authenticated GET p${p}: audited ${r.toFixed(3)} ms vs not ${z.toFixed(3)} ms`, db: 'sqlite', n, seconds: 0, rate: `${cost >= 0 ? '+' : ''}${cost.toFixed(1)} %`, target: '< 10 %' });
-      process.stderr.write(`  request p${p}: audited ${r.toFixed(3)} ms, not audited ${z.toFixed(3)} ms (${cost.toFixed(1)} %)\n`);
+      out.push({
+        what: `authenticated GET p${p}: audited ${r.toFixed(3)} ms vs not ${z.toFixed(3)} ms`,
+        db: 'sqlite',
+        n,
+        seconds: 0,
+        rate: `${cost >= 0 ? '+' : ''}${cost.toFixed(1)} %`,
+        target: '< 10 %',
+      });
+      process.stderr.write(
+        `  request p${p}: audited ${r.toFixed(3)} ms, not audited ${z.toFixed(3)} ms (${cost.toFixed(1)} %)\n`,
+      );
     }
     return out;
   } finally {
@@ -52,10 +67,15 @@ interface Running {
 
 async function start(noAudit: boolean): Promise<Running> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skjold-bench-http-'));
-  const config = loadSkjoldConfig({ env: { SKJOLD_DATA_DIR: dataDir, DATABASE_URL: '', SKJOLD_HOST: '127.0.0.1', SKJOLD_PORT: '0', SKJOLD_LOG_LEVEL: 'silent' } });
+  const config = loadSkjoldConfig({
+    env: { SKJOLD_DATA_DIR: dataDir, DATABASE_URL: '', SKJOLD_HOST: '127.0.0.1', SKJOLD_PORT: '0', SKJOLD_LOG_LEVEL: 'silent' },
+  });
   const app = await createApp({ config, log: createLogger('silent') });
   const system = { type: 'system' as const, id: 'system:bench', name: 'bench' };
-  await app.identity.service.createUser({ username: 'bench-auditor', password: 'correct horse battery staple', role: 'auditor' }, system);
+  await app.identity.service.createUser(
+    { username: 'bench-auditor', password: 'correct horse battery staple', role: 'auditor' },
+    system,
+  );
   const token = await app.identity.service.createToken({ username: 'bench-auditor', name: 'bench' }, system);
   if (noAudit) {
     // The same app with a sink that records nothing (the routes hold this very object).
@@ -80,10 +100,21 @@ async function start(noAudit: boolean): Promise<Running> {
 
 function get(s: Running): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: s.port, path: '/api/v1/audit/public-key', method: 'GET', agent: s.agent, headers: s.headers, servername: 'localhost' }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: s.port,
+        path: '/api/v1/audit/public-key',
+        method: 'GET',
+        agent: s.agent,
+        headers: s.headers,
+        servername: 'localhost',
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

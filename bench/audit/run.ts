@@ -48,7 +48,14 @@ interface Row {
 }
 const rows: Row[] = [];
 const record = (what: string, db: string, n: number, seconds: number, target: string, unit = '/s'): void => {
-  rows.push({ what, db, n, seconds: Math.round(seconds * 100) / 100, rate: `${Math.round(n / seconds).toLocaleString('en')}${unit}`, target });
+  rows.push({
+    what,
+    db,
+    n,
+    seconds: Math.round(seconds * 100) / 100,
+    rate: `${Math.round(n / seconds).toLocaleString('en')}${unit}`,
+    target,
+  });
   process.stderr.write(`  ${what} on ${db}: ${Math.round(n / seconds).toLocaleString('en')}${unit}\n`);
 };
 
@@ -77,7 +84,9 @@ async function pgReachable(): Promise<boolean> {
 }
 
 /** A fresh SQLite data dir or PostgreSQL database with the audit tables; `drop` removes it. */
-async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<{ database: Database; dataDir: string; drop(): Promise<void> }> {
+async function freshStore(
+  dialect: 'sqlite' | 'postgres',
+): Promise<{ database: Database; dataDir: string; drop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'skjold-bench-'));
   let databaseUrl = '';
   let name = '';
@@ -93,7 +102,7 @@ async function freshStore(dialect: 'sqlite' | 'postgres'): Promise<{ database: D
   }
   const database = openDatabase({ dataDir, databaseUrl, poolMax: 20 });
   const res = await migrate(database, [{ name: 'audit', migrations: auditMigrations }]);
-  if (res.error) throw res.error;
+  if (res.error) throw new Error(`migration failed: ${(res.error as Error).message}`);
   return {
     database,
     dataDir,
@@ -123,7 +132,13 @@ async function appendBench(dialect: 'sqlite' | 'postgres', total: number, append
       }),
     );
     await sink.flush();
-    record(`durable appends (${appenders} appenders)`, dialect, total, (performance.now() - started) / 1000, dialect === 'sqlite' ? '≥ 20,000/s' : '');
+    record(
+      `durable appends (${appenders} appenders)`,
+      dialect,
+      total,
+      (performance.now() - started) / 1000,
+      dialect === 'sqlite' ? '≥ 20,000/s' : '',
+    );
   } finally {
     await s.drop();
   }
@@ -134,7 +149,9 @@ function fillSqlite(file: string, n: number, key: SigningKey): void {
   const conn = new SQLite(file);
   conn.pragma('synchronous = OFF');
   const ins = conn.prepare('INSERT INTO audit_entries (seq, entry, leaf) VALUES (?, ?, ?)');
-  const cp = conn.prepare('INSERT INTO audit_checkpoints (tree_size, root, ts, key_id, signature, frontier) VALUES (?, ?, ?, ?, ?, ?)');
+  const cp = conn.prepare(
+    'INSERT INTO audit_checkpoints (tree_size, root, ts, key_id, signature, frontier) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const f = MerkleFrontier.empty();
   const ts = iso(new Date());
   conn.transaction(() => {
@@ -167,13 +184,28 @@ async function fillPostgres(database: Database, n: number, key: SigningKey): Pro
       f.push(leaf);
       if (seq % 1000 === 0 || seq === n) {
         const root = f.root().toString('hex');
-        cps.push({ tree_size: seq, root, ts, key_id: key.keyId, signature: signCheckpoint(key, seq, root, ts), frontier: JSON.stringify(f.toHex()) });
+        cps.push({
+          tree_size: seq,
+          root,
+          ts,
+          key_id: key.keyId,
+          signature: signCheckpoint(key, seq, root, ts),
+          frontier: JSON.stringify(f.toHex()),
+        });
       }
     }
-    for (let i = 0; i < batch.length; i += 2000) await database.db.insertInto('audit_entries').values(batch.slice(i, i + 2000)).execute();
+    for (let i = 0; i < batch.length; i += 2000)
+      await database.db
+        .insertInto('audit_entries')
+        .values(batch.slice(i, i + 2000))
+        .execute();
     if (cps.length) await database.db.insertInto('audit_checkpoints').values(cps).execute();
   }
-  await database.db.updateTable('audit_head').set({ next_seq: n + 1 }).where('id', '=', 1).execute();
+  await database.db
+    .updateTable('audit_head')
+    .set({ next_seq: n + 1 })
+    .where('id', '=', 1)
+    .execute();
 }
 
 async function verifyBench(dialect: 'sqlite' | 'postgres', n: number): Promise<void> {
@@ -183,7 +215,13 @@ async function verifyBench(dialect: 'sqlite' | 'postgres', n: number): Promise<v
     process.stderr.write(`  building a ${n.toLocaleString('en')}-entry log on ${dialect}…\n`);
     if (dialect === 'sqlite') fillSqlite(s.database.file as string, n, key);
     else await fillPostgres(s.database, n, key);
-    const variants: [string, Parameters<typeof verifyAuditLog>[2]][] = dialect === 'sqlite' ? [['verify (worker threads)', {}], ['verify (one thread)', { parallel: false }]] : [['verify', {}]];
+    const variants: [string, Parameters<typeof verifyAuditLog>[2]][] =
+      dialect === 'sqlite'
+        ? [
+            ['verify (worker threads)', {}],
+            ['verify (one thread)', { parallel: false }],
+          ]
+        : [['verify', {}]];
     for (const [what, opts] of variants) {
       const started = performance.now();
       const res = await verifyAuditLog(s.database, key.publicKey, opts);

@@ -22,7 +22,11 @@ function skjold(args: string[], env: Record<string, string> = {}): Promise<Run> 
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', SKJOLD_LOG_LEVEL: 'warn', ...env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      {
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', SKJOLD_LOG_LEVEL: 'warn', ...env },
+        timeout: 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -30,7 +34,11 @@ function skjold(args: string[], env: Record<string, string> = {}): Promise<Run> 
 
 describe('skjold audit --help', () => {
   it('explains every audit command', async () => {
-    const [top, verify, exp] = await Promise.all([skjold(['audit', '--help']), skjold(['audit', 'verify', '--help']), skjold(['audit', 'export', '--help'])]);
+    const [top, verify, exp] = await Promise.all([
+      skjold(['audit', '--help']),
+      skjold(['audit', 'verify', '--help']),
+      skjold(['audit', 'export', '--help']),
+    ]);
     expect(top).toMatchObject({ code: 0 });
     expect(top.stdout).toMatch(/verify/);
     expect(top.stdout).toMatch(/export/);

@@ -8,7 +8,14 @@ import { systemClock } from '../core/clock.ts';
 import { type Database, openDatabase } from '../core/db/database.ts';
 import { createLogger } from '../core/logger.ts';
 import { GroupCommitAuditSink } from '../modules/audit/audit.sink.ts';
-import { createAuditService, linesOf, parsePublicKey, readPublicKey, verifyAuditLog, verifyExport } from '../modules/audit/index.ts';
+import {
+  createAuditService,
+  linesOf,
+  parsePublicKey,
+  readPublicKey,
+  verifyAuditLog,
+  verifyExport,
+} from '../modules/audit/index.ts';
 import { cliActor } from './cli-app.ts';
 
 /** Exit code of a verification that ran and found the log or export altered. */
@@ -54,11 +61,14 @@ export function registerAudit(program: Command): void {
     .option('--public-key <file>', 'PEM public key to check signatures with (default: <data-dir>/audit-signing.pub)')
     .action(async (opts: { dataDir?: string; file?: string; publicKey?: string }) => {
       if (opts.file) {
-        if (!opts.publicKey) throw new Error('--file needs --public-key: an export is checked against a key you hold, not one it carries');
+        if (!opts.publicKey)
+          throw new Error('--file needs --public-key: an export is checked against a key you hold, not one it carries');
         const key = parsePublicKey(readFileSync(opts.publicKey, 'utf8'));
         const res = await verifyExport(linesOf(createReadStream(opts.file)), key);
         if (res.ok) {
-          say(`verified ${res.entries} entries (seq ${res.firstSeq}–${res.lastSeq}) against ${res.checkpoints} signed checkpoint${res.checkpoints === 1 ? '' : 's'}`);
+          say(
+            `verified ${res.entries} entries (seq ${res.firstSeq}–${res.lastSeq}) against ${res.checkpoints} signed checkpoint${res.checkpoints === 1 ? '' : 's'}`,
+          );
         } else {
           say(`verification FAILED: first bad seq ${res.firstBadSeq} (${res.problem}): ${res.message}`);
           process.exitCode = EXIT_TAMPERED;
@@ -98,7 +108,13 @@ export function registerAudit(program: Command): void {
         // Reading the log is itself recorded, like an API export.
         const actor = cliActor();
         const sink = new GroupCommitAuditSink(database, systemClock, log);
-        await sink.append({ actor: actor.type === 'system' ? actor.id : 'anonymous', actorName: actor.type === 'system' ? actor.name : undefined, action: 'audit.export', outcome: 'allowed', detail: { firstSeq: out.first, lastSeq: out.last, via: 'cli' } });
+        await sink.append({
+          actor: actor.type === 'system' ? actor.id : 'anonymous',
+          actorName: actor.type === 'system' ? actor.name : undefined,
+          action: 'audit.export',
+          outcome: 'allowed',
+          detail: { firstSeq: out.first, lastSeq: out.last, via: 'cli' },
+        });
         const sinkTo = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
         for await (const chunk of out.lines) if (!sinkTo.write(chunk)) await once(sinkTo, 'drain');
         if (opts.out) {

@@ -21,6 +21,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination ?? process.stdout,
+    // Synchronous writes: the last lines before an exit (shutdown, a fatal error) are never lost.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

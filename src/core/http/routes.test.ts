@@ -113,3 +113,16 @@ describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => 
     expect(await things()).toEqual([]);
   });
 });
+
+describe('input hygiene', () => {
+  it('refuses NUL characters anywhere in a body, naming the field', async () => {
+    const t = await createTestApp('sqlite');
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a\u0000b', password: 'x'.repeat(12) } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.username', message: 'NUL characters are not allowed' }] });
+    } finally {
+      await t.dispose();
+    }
+  });
+});

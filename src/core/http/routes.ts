@@ -102,6 +102,21 @@ function outcomeOf(status: number): Outcome {
   return status === 401 || status === 403 || status === 429 ? 'denied' : 'failed';
 }
 
+/**
+ * Path of the first string holding a NUL character. No API text may contain one (PostgreSQL cannot store it, and it
+ * is a classic truncation trick), so it is refused for every route before its own schema runs.
+ */
+function findNul(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > 32 || value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return `${path}.${k.replaceAll('\u0000', '\\0')}`;
+    const hit = findNul(v, `${path}.${k}`, depth + 1);
+    if (hit) return hit;
+  }
+  return null;
+}
+
 /** Every route registered so far, for the permission walk test and the OpenAPI listing. */
 export interface RegisteredRoute {
   method: Method;
@@ -186,6 +201,8 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
     }
     const parse = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
       if (!schema) return undefined as T;
+      const nul = findNul(value, where);
+      if (nul) throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, { errors: [{ path: nul, message: 'NUL characters are not allowed' }] });
       const res = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
       if (!res.success) throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, { errors: zodFieldErrors(where, res.error) });
       return res.data;

@@ -4,7 +4,14 @@ import type { Database, Db } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { type SigningKey, signCheckpoint, verifyCheckpointSignature } from './audit.keys.ts';
-import { type Checkpoint, checkpointAtOrBefore, committedSize, insertCheckpoint, latestCheckpoint, readLeaves } from './audit.store.ts';
+import {
+  type Checkpoint,
+  checkpointAtOrBefore,
+  committedSize,
+  insertCheckpoint,
+  latestCheckpoint,
+  readLeaves,
+} from './audit.store.ts';
 import { MerkleFrontier } from './merkle.ts';
 
 /**
@@ -31,7 +38,12 @@ export async function frontierAt(db: Db, size: number, publicKey: KeyObject): Pr
   let f = MerkleFrontier.empty();
   if (base) {
     const trusted = trustedFrontier(base, publicKey);
-    if (!trusted) throw new AppError('internal', 'audit_checkpoint_corrupt', `checkpoint ${base.treeSize} does not verify; run the audit verification`);
+    if (!trusted)
+      throw new AppError(
+        'internal',
+        'audit_checkpoint_corrupt',
+        `checkpoint ${base.treeSize} does not verify; run the audit verification`,
+      );
     f = trusted;
   }
   for await (const leaves of readLeaves(db, f.size, size)) for (const l of leaves) f.push(l);
@@ -135,7 +147,8 @@ export class Checkpointer {
     this.#pending = 0;
     const [latest, size] = await Promise.all([latestCheckpoint(db), committedSize(db)]);
     if (latest && latest.treeSize >= size) {
-      if (latest.treeSize > size) this.#o.log.error({ checkpoint: latest.treeSize, entries: size }, 'audit log is shorter than its latest checkpoint');
+      if (latest.treeSize > size)
+        this.#o.log.error({ checkpoint: latest.treeSize, entries: size }, 'audit log is shorter than its latest checkpoint');
       return latest;
     }
     if (size === 0) return null;
@@ -143,13 +156,25 @@ export class Checkpointer {
     if (latest) {
       const trusted = trustedFrontier(latest, key.publicKey);
       // Never extend a tree we cannot vouch for: the signature would launder whatever was changed.
-      if (!trusted) throw new AppError('internal', 'audit_checkpoint_corrupt', `latest checkpoint ${latest.treeSize} does not verify; run the audit verification`);
+      if (!trusted)
+        throw new AppError(
+          'internal',
+          'audit_checkpoint_corrupt',
+          `latest checkpoint ${latest.treeSize} does not verify; run the audit verification`,
+        );
       f = trusted;
     }
     for await (const leaves of readLeaves(db, f.size, size)) for (const l of leaves) f.push(l);
     const root = f.root().toString('hex');
     const ts = iso(clock.now());
-    const cp: Checkpoint = { treeSize: size, root, ts, keyId: key.keyId, signature: signCheckpoint(key, size, root, ts), frontier: f.toHex() };
+    const cp: Checkpoint = {
+      treeSize: size,
+      root,
+      ts,
+      keyId: key.keyId,
+      signature: signCheckpoint(key, size, root, ts),
+      frontier: f.toHex(),
+    };
     await insertCheckpoint(db, cp);
     return cp;
   }

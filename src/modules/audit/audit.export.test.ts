@@ -28,19 +28,34 @@ describe.each(DIALECTS)('audit export on $dialect', ({ dialect, skip }) => {
     if (!skip) await t.dispose();
   });
 
-  it.skipIf(skip)('round-trips: header, verbatim entries, leaf hashes, checkpoints with range proofs; verifies offline', async () => {
-    const lines = await exportLines(t, '5', '43');
-    const header = JSON.parse(lines[0] as string) as Record<string, unknown>;
-    // No checkpoint covered 43 yet: one was made at export time (45); 10, 11, 20, 30 and 40 lie inside.
-    expect(header).toMatchObject({ type: 'skjold-audit-export', v: 1, firstSeq: 5, lastSeq: 43, checkpoints: [10, 11, 20, 30, 40, 45] });
-    const stored = await t.database.db.selectFrom('audit_entries').select(['seq', 'entry']).where('seq', '>=', 5).where('seq', '<=', 43).orderBy('seq').execute();
-    expect(lines.filter((l) => l.startsWith('{"v":'))).toEqual(stored.map((r) => r.entry));
-    expect(lines.filter((l) => l.startsWith('{"type":"checkpoint"'))).toHaveLength(6);
-    expect(await verifyExport(lines, pem(t))).toEqual({ ok: true, firstSeq: 5, lastSeq: 43, entries: 39, checkpoints: 6 });
-    // The whole log, and a single entry, verify too.
-    expect(await verifyExport(await exportLines(t), pem(t))).toMatchObject({ ok: true, firstSeq: 1, lastSeq: 45 });
-    expect(await verifyExport(await exportLines(t, '45', '45'), pem(t))).toMatchObject({ ok: true, firstSeq: 45, lastSeq: 45 });
-  });
+  it.skipIf(skip)(
+    'round-trips: header, verbatim entries, leaf hashes, checkpoints with range proofs; verifies offline',
+    async () => {
+      const lines = await exportLines(t, '5', '43');
+      const header = JSON.parse(lines[0] as string) as Record<string, unknown>;
+      // No checkpoint covered 43 yet: one was made at export time (45); 10, 11, 20, 30 and 40 lie inside.
+      expect(header).toMatchObject({
+        type: 'skjold-audit-export',
+        v: 1,
+        firstSeq: 5,
+        lastSeq: 43,
+        checkpoints: [10, 11, 20, 30, 40, 45],
+      });
+      const stored = await t.database.db
+        .selectFrom('audit_entries')
+        .select(['seq', 'entry'])
+        .where('seq', '>=', 5)
+        .where('seq', '<=', 43)
+        .orderBy('seq')
+        .execute();
+      expect(lines.filter((l) => l.startsWith('{"v":'))).toEqual(stored.map((r) => r.entry));
+      expect(lines.filter((l) => l.startsWith('{"type":"checkpoint"'))).toHaveLength(6);
+      expect(await verifyExport(lines, pem(t))).toEqual({ ok: true, firstSeq: 5, lastSeq: 43, entries: 39, checkpoints: 6 });
+      // The whole log, and a single entry, verify too.
+      expect(await verifyExport(await exportLines(t), pem(t))).toMatchObject({ ok: true, firstSeq: 1, lastSeq: 45 });
+      expect(await verifyExport(await exportLines(t, '45', '45'), pem(t))).toMatchObject({ ok: true, firstSeq: 45, lastSeq: 45 });
+    },
+  );
 
   it.skipIf(skip)('takes ISO times as the range (from inclusive, to exclusive)', async () => {
     const clock = t.manualClock;
@@ -71,7 +86,7 @@ describe.each(DIALECTS)('audit export on $dialect', ({ dialect, skip }) => {
     const old = leafHash(lines[i] as string).toString('hex');
     lines[i] = (lines[i] as string).replace('test.append', 'test.forged');
     const j = lines.findIndex((l) => l.includes(old));
-    lines[j] = (lines[j] as string).replace(old, leafHash(lines[i] as string).toString('hex'));
+    lines[j] = (lines[j] as string).replace(old, leafHash(lines[i]).toString('hex'));
     // Checkpoint 11 still matches; checkpoint 20 does not: entries 12–20 are not vouched for.
     expect(await verifyExport(lines, pem(t))).toMatchObject({ ok: false, firstBadSeq: 12, problem: 'checkpoint_mismatch' });
   });
@@ -92,7 +107,12 @@ describe.each(DIALECTS)('audit export on $dialect', ({ dialect, skip }) => {
   it.skipIf(skip)('fails on a dropped checkpoint line and on trailing entries cut off', async () => {
     const lines = await exportLines(t, '5', '43');
     const last = lines.filter((l) => l.startsWith('{"type":"checkpoint"')).pop() as string;
-    expect(await verifyExport(lines.filter((l) => l !== last), pem(t))).toMatchObject({ ok: false, firstBadSeq: 41, problem: 'truncated' });
+    expect(
+      await verifyExport(
+        lines.filter((l) => l !== last),
+        pem(t),
+      ),
+    ).toMatchObject({ ok: false, firstBadSeq: 41, problem: 'truncated' });
     const cut = lines.filter((l) => !l.startsWith('{"v":1,"seq":43,'));
     expect(await verifyExport(cut, pem(t))).toMatchObject({ ok: false, firstBadSeq: 43, problem: 'truncated' });
   });

@@ -62,11 +62,15 @@ export async function resolveRange(db: Db, r: ExportRange): Promise<{ first: num
  * reads the frontier before the range and the leaves between its end and the covering checkpoint, not the
  * whole log). The returned lines are produced lazily, entries streamed in keyset batches.
  */
-export async function exportAuditLog(deps: ExportDeps, r: ExportRange): Promise<{ first: number; last: number; lines: AsyncIterable<string> }> {
+export async function exportAuditLog(
+  deps: ExportDeps,
+  r: ExportRange,
+): Promise<{ first: number; last: number; lines: AsyncIterable<string> }> {
   const { db, publicKey } = deps;
   const { first, last } = await resolveRange(db, r);
   const cover = (await checkpointCovering(db, last)) ?? (await deps.checkpointNow());
-  if (!cover || cover.treeSize < last) throw new AppError('unavailable', 'audit_checkpoint_unavailable', 'could not make a checkpoint covering the range');
+  if (!cover || cover.treeSize < last)
+    throw new AppError('unavailable', 'audit_checkpoint_unavailable', 'could not make a checkpoint covering the range');
   const inside = await checkpointsBetween(db, first, last - 1);
   const a = first - 1;
   const left = await frontierAt(db, a, publicKey);
@@ -74,7 +78,15 @@ export async function exportAuditLog(deps: ExportDeps, r: ExportRange): Promise<
   const lines = [...inside, cover].map((cp) => {
     const end = Math.min(cp.treeSize, last);
     const proof = rangeProof(a, end, cp.treeSize, boundedNodes(left, end, cp === cover ? right : []));
-    return JSON.stringify({ type: 'checkpoint', treeSize: cp.treeSize, root: cp.root, ts: cp.ts, keyId: cp.keyId, signature: cp.signature, rangeProof: proof.map((h) => h.toString('hex')) });
+    return JSON.stringify({
+      type: 'checkpoint',
+      treeSize: cp.treeSize,
+      root: cp.root,
+      ts: cp.ts,
+      keyId: cp.keyId,
+      signature: cp.signature,
+      rangeProof: proof.map((h) => h.toString('hex')),
+    });
   });
   const header = JSON.stringify({
     type: EXPORT_TYPE,
@@ -136,7 +148,10 @@ export async function* linesOf(chunks: AsyncIterable<string | Buffer> | Iterable
  * position, every checkpoint's signature, each range proof against its signed root (using the listed leaf
  * hashes), and then every entry line against its (now authenticated) leaf hash. Names the first bad seq.
  */
-export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>, publicKeyPem: string | KeyObject): Promise<ExportVerifyResult> {
+export async function verifyExport(
+  lines: AsyncIterable<string> | Iterable<string>,
+  publicKeyPem: string | KeyObject,
+): Promise<ExportVerifyResult> {
   const key = parsePublicKey(publicKeyPem);
   const keyId = keyIdOf(key);
   let header: { firstSeq: number; lastSeq: number; checkpoints: number[] } | null = null;
@@ -146,7 +161,12 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   const computed: Buffer[] = [];
   const listed: (Buffer | undefined)[] = [];
   const cps: CheckpointLine[] = [];
-  const malformed = (seq: number, message: string): ExportVerifyResult => ({ ok: false, firstBadSeq: seq, problem: 'malformed', message });
+  const malformed = (seq: number, message: string): ExportVerifyResult => ({
+    ok: false,
+    firstBadSeq: seq,
+    problem: 'malformed',
+    message,
+  });
 
   for await (const raw of lines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -158,12 +178,20 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
       } catch {
         h = null;
       }
-      if (!isObj(h) || h['type'] !== EXPORT_TYPE || h['v'] !== 1) return malformed(0, 'the first line is not a Skjold audit export header');
+      if (!isObj(h) || h['type'] !== EXPORT_TYPE || h['v'] !== 1)
+        return malformed(0, 'the first line is not a Skjold audit export header');
       const [f, l, c] = [h['firstSeq'], h['lastSeq'], h['checkpoints']];
-      if (typeof f !== 'number' || typeof l !== 'number' || !Array.isArray(c) || !c.every((x) => typeof x === 'number') || f < 1 || l < f) {
+      if (
+        typeof f !== 'number' ||
+        typeof l !== 'number' ||
+        !Array.isArray(c) ||
+        !c.every((x) => typeof x === 'number') ||
+        f < 1 ||
+        l < f
+      ) {
         return malformed(0, 'the export header is incomplete');
       }
-      header = { firstSeq: f, lastSeq: l, checkpoints: c as number[] };
+      header = { firstSeq: f, lastSeq: l, checkpoints: c };
       continue;
     }
     if (line.startsWith('{"type":')) {
@@ -180,7 +208,15 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
         });
       } else if (isObj(v) && v['type'] === 'checkpoint') {
         const { treeSize, root, ts, keyId: kid, signature, rangeProof: proof } = v;
-        if (typeof treeSize !== 'number' || typeof root !== 'string' || typeof ts !== 'string' || typeof kid !== 'string' || typeof signature !== 'string' || !Array.isArray(proof) || !proof.every((x) => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x))) {
+        if (
+          typeof treeSize !== 'number' ||
+          typeof root !== 'string' ||
+          typeof ts !== 'string' ||
+          typeof kid !== 'string' ||
+          typeof signature !== 'string' ||
+          !Array.isArray(proof) ||
+          !proof.every((x) => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x))
+        ) {
           return malformed(header.firstSeq, 'a checkpoint line is incomplete');
         }
         cps.push({ treeSize, root, ts, keyId: kid, signature, rangeProof: proof as string[] });
@@ -207,17 +243,29 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   if (!header) return malformed(0, 'the export is empty');
   const { firstSeq, lastSeq } = header;
   const failures: { ok: false; firstBadSeq: number; problem: ExportProblem; message: string }[] = [];
-  const add = (firstBadSeq: number, problem: ExportProblem, message: string): void => void failures.push({ ok: false, firstBadSeq, problem, message });
+  const add = (firstBadSeq: number, problem: ExportProblem, message: string): void =>
+    void failures.push({ ok: false, firstBadSeq, problem, message });
 
   if (anomaly) {
     const v = verdict ?? anomaly.finish();
     add(v.firstBadSeq, v.problem, v.message);
   }
   const expected = lastSeq - firstSeq + 1;
-  if (entries < expected && !anomaly) add(firstSeq + entries, 'truncated', `the export ends after entry ${firstSeq + entries - 1}, its header promises entries up to ${lastSeq}`);
-  if (entries > expected && !anomaly) add(lastSeq + 1, 'inserted', `the export holds ${entries - expected} more entry lines than its header promises`);
+  if (entries < expected && !anomaly)
+    add(
+      firstSeq + entries,
+      'truncated',
+      `the export ends after entry ${firstSeq + entries - 1}, its header promises entries up to ${lastSeq}`,
+    );
+  if (entries > expected && !anomaly)
+    add(lastSeq + 1, 'inserted', `the export holds ${entries - expected} more entry lines than its header promises`);
   const missingLeaf = Array.from({ length: expected }, (_, i) => i).find((i) => !listed[i]);
-  if (missingLeaf !== undefined) add(firstSeq + missingLeaf, 'truncated', `the leaf hashes of entry ${firstSeq + missingLeaf} and maybe later ones are missing`);
+  if (missingLeaf !== undefined)
+    add(
+      firstSeq + missingLeaf,
+      'truncated',
+      `the leaf hashes of entry ${firstSeq + missingLeaf} and maybe later ones are missing`,
+    );
 
   // Checkpoints, smallest first; each vouches for the exported entries up to its size.
   const want = [...header.checkpoints].sort((x, y) => x - y);
@@ -227,7 +275,8 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   let vouchedUpTo = a;
   let f: MerkleFrontier | null = null;
   let leftHex: string | null = null;
-  if (want.length === 0 || (want[want.length - 1] as number) < lastSeq) add(firstSeq, 'truncated', 'no checkpoint in the export covers its last entry');
+  if (want.length === 0 || (want[want.length - 1] as number) < lastSeq)
+    add(firstSeq, 'truncated', 'no checkpoint in the export covers its last entry');
   for (const size of want) {
     const cp = bySize.get(size);
     const from = vouchedUpTo + 1;
@@ -251,7 +300,11 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     const frontier: MerkleFrontier = f;
     const root = rootFromRangeProof(0, end, size, (lo, hi) => frontier.node(lo, hi), cp.rangeProof.slice(leftCount).map(hexHash));
     if (!root || root.toString('hex') !== cp.root) {
-      add(from, 'checkpoint_mismatch', `the listed leaf hashes of ${from === end ? `entry ${from}` : `entries ${from}–${end}`} do not give the root signed at tree size ${size}`);
+      add(
+        from,
+        'checkpoint_mismatch',
+        `the listed leaf hashes of ${from === end ? `entry ${from}` : `entries ${from}–${end}`} do not give the root signed at tree size ${size}`,
+      );
       break;
     }
     vouchedUpTo = end;

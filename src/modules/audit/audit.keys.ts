@@ -21,7 +21,10 @@ export interface SigningKey {
 
 /** First 16 hex characters of SHA-256 over the public key's DER (SPKI) encoding. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -44,11 +47,13 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   // A key readable by others is not a secret any more; tighten it rather than refuse to start.
   if ((statSync(keyPath).mode & 0o077) !== 0) chmodSync(keyPath, 0o600);
   const privateKey = createPrivateKey(readFileSync(keyPath, 'utf8'));
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new AppError('internal', 'audit_key_invalid', `${keyPath} is not an Ed25519 key`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new AppError('internal', 'audit_key_invalid', `${keyPath} is not an Ed25519 key`);
   const publicKey = createPublicKey(privateKey);
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const pubPath = join(dataDir, PUBLIC_KEY_FILE);
-  if (!existsSync(pubPath) || readFileSync(pubPath, 'utf8') !== publicKeyPem) writeFileSync(pubPath, publicKeyPem, { mode: 0o644 });
+  if (!existsSync(pubPath) || readFileSync(pubPath, 'utf8') !== publicKeyPem)
+    writeFileSync(pubPath, publicKeyPem, { mode: 0o644 });
   return { privateKey, publicKey, publicKeyPem, keyId: keyIdOf(publicKey) };
 }
 
@@ -67,7 +72,8 @@ export function readPublicKey(dataDir: string): KeyObject {
 /** Parse a PEM public key; it must be Ed25519. */
 export function parsePublicKey(pem: string | KeyObject): KeyObject {
   const key = typeof pem === 'string' ? createPublicKey(pem) : pem;
-  if (key.asymmetricKeyType !== 'ed25519') throw new AppError('invalid', 'audit_key_invalid', 'the audit public key must be Ed25519');
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new AppError('invalid', 'audit_key_invalid', 'the audit public key must be Ed25519');
   return key;
 }
 
@@ -82,7 +88,10 @@ export function signCheckpoint(key: SigningKey, treeSize: number, rootHex: strin
 }
 
 /** Whether `signature` (base64) is the key's signature over the checkpoint text. */
-export function verifyCheckpointSignature(publicKey: KeyObject, cp: { treeSize: number; root: string; ts: string; signature: string }): boolean {
+export function verifyCheckpointSignature(
+  publicKey: KeyObject,
+  cp: { treeSize: number; root: string; ts: string; signature: string },
+): boolean {
   try {
     const sig = Buffer.from(cp.signature, 'base64');
     if (sig.length !== 64) return false;

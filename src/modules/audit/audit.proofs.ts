@@ -3,7 +3,8 @@ import type { Db } from '../../core/db/database.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { frontierAt, trustedFrontier } from './audit.checkpoints.ts';
 import { type Checkpoint, checkpointOfSize, readLeaves } from './audit.store.ts';
-import { MerkleFrontier, type NodeSource, consistencyProof, hashChildren, inclusionProof, splitPoint, treeHash } from './merkle.ts';
+import type { MerkleFrontier } from './merkle.ts';
+import { type NodeSource, consistencyProof, hashChildren, inclusionProof, splitPoint, treeHash } from './merkle.ts';
 
 /**
  * Subtree hashes for proofs without reading the whole log: subtrees left of `left.size` must be nodes of
@@ -15,14 +16,21 @@ export function boundedNodes(left: MerkleFrontier, rightStart: number, right: re
   const node: NodeSource = (lo, hi) => {
     if (hi <= left.size) {
       const h = left.node(lo, hi);
-      if (!h) throw new AppError('internal', 'audit_proof_node_unavailable', `subtree [${lo}, ${hi}) is not on the frontier of ${left.size}`);
+      if (!h)
+        throw new AppError(
+          'internal',
+          'audit_proof_node_unavailable',
+          `subtree [${lo}, ${hi}) is not on the frontier of ${left.size}`,
+        );
       return h;
     }
     if (lo >= rightStart) {
-      if (hi - rightStart > right.length) throw new AppError('internal', 'audit_proof_node_unavailable', `leaves up to ${hi} were not read`);
+      if (hi - rightStart > right.length)
+        throw new AppError('internal', 'audit_proof_node_unavailable', `leaves up to ${hi} were not read`);
       return treeHash(right.slice(lo - rightStart, hi - rightStart));
     }
-    if (rightStart !== left.size) throw new AppError('internal', 'audit_proof_node_unavailable', `subtree [${lo}, ${hi}) spans unread leaves`);
+    if (rightStart !== left.size)
+      throw new AppError('internal', 'audit_proof_node_unavailable', `subtree [${lo}, ${hi}) spans unread leaves`);
     const k = splitPoint(hi - lo);
     return hashChildren(node(lo, lo + k), node(lo + k, hi));
   };
@@ -48,22 +56,36 @@ export interface InclusionProof {
 
 /** RFC 6962 inclusion proof of entry `seq` in the tree of checkpoint `cp`. */
 export async function proveInclusion(db: Db, publicKey: KeyObject, seq: number, cp: Checkpoint): Promise<InclusionProof> {
-  if (seq < 1 || seq > cp.treeSize) throw new AppError('invalid', 'audit_proof_out_of_range', `entry ${seq} is not in the tree of size ${cp.treeSize}`);
+  if (seq < 1 || seq > cp.treeSize)
+    throw new AppError('invalid', 'audit_proof_out_of_range', `entry ${seq} is not in the tree of size ${cp.treeSize}`);
   const index = seq - 1;
   const left = await frontierAt(db, index, publicKey);
   const right = await leavesBetween(db, index, cp.treeSize);
   const path = inclusionProof(index, cp.treeSize, boundedNodes(left, index, right));
-  return { seq, leafIndex: index, treeSize: cp.treeSize, leaf: (right[0] as Buffer).toString('hex'), path: path.map((h) => h.toString('hex')) };
+  return {
+    seq,
+    leafIndex: index,
+    treeSize: cp.treeSize,
+    leaf: (right[0] as Buffer).toString('hex'),
+    path: path.map((h) => h.toString('hex')),
+  };
 }
 
 /** RFC 6962 consistency proof between the checkpoints of sizes `from` ≤ `to`. */
-export async function proveConsistency(db: Db, publicKey: KeyObject, from: number, to: number): Promise<{ from: Checkpoint; to: Checkpoint; proof: string[] }> {
-  if (!(from >= 1 && from <= to)) throw new AppError('invalid', 'audit_consistency_range', 'from must be at least 1 and at most to');
+export async function proveConsistency(
+  db: Db,
+  publicKey: KeyObject,
+  from: number,
+  to: number,
+): Promise<{ from: Checkpoint; to: Checkpoint; proof: string[] }> {
+  if (!(from >= 1 && from <= to))
+    throw new AppError('invalid', 'audit_consistency_range', 'from must be at least 1 and at most to');
   const [a, b] = await Promise.all([checkpointOfSize(db, from), checkpointOfSize(db, to)]);
   if (!a) throw notFound('audit_checkpoint_not_found', `there is no checkpoint of tree size ${from}`);
   if (!b) throw notFound('audit_checkpoint_not_found', `there is no checkpoint of tree size ${to}`);
   const left = trustedFrontier(a, publicKey);
-  if (!left) throw new AppError('internal', 'audit_checkpoint_corrupt', `checkpoint ${from} does not verify; run the audit verification`);
+  if (!left)
+    throw new AppError('internal', 'audit_checkpoint_corrupt', `checkpoint ${from} does not verify; run the audit verification`);
   const right = await leavesBetween(db, from, to);
   const proof = from === to ? [] : consistencyProof(from, to, boundedNodes(left, from, right));
   return { from: a, to: b, proof: proof.map((h) => h.toString('hex')) };

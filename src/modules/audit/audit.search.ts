@@ -27,20 +27,42 @@ export interface AuditEntryView {
  * written in seq order with the clock of the moment, so ts and seq agree; an entry whose ts is out of
  * order with its seq (concurrent transactions, a clock step) right at a boundary may be left out.
  */
-export async function seqBoundsOfTimes(db: Db, from: string | undefined, to: string | undefined): Promise<{ lo?: number; hi?: number; empty: boolean }> {
+export async function seqBoundsOfTimes(
+  db: Db,
+  from: string | undefined,
+  to: string | undefined,
+): Promise<{ lo?: number; hi?: number; empty: boolean }> {
   let lo: number | undefined;
   let hi: number | undefined;
   if (from !== undefined) {
-    const r = await db.selectFrom('audit_entries').select('seq').where('ts', '>=', from).orderBy('ts', 'asc').orderBy('seq', 'asc').limit(1).executeTakeFirst();
+    const r = await db
+      .selectFrom('audit_entries')
+      .select('seq')
+      .where('ts', '>=', from)
+      .orderBy('ts', 'asc')
+      .orderBy('seq', 'asc')
+      .limit(1)
+      .executeTakeFirst();
     if (!r) return { empty: true };
     lo = Number(r.seq);
   }
   if (to !== undefined) {
-    const r = await db.selectFrom('audit_entries').select('seq').where('ts', '<', to).orderBy('ts', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const r = await db
+      .selectFrom('audit_entries')
+      .select('seq')
+      .where('ts', '<', to)
+      .orderBy('ts', 'desc')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     if (!r) return { empty: true };
     hi = Number(r.seq);
   }
-  return { ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}), empty: lo !== undefined && hi !== undefined && lo > hi };
+  return {
+    ...(lo !== undefined ? { lo } : {}),
+    ...(hi !== undefined ? { hi } : {}),
+    empty: lo !== undefined && hi !== undefined && lo > hi,
+  };
 }
 
 /** The search query itself (exported so tests can look at its plan). */
@@ -62,7 +84,10 @@ export function searchQuery(database: Database, f: AuditSearch, bounds: { lo?: n
 }
 
 /** Search the audit log; keyset pages in seq order (newest first by default). */
-export async function searchEntries(database: Database, f: AuditSearch): Promise<{ items: AuditEntryView[]; nextCursor: number | null }> {
+export async function searchEntries(
+  database: Database,
+  f: AuditSearch,
+): Promise<{ items: AuditEntryView[]; nextCursor: number | null }> {
   const bounds = await seqBoundsOfTimes(database.db, f.from, f.to);
   if (bounds.empty) return { items: [], nextCursor: null };
   const rows = await searchQuery(database, f, bounds).execute();

@@ -84,7 +84,8 @@ export class SequenceAnomaly {
 
   /** End of the rows: the best verdict from what was seen. */
   finish(): SequenceVerdict {
-    if (this.#steadyZero || this.#offsetSum === 0) return this.#belongingFound ? this.#reordered() : this.#inserted(this.position);
+    if (this.#steadyZero || this.#offsetSum === 0)
+      return this.#belongingFound ? this.#reordered() : this.#inserted(this.position);
     if (this.#runOffset < 0) return this.#inserted(this.#runStart + this.#runOffset);
     if (this.#runOffset > 0) return this.#deleted();
     return this.#inserted(this.position);

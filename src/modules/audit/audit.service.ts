@@ -99,7 +99,8 @@ export class AuditService {
       if (!cp) throw notFound('audit_checkpoint_not_found', `there is no checkpoint of tree size ${treeSize}`);
     } else {
       cp = (await checkpointCovering(db, seq)) ?? (await this.checkpointer.checkpointNow());
-      if (!cp || cp.treeSize < seq) throw new AppError('unavailable', 'audit_checkpoint_unavailable', `no checkpoint covers entry ${seq} yet`);
+      if (!cp || cp.treeSize < seq)
+        throw new AppError('unavailable', 'audit_checkpoint_unavailable', `no checkpoint covers entry ${seq} yet`);
     }
     const proof = await proveInclusion(db, this.key.publicKey, seq, cp);
     return { ...proof, entry: e.entry, checkpoint: view(cp) };
@@ -123,7 +124,15 @@ export class AuditService {
   }
 
   export(range: ExportRange): ReturnType<typeof exportAuditLog> {
-    return exportAuditLog({ db: this.#d.database.db, publicKey: this.key.publicKey, clock: this.#d.clock, checkpointNow: () => this.checkpointer.checkpointNow() }, range);
+    return exportAuditLog(
+      {
+        db: this.#d.database.db,
+        publicKey: this.key.publicKey,
+        clock: this.#d.clock,
+        checkpointNow: () => this.checkpointer.checkpointNow(),
+      },
+      range,
+    );
   }
 
   publicKey(): { keyId: string; algorithm: 'Ed25519'; publicKeyPem: string } {

@@ -14,10 +14,16 @@ describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
 
   it.skipIf(skip)('group-commits concurrent appends with gap-free sequence numbers', async () => {
     const seqs = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => t.audit.sink.append({ actor: 'system:test', action: 'test.append', target: `n:${i}`, outcome: 'allowed' })),
+      Array.from({ length: 500 }, (_, i) =>
+        t.audit.sink.append({ actor: 'system:test', action: 'test.append', target: `n:${i}`, outcome: 'allowed' }),
+      ),
     );
     expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
-    const rows = await t.database.db.selectFrom('audit_entries').select(['seq', 'entry', 'leaf', 'action', 'target']).orderBy('seq').execute();
+    const rows = await t.database.db
+      .selectFrom('audit_entries')
+      .select(['seq', 'entry', 'leaf', 'action', 'target'])
+      .orderBy('seq')
+      .execute();
     expect(rows).toHaveLength(500);
     for (const r of rows) {
       expect(JSON.parse(r.entry)).toMatchObject({ v: 1, seq: r.seq, action: 'test.append' });

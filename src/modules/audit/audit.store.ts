@@ -86,7 +86,9 @@ export function leafHash(entry: string): Buffer {
  */
 export async function appendEntries(trx: Db, items: { ts: string; input: AuditInput }[]): Promise<number> {
   const n = items.length;
-  const head = await sql<{ next_seq: number }>`UPDATE audit_head SET next_seq = next_seq + ${n} WHERE id = 1 RETURNING next_seq`.execute(trx);
+  const head = await sql<{
+    next_seq: number;
+  }>`UPDATE audit_head SET next_seq = next_seq + ${n} WHERE id = 1 RETURNING next_seq`.execute(trx);
   const next = Number(head.rows[0]?.next_seq);
   if (!Number.isFinite(next)) throw new Error('audit_head row missing');
   const first = next - n;
@@ -96,7 +98,10 @@ export async function appendEntries(trx: Db, items: { ts: string; input: AuditIn
   });
   // Chunked so one statement stays under both databases' bound-parameter limits.
   for (let i = 0; i < rows.length; i += 2000) {
-    await trx.insertInto('audit_entries').values(rows.slice(i, i + 2000)).execute();
+    await trx
+      .insertInto('audit_entries')
+      .values(rows.slice(i, i + 2000))
+      .execute();
   }
   return first;
 }
@@ -117,14 +122,21 @@ export interface Checkpoint {
 type CheckpointRow = AuditCheckpointsTable;
 
 function toCheckpoint(r: CheckpointRow): Checkpoint {
-  return { treeSize: Number(r.tree_size), root: r.root, ts: r.ts, keyId: r.key_id, signature: r.signature, frontier: parseFrontier(r.frontier) };
+  return {
+    treeSize: Number(r.tree_size),
+    root: r.root,
+    ts: r.ts,
+    keyId: r.key_id,
+    signature: r.signature,
+    frontier: parseFrontier(r.frontier),
+  };
 }
 
 /** A frontier that is not a JSON list of strings reads as empty: verification then reports it (it cannot fold to the root). */
 function parseFrontier(text: string): string[] {
   try {
     const v: unknown = JSON.parse(text);
-    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : [];
+    return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : [];
   } catch {
     return [];
   }
@@ -132,7 +144,9 @@ function parseFrontier(text: string): string[] {
 
 /** Every checkpoint, ascending, read over a raw SQLite connection. */
 export function checkpointsOf(conn: BetterSqlite3.Database): Checkpoint[] {
-  const rows = conn.prepare('SELECT tree_size, root, ts, key_id, signature, frontier FROM audit_checkpoints ORDER BY tree_size').all() as {
+  const rows = conn
+    .prepare('SELECT tree_size, root, ts, key_id, signature, frontier FROM audit_checkpoints ORDER BY tree_size')
+    .all() as {
     tree_size: number;
     root: string;
     ts: string;
@@ -140,14 +154,28 @@ export function checkpointsOf(conn: BetterSqlite3.Database): Checkpoint[] {
     signature: string;
     frontier: string;
   }[];
-  return rows.map((r) => ({ treeSize: Number(r.tree_size), root: r.root, ts: r.ts, keyId: r.key_id, signature: r.signature, frontier: parseFrontier(r.frontier) }));
+  return rows.map((r) => ({
+    treeSize: Number(r.tree_size),
+    root: r.root,
+    ts: r.ts,
+    keyId: r.key_id,
+    signature: r.signature,
+    frontier: parseFrontier(r.frontier),
+  }));
 }
 
 /** Store a checkpoint; a checkpoint of the same size made by another process first wins (same root). */
 export async function insertCheckpoint(db: Db, cp: Checkpoint): Promise<void> {
   await db
     .insertInto('audit_checkpoints')
-    .values({ tree_size: cp.treeSize, root: cp.root, ts: cp.ts, key_id: cp.keyId, signature: cp.signature, frontier: JSON.stringify(cp.frontier) })
+    .values({
+      tree_size: cp.treeSize,
+      root: cp.root,
+      ts: cp.ts,
+      key_id: cp.keyId,
+      signature: cp.signature,
+      frontier: JSON.stringify(cp.frontier),
+    })
     .onConflict((oc) => oc.column('tree_size').doNothing())
     .execute();
 }
@@ -160,13 +188,25 @@ export async function latestCheckpoint(db: Db): Promise<Checkpoint | undefined> 
 
 /** The smallest checkpoint with tree_size ≥ size (the first that covers entry `size`). */
 export async function checkpointCovering(db: Db, size: number): Promise<Checkpoint | undefined> {
-  const r = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '>=', size).orderBy('tree_size', 'asc').limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('audit_checkpoints')
+    .selectAll()
+    .where('tree_size', '>=', size)
+    .orderBy('tree_size', 'asc')
+    .limit(1)
+    .executeTakeFirst();
   return r && toCheckpoint(r);
 }
 
 /** The largest checkpoint with tree_size ≤ size. */
 export async function checkpointAtOrBefore(db: Db, size: number): Promise<Checkpoint | undefined> {
-  const r = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '<=', size).orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  const r = await db
+    .selectFrom('audit_checkpoints')
+    .selectAll()
+    .where('tree_size', '<=', size)
+    .orderBy('tree_size', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return r && toCheckpoint(r);
 }
 
@@ -178,7 +218,13 @@ export async function checkpointOfSize(db: Db, size: number): Promise<Checkpoint
 
 /** Checkpoints with from ≤ tree_size ≤ to, ascending. */
 export async function checkpointsBetween(db: Db, from: number, to: number): Promise<Checkpoint[]> {
-  const rows = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '>=', from).where('tree_size', '<=', to).orderBy('tree_size', 'asc').execute();
+  const rows = await db
+    .selectFrom('audit_checkpoints')
+    .selectAll()
+    .where('tree_size', '>=', from)
+    .where('tree_size', '<=', to)
+    .orderBy('tree_size', 'asc')
+    .execute();
   return rows.map(toCheckpoint);
 }
 
@@ -196,7 +242,10 @@ export async function allCheckpoints(db: Db): Promise<Checkpoint[]> {
 
 /** Size of the committed log: its largest seq (commits happen in seq order, so the rows are 1..max). */
 export async function committedSize(db: Db): Promise<number> {
-  const r = await db.selectFrom('audit_entries').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
+  const r = await db
+    .selectFrom('audit_entries')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .executeTakeFirst();
   return Number(r?.max ?? 0);
 }
 
@@ -228,7 +277,12 @@ export async function* readLeaves(db: Db, after: number, upTo: number, batch = 5
 }
 
 /** Stored entry rows (seq, entry text, leaf) for seqs first..last, in keyset batches. */
-export async function* readEntries(db: Db, first: number, last: number, batch = 2000): AsyncGenerator<{ seq: number; entry: string; leaf: Buffer }[]> {
+export async function* readEntries(
+  db: Db,
+  first: number,
+  last: number,
+  batch = 2000,
+): AsyncGenerator<{ seq: number; entry: string; leaf: Buffer }[]> {
   let after = first - 1;
   while (after < last) {
     const rows = await db

@@ -7,7 +7,11 @@ export const QUIET_CHECKPOINTS = { SKJOLD_AUDIT_CHECKPOINT_EVERY: '1000000', SKJ
 
 /** Append `n` entries with the group-commit sink. */
 export async function appendN(t: TestApp, n: number, action = 'test.append'): Promise<void> {
-  await Promise.all(Array.from({ length: n }, (_, i) => t.audit.sink.append({ actor: 'system:test', action, target: `n:${i}`, outcome: 'allowed' })));
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      t.audit.sink.append({ actor: 'system:test', action, target: `n:${i}`, outcome: 'allowed' }),
+    ),
+  );
 }
 
 /** 40 entries with checkpoints at tree sizes 10, 11, 20, 30 and 40. */
@@ -17,4 +21,3 @@ export async function seedLog(t: TestApp): Promise<void> {
     await t.audit.service.checkpointer.checkpointNow();
   }
 }
-

@@ -27,7 +27,8 @@ export interface ParallelOptions {
  */
 export async function verifyInParallel(file: string, publicKey: KeyObject, opts: ParallelOptions): Promise<VerifyOk | null> {
   const chunkSize = opts.chunkSize ?? 65_536;
-  if (!(chunkSize > 0 && 2 ** Math.round(Math.log2(chunkSize)) === chunkSize)) throw new RangeError('chunkSize must be a power of two');
+  if (!(chunkSize > 0 && 2 ** Math.round(Math.log2(chunkSize)) === chunkSize))
+    throw new RangeError('chunkSize must be a power of two');
   const conn = new SQLite(file, { readonly: true, fileMustExist: true });
   let n: number;
   let count: number;

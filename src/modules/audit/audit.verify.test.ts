@@ -45,16 +45,26 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
   });
 
   it.skipIf(skip)('accepts an untouched log and returns its root', async () => {
-    const leaves = (await run(t).selectFrom('audit_entries').select('leaf').orderBy('seq').execute()).map((r) => Buffer.from(r.leaf));
+    const leaves = (await run(t).selectFrom('audit_entries').select('leaf').orderBy('seq').execute()).map((r) =>
+      Buffer.from(r.leaf),
+    );
     expect(await verify()).toEqual({ ok: true, entries: 40, root: treeHash(leaves).toString('hex'), checkpoints: 5 });
     // The same answer from the parallel path (tiny chunks so that it really runs; SQLite only).
     if (t.database.file) {
-      const fast = await verifyInParallel(t.database.file, t.audit.service.key.publicKey, { chunkSize: 8, minEntries: 1, workers: 2 });
+      const fast = await verifyInParallel(t.database.file, t.audit.service.key.publicKey, {
+        chunkSize: 8,
+        minEntries: 1,
+        workers: 2,
+      });
       expect(fast).toEqual({ ok: true, entries: 40, root: treeHash(leaves).toString('hex'), checkpoints: 5 });
     }
     const cp = await run(t).selectFrom('audit_checkpoints').selectAll().where('tree_size', '=', 20).executeTakeFirstOrThrow();
     expect(cp.root).toBe(treeHash(leaves.slice(0, 20)).toString('hex'));
-    expect(MerkleFrontier.fromHex(20, JSON.parse(cp.frontier) as string[]).root().toString('hex')).toBe(cp.root);
+    expect(
+      MerkleFrontier.fromHex(20, JSON.parse(cp.frontier) as string[])
+        .root()
+        .toString('hex'),
+    ).toBe(cp.root);
   });
 
   it.skipIf(skip)('names an entry whose text was edited (stored leaf left alone) as modified', async () => {
@@ -63,7 +73,8 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
     const res = await verify();
     expect(res).toMatchObject({ ok: false, firstBadSeq: 15, problem: 'modified' });
     // The parallel path only says "look closer"; verifyAuditLog then gives the precise diagnosis.
-    if (t.database.file) expect(await verifyInParallel(t.database.file, t.audit.service.key.publicKey, { chunkSize: 8, minEntries: 1 })).toBeNull();
+    if (t.database.file)
+      expect(await verifyInParallel(t.database.file, t.audit.service.key.publicKey, { chunkSize: 8, minEntries: 1 })).toBeNull();
     expect(await verify({ parallel: { chunkSize: 8, minEntries: 1 } })).toEqual(res);
   });
 
@@ -98,8 +109,15 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
 
   it.skipIf(skip)('names an inserted row, even one whose seq and leaf hash are consistent', async () => {
     await shiftRows(t, 25, 1);
-    const entry = canonicalEntry(25, new Date().toISOString(), { actor: 'user:mallory', action: 'users.create', outcome: 'allowed' });
-    await run(t).insertInto('audit_entries').values({ seq: 25, entry, leaf: leafHash(entry) }).execute();
+    const entry = canonicalEntry(25, new Date().toISOString(), {
+      actor: 'user:mallory',
+      action: 'users.create',
+      outcome: 'allowed',
+    });
+    await run(t)
+      .insertInto('audit_entries')
+      .values({ seq: 25, entry, leaf: leafHash(entry) })
+      .execute();
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 25, problem: 'inserted' });
   });
 
@@ -125,7 +143,11 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
     const cp = await run(t).selectFrom('audit_checkpoints').selectAll().where('tree_size', '=', 20).executeTakeFirstOrThrow();
     const sig = Buffer.from(cp.signature, 'base64');
     sig[0] = (sig[0] as number) ^ 1;
-    await run(t).updateTable('audit_checkpoints').set({ signature: sig.toString('base64') }).where('tree_size', '=', 20).execute();
+    await run(t)
+      .updateTable('audit_checkpoints')
+      .set({ signature: sig.toString('base64') })
+      .where('tree_size', '=', 20)
+      .execute();
     // Checkpoint 11 is the last good one: 12–20 are not covered by a valid signature.
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 12, lastSuspectSeq: 20, problem: 'bad_signature' });
   });
@@ -136,12 +158,20 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
     const forged = sign(null, Buffer.from(checkpointText(30, cp.root, cp.ts)), privateKey).toString('base64');
     await run(t).updateTable('audit_checkpoints').set({ signature: forged }).where('tree_size', '=', 30).execute();
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 21, problem: 'bad_signature' });
-    await run(t).updateTable('audit_checkpoints').set({ signature: cp.signature, root: '00'.repeat(32) }).where('tree_size', '=', 30).execute();
+    await run(t)
+      .updateTable('audit_checkpoints')
+      .set({ signature: cp.signature, root: '00'.repeat(32) })
+      .where('tree_size', '=', 30)
+      .execute();
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 21, problem: 'bad_signature' });
   });
 
   it.skipIf(skip)('names a checkpoint whose stored frontier was altered', async () => {
-    await run(t).updateTable('audit_checkpoints').set({ frontier: JSON.stringify(['00'.repeat(32), '11'.repeat(32)]) }).where('tree_size', '=', 20).execute();
+    await run(t)
+      .updateTable('audit_checkpoints')
+      .set({ frontier: JSON.stringify(['00'.repeat(32), '11'.repeat(32)]) })
+      .where('tree_size', '=', 20)
+      .execute();
     expect(await verify()).toMatchObject({ ok: false, firstBadSeq: 12, problem: 'checkpoint_mismatch' });
   });
 
@@ -160,7 +190,14 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
     const [x, y] = await Promise.all([
       t.audit.service.checkpointer.checkpointNow(),
       // A second checkpointer over the same database and key stands in for a second process.
-      new (await import('./audit.checkpoints.ts')).Checkpointer({ database: t.database, clock: t.clock, log: t.log, key: t.audit.service.key, every: 1000, seconds: 60 }).checkpointNow(),
+      new (await import('./audit.checkpoints.ts')).Checkpointer({
+        database: t.database,
+        clock: t.clock,
+        log: t.log,
+        key: t.audit.service.key,
+        every: 1000,
+        seconds: 60,
+      }).checkpointNow(),
     ]);
     expect(x?.treeSize).toBe(43);
     expect(y?.treeSize).toBe(43);

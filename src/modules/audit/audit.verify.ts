@@ -10,7 +10,8 @@ import { type Checkpoint, allCheckpoints, checkpointsOf } from './audit.store.ts
 import { verifyInParallel, type ParallelOptions } from './audit.verify.parallel.ts';
 import { MerkleFrontier, frontierRanges, hashLeaf } from './merkle.ts';
 
-export type VerifyProblem = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint_mismatch' | 'bad_signature' | 'truncated';
+export type VerifyProblem =
+  'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint_mismatch' | 'bad_signature' | 'truncated';
 
 export interface VerifyOk {
   ok: true;
@@ -61,7 +62,11 @@ export interface VerifyOptions {
  * transaction on PostgreSQL. Large SQLite logs are hashed in worker threads; any problem found there is
  * diagnosed again on one thread, so the answer is always the precise one from `walk`.
  */
-export async function verifyAuditLog(database: Database, publicKey: KeyObject | string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyAuditLog(
+  database: Database,
+  publicKey: KeyObject | string,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
   const key = parsePublicKey(publicKey);
   const batchSize = opts.batchSize ?? 5000;
   if (database.dialect === 'sqlite') {
@@ -122,9 +127,19 @@ async function kyselySnapshot(db: Db, batchSize: number): Promise<LogSnapshot> {
     async *batches() {
       let after = 0;
       for (;;) {
-        const got = await db.selectFrom('audit_entries').select(['seq', 'entry', 'leaf']).where('seq', '>', after).orderBy('seq').limit(batchSize).execute();
+        const got = await db
+          .selectFrom('audit_entries')
+          .select(['seq', 'entry', 'leaf'])
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(batchSize)
+          .execute();
         if (got.length === 0) return;
-        yield { seqs: got.map((r) => Number(r.seq)), entries: got.map((r) => r.entry), leaves: got.map((r) => Buffer.from(r.leaf)) };
+        yield {
+          seqs: got.map((r) => Number(r.seq)),
+          entries: got.map((r) => r.entry),
+          leaves: got.map((r) => Buffer.from(r.leaf)),
+        };
         after = Number(got[got.length - 1]?.seq);
       }
     },
@@ -132,7 +147,9 @@ async function kyselySnapshot(db: Db, batchSize: number): Promise<LogSnapshot> {
 }
 
 const fail = (firstBadSeq: number, problem: VerifyProblem, message: string, lastSuspectSeq?: number): VerifyFailure =>
-  lastSuspectSeq !== undefined && lastSuspectSeq !== firstBadSeq ? { ok: false, firstBadSeq, problem, message, lastSuspectSeq } : { ok: false, firstBadSeq, problem, message };
+  lastSuspectSeq !== undefined && lastSuspectSeq !== firstBadSeq
+    ? { ok: false, firstBadSeq, problem, message, lastSuspectSeq }
+    : { ok: false, firstBadSeq, problem, message };
 
 const range = (a: number, b: number): string => (a === b ? `seq ${a}` : `seqs ${a}–${b}`);
 
@@ -159,7 +176,12 @@ export async function walk(snap: LogSnapshot, publicKey: KeyObject): Promise<Ver
   /** A stored checkpoint's frontier, if its signature and fold check out; else the failure it is. */
   const vouched = (cp: Checkpoint, prevSize: number): MerkleFrontier | VerifyFailure => {
     if (cp.keyId !== keyId || !verifyCheckpointSignature(publicKey, cp)) {
-      return fail(prevSize + 1, 'bad_signature', `checkpoint at tree size ${cp.treeSize} is not signed by key ${keyId}: ${range(prevSize + 1, cp.treeSize)} are not covered by a valid signature`, cp.treeSize);
+      return fail(
+        prevSize + 1,
+        'bad_signature',
+        `checkpoint at tree size ${cp.treeSize} is not signed by key ${keyId}: ${range(prevSize + 1, cp.treeSize)} are not covered by a valid signature`,
+        cp.treeSize,
+      );
     }
     try {
       const stored = MerkleFrontier.fromHex(cp.treeSize, cp.frontier);
@@ -167,7 +189,12 @@ export async function walk(snap: LogSnapshot, publicKey: KeyObject): Promise<Ver
     } catch {
       // fall through
     }
-    return fail(prevSize + 1, 'checkpoint_mismatch', `checkpoint at tree size ${cp.treeSize} was altered: its stored frontier does not fold to its signed root`, cp.treeSize);
+    return fail(
+      prevSize + 1,
+      'checkpoint_mismatch',
+      `checkpoint at tree size ${cp.treeSize} was altered: its stored frontier does not fold to its signed root`,
+      cp.treeSize,
+    );
   };
 
   /** First of our frontier nodes ending at or before `limit` that the checkpoint's frontier contradicts. */
@@ -180,9 +207,19 @@ export async function walk(snap: LogSnapshot, publicKey: KeyObject): Promise<Ver
       if (e > limit || s !== os || e !== oe) break;
       if (!(stored.nodes[i] as Buffer).equals(f.nodes[i] as Buffer)) {
         const lo = Math.max(s, lastGood);
-        if (lo >= e) return fail(e, 'checkpoint_mismatch', `checkpoint at tree size ${stored.size} contradicts the checkpoint at ${lastGood} that matched`);
+        if (lo >= e)
+          return fail(
+            e,
+            'checkpoint_mismatch',
+            `checkpoint at tree size ${stored.size} contradicts the checkpoint at ${lastGood} that matched`,
+          );
         const what = lo + 1 === e ? `entry ${e} was modified` : `one or more of ${range(lo + 1, e)} were modified`;
-        return fail(lo + 1, 'modified', `${what}: the entries hash consistently with their stored leaf hashes, but not to the root signed at tree size ${stored.size}, so the stored leaf hashes were rewritten too`, e);
+        return fail(
+          lo + 1,
+          'modified',
+          `${what}: the entries hash consistently with their stored leaf hashes, but not to the root signed at tree size ${stored.size}, so the stored leaf hashes were rewritten too`,
+          e,
+        );
       }
     }
     return null;
@@ -208,7 +245,12 @@ export async function walk(snap: LogSnapshot, publicKey: KeyObject): Promise<Ver
       if (f.root().toString('hex') !== cp.root) {
         return (
           contradiction(stored, f.size) ??
-          fail(lastGood + 1, 'checkpoint_mismatch', `checkpoint at tree size ${cp.treeSize} does not match the entries ${range(lastGood + 1, cp.treeSize)}`, cp.treeSize)
+          fail(
+            lastGood + 1,
+            'checkpoint_mismatch',
+            `checkpoint at tree size ${cp.treeSize} does not match the entries ${range(lastGood + 1, cp.treeSize)}`,
+            cp.treeSize,
+          )
         );
       }
       lastGood = cp.treeSize;
@@ -231,7 +273,12 @@ export async function walk(snap: LogSnapshot, publicKey: KeyObject): Promise<Ver
       }
       const expected = f.size + 1;
       if (seq !== expected) {
-        const found = fail(expected, 'deleted', `${range(expected, seq - 1)} ${seq - expected === 1 ? 'is' : 'are'} missing`, seq - 1);
+        const found = fail(
+          expected,
+          'deleted',
+          `${range(expected, seq - 1)} ${seq - expected === 1 ? 'is' : 'are'} missing`,
+          seq - 1,
+        );
         return earliest(found);
       }
       const claimed = claimedSeq(entry);
@@ -258,10 +305,22 @@ export async function walk(snap: LogSnapshot, publicKey: KeyObject): Promise<Ver
   const n = f.size;
   const beyond = cps[cps.length - 1];
   if (beyond && beyond.treeSize > n) {
-    return earliest(fail(n + 1, 'truncated', `the log ends at seq ${n}, but a checkpoint covers ${beyond.treeSize} entries: ${range(n + 1, beyond.treeSize)} were removed`, beyond.treeSize));
+    return earliest(
+      fail(
+        n + 1,
+        'truncated',
+        `the log ends at seq ${n}, but a checkpoint covers ${beyond.treeSize} entries: ${range(n + 1, beyond.treeSize)} were removed`,
+        beyond.treeSize,
+      ),
+    );
   }
   if (snap.headNext - 1 > n) {
-    return fail(n + 1, 'truncated', `the log ends at seq ${n}, but sequence numbers up to ${snap.headNext - 1} were handed out`, snap.headNext - 1);
+    return fail(
+      n + 1,
+      'truncated',
+      `the log ends at seq ${n}, but sequence numbers up to ${snap.headNext - 1} were handed out`,
+      snap.headNext - 1,
+    );
   }
   return { ok: true, entries: n, root: f.root().toString('hex'), checkpoints: cps.length };
 }

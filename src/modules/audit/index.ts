@@ -69,7 +69,11 @@ export function createAuditModule(deps: AuditDeps): AuditModule {
 
 /** The audit service alone (CLI: verify and export without starting the server). Call `open()` before use. */
 export function createAuditService(deps: AuditDeps): AuditService {
-  return new AuditService({ ...deps, checkpointEvery: deps.config.checkpointEvery, checkpointSeconds: deps.config.checkpointSeconds });
+  return new AuditService({
+    ...deps,
+    checkpointEvery: deps.config.checkpointEvery,
+    checkpointSeconds: deps.config.checkpointSeconds,
+  });
 }
 
 export { verifyAuditLog, type VerifyResult } from './audit.verify.ts';

@@ -95,7 +95,10 @@ const CT_CONSISTENCY: { m: number; n: number; proof: string[] }[] = [
   {
     m: 2,
     n: 5,
-    proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+    proof: [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
   },
 ];
 
@@ -119,7 +122,7 @@ function flip(list: readonly Buffer[], which: number, bit: number): Buffer[] {
   const out = list.map((b) => Buffer.from(b));
   const t = out[which % out.length] as Buffer;
   const byte = Math.floor(bit / 8) % t.length;
-  t[byte] = (t[byte] as number) ^ (1 << bit % 8);
+  t[byte] = (t[byte] as number) ^ (1 << (bit % 8));
   return out;
 }
 
@@ -135,7 +138,9 @@ describe('merkle tree (RFC 6962)', () => {
       const leaves = CT_LEAVES.slice(0, v.size);
       const path = inclusionProof(v.index, v.size, nodesFromLeaves(leaves));
       expect(path.map(hex)).toEqual(v.path);
-      expect(verifyInclusion(CT_LEAVES[v.index] as Buffer, v.index, v.size, v.path.map(h), h(CT_ROOTS[v.size - 1] as string))).toBe(true);
+      expect(
+        verifyInclusion(CT_LEAVES[v.index] as Buffer, v.index, v.size, v.path.map(h), h(CT_ROOTS[v.size - 1] as string)),
+      ).toBe(true);
     }
   });
 
@@ -143,7 +148,9 @@ describe('merkle tree (RFC 6962)', () => {
     for (const v of CT_CONSISTENCY) {
       const proof = consistencyProof(v.m, v.n, nodesFromLeaves(CT_LEAVES.slice(0, v.n)));
       expect(proof.map(hex)).toEqual(v.proof);
-      expect(verifyConsistency(v.m, v.n, h(CT_ROOTS[v.m - 1] as string), h(CT_ROOTS[v.n - 1] as string), v.proof.map(h))).toBe(true);
+      expect(verifyConsistency(v.m, v.n, h(CT_ROOTS[v.m - 1] as string), h(CT_ROOTS[v.n - 1] as string), v.proof.map(h))).toBe(
+        true,
+      );
     }
   });
 
@@ -161,7 +168,11 @@ describe('merkle tree (RFC 6962)', () => {
     const f = MerkleFrontier.empty();
     for (let n = 0; n <= leaves.length; n++) {
       expect(hex(f.root())).toBe(hex(referenceRoot(leaves.slice(0, n))));
-      expect(f.nodes.map((x, i) => hex(x) === hex(treeHash(leaves.slice(...(frontierRanges(n)[i] as [number, number]))))).every(Boolean)).toBe(true);
+      expect(
+        f.nodes
+          .map((x, i) => hex(x) === hex(treeHash(leaves.slice(...(frontierRanges(n)[i] as [number, number])))))
+          .every(Boolean),
+      ).toBe(true);
       const again = MerkleFrontier.fromHex(n, f.toHex());
       expect(hex(again.root())).toBe(hex(f.root()));
       if (n < leaves.length) f.push(leaves[n] as Buffer);
@@ -232,7 +243,17 @@ describe('merkle tree (RFC 6962)', () => {
         const range = leaves.slice(a, b);
         expect(verifyRangeProof(a, b, n, range, proof, root)).toBe(true);
         // Minimal: dropping any one hash breaks it.
-        for (let k = 0; k < proof.length; k++) expect(verifyRangeProof(a, b, n, range, proof.filter((_, j) => j !== k), root)).toBe(false);
+        for (let k = 0; k < proof.length; k++)
+          expect(
+            verifyRangeProof(
+              a,
+              b,
+              n,
+              range,
+              proof.filter((_, j) => j !== k),
+              root,
+            ),
+          ).toBe(false);
         if (proof.length > 0) expect(verifyRangeProof(a, b, n, range, flip(proof, which, bit), root)).toBe(false);
         expect(verifyRangeProof(a, b, n, flip(range, which, bit), proof, root)).toBe(false);
         expect(verifyRangeProof(a, b, n, range, proof, flip([root], 0, bit)[0] as Buffer)).toBe(false);

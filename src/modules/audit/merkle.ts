@@ -87,9 +87,13 @@ export class MerkleFrontier {
   /** Rebuild from stored nodes; throws if the node count does not fit the size. */
   static from(size: number, nodes: readonly Uint8Array[]): MerkleFrontier {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`bad tree size ${size}`);
-    if (nodes.length !== frontierLength(size)) throw new RangeError(`a tree of ${size} leaves has ${frontierLength(size)} frontier nodes, got ${nodes.length}`);
+    if (nodes.length !== frontierLength(size))
+      throw new RangeError(`a tree of ${size} leaves has ${frontierLength(size)} frontier nodes, got ${nodes.length}`);
     for (const n of nodes) if (n.length !== HASH_BYTES) throw new RangeError('frontier nodes must be 32-byte hashes');
-    return new MerkleFrontier(size, nodes.map((n) => Buffer.from(n)));
+    return new MerkleFrontier(
+      size,
+      nodes.map((n) => Buffer.from(n)),
+    );
   }
 
   /** From hex strings as stored in audit_checkpoints.frontier. */
@@ -183,7 +187,13 @@ const odd = (x: number): boolean => x % 2 === 1;
 const half = (x: number): number => Math.floor(x / 2);
 
 /** RFC 9162 §2.1.3.2: does `path` prove that `leaf` is leaf `index` of the tree with `root`? */
-export function verifyInclusion(leaf: Uint8Array, index: number, size: number, path: readonly Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  path: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (!(index >= 0 && index < size)) return false;
   let fn = index;
   let sn = size - 1;
@@ -224,7 +234,13 @@ export function consistencyProof(m: number, n: number, node: NodeSource): Buffer
 }
 
 /** RFC 9162 §2.1.4.2: does `proof` show the tree (n, newRoot) extends the tree (m, oldRoot)? */
-export function verifyConsistency(m: number, n: number, oldRoot: Uint8Array, newRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+export function verifyConsistency(
+  m: number,
+  n: number,
+  oldRoot: Uint8Array,
+  newRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
   if (m < 0 || m > n) return false;
   if (m === n) return proof.length === 0 && Buffer.from(oldRoot).equals(newRoot);
   if (m === 0) return proof.length === 0;
@@ -306,7 +322,14 @@ export function rootFromRangeProof(
 }
 
 /** Does `proof` with the range's leaf hashes (leaves[i] is leaf start+i) give `root`? */
-export function verifyRangeProof(start: number, end: number, size: number, leaves: readonly Uint8Array[], proof: readonly Uint8Array[], root: Uint8Array): boolean {
+export function verifyRangeProof(
+  start: number,
+  end: number,
+  size: number,
+  leaves: readonly Uint8Array[],
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (leaves.length !== end - start) return false;
   const got = rootFromRangeProof(start, end, size, (lo, hi) => (hi - lo === 1 ? leaves[lo - start] : undefined), proof);
   return got !== null && got.equals(root);

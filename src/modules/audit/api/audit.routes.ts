@@ -72,7 +72,11 @@ export function auditRoutes(service: AuditService): AnyRoute[] {
         // Reads go over their own read-only connection (SQLite) or pooled transaction (PostgreSQL), never
         // through ctx.db: on SQLite this request's transaction holds the only Kysely connection.
         const result = await service.verify();
-        ctx.audit.detail(result.ok ? { ok: true, entries: result.entries, root: result.root } : { ok: false, firstBadSeq: result.firstBadSeq, problem: result.problem });
+        ctx.audit.detail(
+          result.ok
+            ? { ok: true, entries: result.entries, root: result.root }
+            : { ok: false, firstBadSeq: result.firstBadSeq, problem: result.problem },
+        );
         return result;
       },
     }),
@@ -85,7 +89,9 @@ export function auditRoutes(service: AuditService): AnyRoute[] {
       async handler(ctx) {
         const out = await service.export(ctx.query);
         ctx.audit.detail({ firstSeq: out.first, lastSeq: out.last });
-        void ctx.reply.type('application/x-ndjson; charset=utf-8').header('Content-Disposition', `attachment; filename="skjold-audit-${out.first}-${out.last}.jsonl"`);
+        void ctx.reply
+          .type('application/x-ndjson; charset=utf-8')
+          .header('Content-Disposition', `attachment; filename="skjold-audit-${out.first}-${out.last}.jsonl"`);
         // Returned (not sent) so the request's audit record is still written.
         return Readable.from(out.lines);
       },

@@ -62,7 +62,9 @@ export const consistencyQuerySchema = z
 export type ConsistencyQuery = z.infer<typeof consistencyQuerySchema>;
 
 /** A seq number or an ISO time. */
-const bound = z.string().regex(/^(?:[0-9]{1,15}|\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))$/, 'a seq number or an ISO time');
+const bound = z
+  .string()
+  .regex(/^(?:[0-9]{1,15}|\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:\d{2}))$/, 'a seq number or an ISO time');
 
 export const exportQuerySchema = z
   .object({
