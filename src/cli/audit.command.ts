@@ -115,6 +115,7 @@ export function registerAudit(program: Command): void {
           outcome: 'allowed',
           detail: { firstSeq: out.first, lastSeq: out.last, via: 'cli' },
         });
+        await sink.close();
         const sinkTo = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
         for await (const chunk of out.lines) if (!sinkTo.write(chunk)) await once(sinkTo, 'drain');
         if (opts.out) {

@@ -13,8 +13,21 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Route access: a declared permission, any signed-in caller, or no sign-in at all. */
 export type Access = Permission | 'authenticated' | 'public';
 
-export interface RouteContext<B, Q, P> {
+/** What a route's `prepare` step sees: validated input and the database outside any transaction. */
+export interface PrepareContext<B, Q, P> {
   actor: Actor;
+  body: B;
+  query: Q;
+  params: P;
+  db: Db;
+  req: FastifyRequest;
+  clock: Clock;
+}
+
+export interface RouteContext<B, Q, P, X = undefined> {
+  actor: Actor;
+  /** The result of the route's `prepare` step. */
+  prepared: X;
   body: B;
   query: Q;
   params: P;
@@ -47,7 +60,7 @@ export class CommittedFailure {
   constructor(readonly error: AppError) {}
 }
 
-export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
+export interface RouteDef<B = unknown, Q = unknown, P = unknown, X = undefined> {
   method: Method;
   url: string;
   /** Required. A route without a declared permission cannot be registered. */
@@ -62,16 +75,21 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
   summary: string;
-  /** Machine-facing routes reached by tokens only (no CSRF concerns). Default: cookie or token. */
-  handler(ctx: RouteContext<B, Q, P>): Promise<unknown>;
+  /**
+   * Slow work that must not hold the write transaction (a password hash holds SQLite's one connection for ~20 ms):
+   * runs after validation, before the transaction, with reads only. The handler gets its result as `ctx.prepared`
+   * and must re-check anything that may have changed in between.
+   */
+  prepare?(ctx: PrepareContext<B, Q, P>): Promise<X>;
+  handler(ctx: RouteContext<B, Q, P, X>): Promise<unknown>;
 }
 
 // A route list mixes many body/query/param types; the handler sees its own precise types.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDef<any, any, any>;
+export type AnyRoute = RouteDef<any, any, any, any>;
 
 /** Type helper: infers B, Q, P from the zod schemas. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined>(def: RouteDef<B, Q, P>): RouteDef<B, Q, P> {
+export function defineRoute<B = undefined, Q = undefined, P = undefined, X = undefined>(def: RouteDef<B, Q, P, X>): RouteDef<B, Q, P, X> {
   return def;
 }
 
@@ -211,10 +229,12 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
     const query: unknown = parse(r.query, req.query, 'query');
     const body: unknown = parse(r.body, req.body, 'body');
 
+    const prepared: unknown = r.prepare ? await r.prepare({ actor, body, query, params, db: database.db, req, clock }) : undefined;
     let status: number | undefined;
     const run = async (db: Db): Promise<{ result: unknown; committedFailure?: AppError }> => {
-      const ctx: RouteContext<unknown, unknown, unknown> = {
+      const ctx: RouteContext<unknown, unknown, unknown, unknown> = {
         actor,
+        prepared,
         body,
         query,
         params,

@@ -44,4 +44,23 @@ describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
     const actions = await t.database.db.selectFrom('audit_entries').select('action').execute();
     expect(actions.map((a) => a.action)).toEqual(['test.after']);
   });
+  it.skipIf(skip)(
+    'interleaves a request transaction that reads first with group commits, without reusing or skipping a seq',
+    async () => {
+      const { inTx, queued } = await t.database.db.transaction().execute(async (trx) => {
+        // Read first: on SQLite a deferred transaction could not upgrade to a write after another commit.
+        await trx.selectFrom('audit_entries').select('seq').execute();
+        const q = t.audit.sink.append({ actor: 'system:test', action: 'test.queued', outcome: 'allowed' });
+        await new Promise((r) => setTimeout(r, 50));
+        return {
+          inTx: await t.audit.sink.appendInTx(trx, { actor: 'system:test', action: 'test.in_tx', outcome: 'allowed' }),
+          queued: q,
+        };
+      });
+      expect([inTx, await queued].sort()).toEqual([1, 2]);
+      const rows = await t.database.db.selectFrom('audit_entries').select(['seq', 'entry', 'leaf']).orderBy('seq').execute();
+      expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+      for (const r of rows) expect(Buffer.from(r.leaf).equals(leafHash(r.entry))).toBe(true);
+    },
+  );
 });

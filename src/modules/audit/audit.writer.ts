@@ -102,6 +102,8 @@ export class SqliteAuditWriter {
     const w = this.#worker;
     if (!w) return;
     this.#worker = null;
+    // Keep the process alive until the thread has closed its connection.
+    w.ref();
     w.postMessage({ close: true });
     await new Promise<void>((resolve) => w.once('exit', () => resolve()));
   }

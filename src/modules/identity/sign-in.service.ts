@@ -25,6 +25,17 @@ export interface LoginInput {
   presentedCookie?: string | undefined;
 }
 
+/** The result of the password step, computed outside the write transaction. */
+export interface PasswordCheck {
+  username: string;
+  /** Set when the throttle already refuses: no hash was computed. */
+  blocked: boolean;
+  userId: string | undefined;
+  /** The hash the password was checked against; the login re-reads the user and trusts the check only if unchanged. */
+  checkedHash: string | undefined;
+  passwordOk: boolean;
+}
+
 export interface SignedIn {
   user: User;
   mfa: MfaState;
@@ -70,20 +81,37 @@ export function sessionActor(
 export class SignInService {
   constructor(private readonly c: IdentityContext) {}
 
-  async login(db: Db, input: LoginInput, notes: AuditNotes): Promise<Outcome<SignedIn>> {
-    const { clock, throttle, passwords, sessions } = this.c;
-    const now = clock.now();
+  /**
+   * The password step's slow part (argon2, ~20 ms), with reads only, run before the write transaction so that a
+   * flood of sign-ins does not hold the database. A throttled caller costs no hash at all.
+   */
+  async checkPassword(db: Db, input: { username: string; password: string; ip: string }): Promise<PasswordCheck> {
+    const { clock, throttle, passwords } = this.c;
     const username = normaliseUsername(input.username).slice(0, 256);
-    const block = await throttle.check(db, username, input.ip, now);
-    if (block) {
-      notes.detail({ reason: block.reason, username });
-      return refuse(throttled(block));
+    if (await throttle.check(db, username, input.ip, clock.now())) {
+      return { username, blocked: true, userId: undefined, checkedHash: undefined, passwordOk: false };
     }
     const row = await usersStore.byUsername(db, username);
     // Hash something in every case, so timing does not tell which usernames exist.
     let passwordOk = false;
     if (row) passwordOk = await passwords.verify(row.password_hash, input.password);
     else await passwords.verifyDummy(input.password);
+    return { username, blocked: false, userId: row?.id, checkedHash: row?.password_hash, passwordOk };
+  }
+
+  /** The password step's writes, in the request transaction: throttle counters, session, audit notes. */
+  async login(db: Db, input: LoginInput, notes: AuditNotes, checked: PasswordCheck): Promise<Outcome<SignedIn>> {
+    const { clock, throttle, passwords, sessions } = this.c;
+    const now = clock.now();
+    const username = checked.username;
+    const block = await throttle.check(db, username, input.ip, now);
+    if (block) {
+      notes.detail({ reason: block.reason, username });
+      return refuse(throttled(block));
+    }
+    const row = await usersStore.byUsername(db, username);
+    // The check counts only against the hash it was made with (a password changed in between makes it void).
+    const passwordOk = !!row && checked.passwordOk && row.id === checked.userId && row.password_hash === checked.checkedHash;
     if (!row || !passwordOk || row.disabled === 1) {
       const streak = await throttle.recordFailure(db, username, input.ip, now);
       await throttle.prune(db, now);

@@ -38,11 +38,14 @@ export function authRoutes(d: AuthRouteDeps): AnyRoute[] {
       action: 'auth.login',
       body: loginBody,
       summary: 'Sign in with username and password; sets the session cookie. mfa tells what comes next',
+      // The password hash is checked before the transaction: it must not hold the database.
+      prepare: (ctx) => d.service.signIn.checkPassword(ctx.db, { ...ctx.body, ip: ctx.req.ip }),
       async handler(ctx): Promise<LoginResponse | CommittedFailure> {
         const res = await d.service.signIn.login(
           ctx.db,
           { ...ctx.body, ip: ctx.req.ip, userAgent: userAgentOf(ctx.req), presentedCookie: sessionCookieOf(ctx.req) },
           ctx.audit,
+          ctx.prepared,
         );
         // The failure counter commits with the refusal.
         if (!res.ok) return new CommittedFailure(res.error);
