@@ -21,12 +21,16 @@ import { createMetrics } from './core/metrics.ts';
 import type { SkjoldModule } from './core/module.ts';
 import { auditConfig, createAuditModule, type AuditConfig, type AuditModule } from './modules/audit/index.ts';
 import { createIdentityModule, identityConfig, type IdentityConfig, type IdentityModule } from './modules/identity/index.ts';
+import { createIncidentsModule, incidentsConfig, type IncidentsConfig, type IncidentsModule } from './modules/incidents/index.ts';
+import { createMonitoringModule, monitoringConfig, type MonitoringConfig, type MonitoringModule } from './modules/monitoring/index.ts';
 
-export const CONFIG_SECTIONS = [coreConfig, identityConfig, auditConfig] as const;
+export const CONFIG_SECTIONS = [coreConfig, identityConfig, auditConfig, incidentsConfig, monitoringConfig] as const;
 export interface SkjoldConfig {
   core: CoreConfig;
   identity: IdentityConfig;
   audit: AuditConfig;
+  incidents: IncidentsConfig;
+  monitoring: MonitoringConfig;
 }
 
 /** Load every module's configuration section; throws ConfigError naming every bad key. */
@@ -52,6 +56,10 @@ export interface SkjoldApp {
   routes: RegisteredRoute[];
   audit: AuditModule;
   identity: IdentityModule;
+  /** Incident management; `incidents.sink` is the SignalSink to hand to modules that raise signals. */
+  incidents: IncidentsModule;
+  /** Monitors, checks and their scheduler (the scheduler runs only in the `engine` role). */
+  monitoring: MonitoringModule;
   tls: TlsMaterial | undefined;
   /** Listen on config host:port; resolves with the bound port. */
   listen(): Promise<number>;
@@ -71,7 +79,18 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
 
   const audit = createAuditModule({ database, clock, log, config: config.audit, dataDir });
   const identity = createIdentityModule({ database, clock, log, config: config.identity, audit: audit.sink, policy, dataDir });
-  const modules: SkjoldModule[] = [audit, identity];
+  // Before any module that raises signals: they receive incidents.sink.
+  const incidents = createIncidentsModule({ database, clock, log, config: config.incidents, timeZone: config.core.timeZone });
+  const monitoring = createMonitoringModule({
+    database,
+    clock,
+    log,
+    config: config.monitoring,
+    signals: incidents.sink,
+    reportCompleteness: (db, c) => incidents.recordCheckCompleteness(db, c),
+    runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+  });
+  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring];
 
   const mig = await migrate(database, modules);
   if (mig.error) {
@@ -164,6 +183,8 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     routes: registry,
     audit,
     identity,
+    incidents,
+    monitoring,
     tls,
     async listen() {
       await app.listen({ host: config.core.host, port: config.core.port });

@@ -4,7 +4,7 @@ import { ROLES, type Permission, type Role } from '../src/core/auth.ts';
 import type { RegisteredRoute } from '../src/core/http/routes.ts';
 import { createTestApp, type TestApp } from './app.ts';
 import { DIALECTS } from './databases.ts';
-import { TEST_PASSWORD, createUserWithToken, signInAs, type TestSession } from './identity.ts';
+import { TEST_ACTOR, TEST_PASSWORD, createUserWithToken, signInAs, type TestSession } from './identity.ts';
 import { snapshotDatabase } from './snapshot.ts';
 
 /**
@@ -17,6 +17,15 @@ import { snapshotDatabase } from './snapshot.ts';
 interface Ids {
   victimId: string;
   victimTokenId: string;
+  /** Incidents: a triggered one (ack, notes), another triggered one (resolve), a resolved one (postmortem). */
+  openIncidentId: string;
+  resolvableIncidentId: string;
+  resolvedIncidentId: string;
+  /** Maintenance windows: one to change, one to delete. */
+  windowId: string;
+  doomedWindowId: string;
+  /** Monitoring: a paused heartbeat monitor (resumed, paused, changed, then deleted by the walk). */
+  monitorId: string;
 }
 const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unknown }> = {
   'POST /api/v1/users': () => ({ payload: { username: `walk-${randomUUID().slice(0, 8)}`, role: 'viewer', password: TEST_PASSWORD } }),
@@ -24,6 +33,19 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
   'POST /api/v1/users/:id/mfa/reset': (ids) => ({ url: `/api/v1/users/${ids.victimId}/mfa/reset` }),
   'DELETE /api/v1/tokens/:id': (ids) => ({ url: `/api/v1/tokens/${ids.victimTokenId}` }),
   'POST /api/v1/audit/verify': () => ({ payload: {} }),
+  'POST /api/v1/monitors': () => ({ payload: { type: 'heartbeat', name: 'walk', intervalSeconds: 3600 } }),
+  'PATCH /api/v1/monitors/:id': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}`, payload: { name: `walk ${randomUUID().slice(0, 8)}` } }),
+  'POST /api/v1/monitors/:id/resume': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/resume` }),
+  'POST /api/v1/monitors/:id/pause': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/pause` }),
+  'DELETE /api/v1/monitors/:id': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}` }),
+  'POST /api/v1/incidents/:id/ack': (ids) => ({ url: `/api/v1/incidents/${ids.openIncidentId}/ack` }),
+  'POST /api/v1/incidents/:id/resolve': (ids) => ({ url: `/api/v1/incidents/${ids.resolvableIncidentId}/resolve`, payload: {} }),
+  'POST /api/v1/incidents/:id/notes': (ids) => ({ url: `/api/v1/incidents/${ids.openIncidentId}/notes`, payload: { text: 'walk' } }),
+  'PUT /api/v1/incidents/:id/postmortem': (ids) => ({ url: `/api/v1/incidents/${ids.resolvedIncidentId}/postmortem`, payload: { summary: 's', rootCause: 'r' } }),
+  'POST /api/v1/signals': () => ({ payload: { source: 'walk', dedupKey: 'walk:1', status: 'firing', severity: 'minor', summary: 'walk' } }),
+  'POST /api/v1/maintenance-windows': () => ({ payload: { title: 'walk', changeRef: 'CHG-1', keyPrefixes: ['walk:'], kind: 'once', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } }),
+  'PATCH /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.windowId}`, payload: { title: 'walked' } }),
+  'DELETE /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.doomedWindowId}` }),
 };
 
 const isWrite = (r: RegisteredRoute) => r.method !== 'GET';
@@ -42,7 +64,26 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
     for (const role of ROLES) sessions.set(role, await signInAs(t, role));
     const victim = await signInAs(t, 'security-officer');
     const victimToken = await createUserWithToken(t, 'operator');
-    ids = { victimId: victim.user.id, victimTokenId: victimToken.tokenId };
+    const db = t.database.db;
+    const raise = (dedupKey: string) => t.incidents.sink.raise(db, { source: 'walk', dedupKey, status: 'firing', severity: 'minor', summary: 'walk' });
+    const resolved = await raise('walk:resolved');
+    await t.incidents.service.resolve(db, resolved.incidentId, TEST_ACTOR, undefined);
+    const windowInput = { title: 'walk', changeRef: 'CHG-1', keyPrefixes: ['walk:none'], components: [], kind: 'once' as const, startsAt: '2030-01-01T00:00:00.000Z', endsAt: '2030-01-01T01:00:00.000Z', weekdays: [], localTime: null, durationMinutes: null, timeZone: 'UTC' };
+    ids = {
+      victimId: victim.user.id,
+      victimTokenId: victimToken.tokenId,
+      openIncidentId: (await raise('walk:open')).incidentId,
+      resolvableIncidentId: (await raise('walk:resolvable')).incidentId,
+      resolvedIncidentId: resolved.incidentId,
+      windowId: (await t.incidents.maintenance.create(db, windowInput, 'system:test')).id,
+      doomedWindowId: (await t.incidents.maintenance.create(db, windowInput, 'system:test')).id,
+      monitorId: await (async () => {
+        const noAudit = { target: () => undefined, change: () => undefined };
+        const m = await t.monitoring.service.create(db, { type: 'heartbeat', name: 'walk', intervalSeconds: 3600 }, 'system:test', noAudit);
+        await t.monitoring.service.setPaused(db, m.id, true, noAudit);
+        return m.id;
+      })(),
+    };
   });
   afterAll(async () => {
     if (!skip) await t.dispose();

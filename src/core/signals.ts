@@ -26,6 +26,8 @@ export interface SignalInput {
   parentKey?: string | undefined;
   /** Public status-page component this concerns, if any. */
   component?: string | undefined;
+  /** Whether a `resolved` signal closes the incident; defaults per source (incidents.autoResolveSources: monitoring). */
+  autoResolve?: boolean | undefined;
 }
 
 export interface RaisedSignal {

@@ -46,6 +46,9 @@ export function openDatabase(opts: OpenOptions): Database {
           oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle client whose connection dies (server restart, a terminated backend) is dropped by the pool and
+    // the next query reconnects; without a listener the pool's 'error' event would crash the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
     return {

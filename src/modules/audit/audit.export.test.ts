@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { DIALECTS } from '../../../test/databases.ts';
-import { linesOf, verifyExport } from './audit.export.ts';
+import { linesOf, verifyExport } from './audit.export-verify.ts';
 import { QUIET_CHECKPOINTS, appendN, seedLog } from './audit.test-fixtures.ts';
 import { leafHash } from './audit.store.ts';
 

@@ -3,8 +3,7 @@ import type { Db } from '../../core/db/database.ts';
 import { AppError, notFound } from '../../core/errors.ts';
 import { frontierAt, trustedFrontier } from './audit.checkpoints.ts';
 import { type Checkpoint, checkpointOfSize, readLeaves } from './audit.store.ts';
-import type { MerkleFrontier } from './merkle.ts';
-import { type NodeSource, consistencyProof, hashChildren, inclusionProof, splitPoint, treeHash } from './merkle.ts';
+import { MerkleFrontier, type NodeSource, consistencyProof, hashChildren, inclusionProof, splitPoint } from './merkle.ts';
 
 /**
  * Subtree hashes for proofs without reading the whole log: subtrees left of `left.size` must be nodes of
@@ -12,7 +11,7 @@ import { type NodeSource, consistencyProof, hashChildren, inclusionProof, splitP
  * `right` (the leaves rightStart, rightStart+1, …), and a subtree across the boundary (only when
  * rightStart = left.size) is split.
  */
-export function boundedNodes(left: MerkleFrontier, rightStart: number, right: readonly Buffer[]): NodeSource {
+export function boundedNodes(left: MerkleFrontier, rightStart: number, right: PackedLeaves): NodeSource {
   const node: NodeSource = (lo, hi) => {
     if (hi <= left.size) {
       const h = left.node(lo, hi);
@@ -25,9 +24,9 @@ export function boundedNodes(left: MerkleFrontier, rightStart: number, right: re
       return h;
     }
     if (lo >= rightStart) {
-      if (hi - rightStart > right.length)
+      if (hi - rightStart > right.count)
         throw new AppError('internal', 'audit_proof_node_unavailable', `leaves up to ${hi} were not read`);
-      return treeHash(right.slice(lo - rightStart, hi - rightStart));
+      return right.treeHash(lo - rightStart, hi - rightStart);
     }
     if (rightStart !== left.size)
       throw new AppError('internal', 'audit_proof_node_unavailable', `subtree [${lo}, ${hi}) spans unread leaves`);
@@ -37,11 +36,36 @@ export function boundedNodes(left: MerkleFrontier, rightStart: number, right: re
   return node;
 }
 
+/** Leaf hashes packed 32 bytes apiece (a million leaves is 32 MB, not a million Buffers). */
+export class PackedLeaves {
+  readonly bytes: Buffer;
+  readonly count: number;
+
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+    this.count = bytes.length / 32;
+  }
+
+  static readonly EMPTY = new PackedLeaves(Buffer.alloc(0));
+
+  at(i: number): Buffer {
+    return this.bytes.subarray(i * 32, i * 32 + 32);
+  }
+
+  /** Tree hash of leaves [lo, hi) of this list. */
+  treeHash(lo: number, hi: number): Buffer {
+    const f = MerkleFrontier.empty();
+    for (let i = lo; i < hi; i++) f.push(this.at(i));
+    return f.root();
+  }
+}
+
 /** Stored leaves of seqs after+1..upTo, i.e. leaf indexes after..upTo-1. */
-export async function leavesBetween(db: Db, after: number, upTo: number): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for await (const b of readLeaves(db, after, upTo)) out.push(...b);
-  return out;
+export async function leavesBetween(db: Db, after: number, upTo: number): Promise<PackedLeaves> {
+  const out = Buffer.alloc(Math.max(0, upTo - after) * 32);
+  let n = 0;
+  for await (const b of readLeaves(db, after, upTo)) for (const l of b) out.set(l, 32 * n++);
+  return new PackedLeaves(out);
 }
 
 export interface InclusionProof {
@@ -66,7 +90,7 @@ export async function proveInclusion(db: Db, publicKey: KeyObject, seq: number, 
     seq,
     leafIndex: index,
     treeSize: cp.treeSize,
-    leaf: (right[0] as Buffer).toString('hex'),
+    leaf: right.at(0).toString('hex'),
     path: path.map((h) => h.toString('hex')),
   };
 }

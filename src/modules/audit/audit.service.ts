@@ -7,7 +7,7 @@ import { exportAuditLog, type ExportRange } from './audit.export.ts';
 import { type SigningKey, loadOrCreateSigningKey } from './audit.keys.ts';
 import { type InclusionProof, proveConsistency, proveInclusion } from './audit.proofs.ts';
 import { type AuditEntryView, type AuditSearch, getEntry, searchEntries, viewOf } from './audit.search.ts';
-import { type Checkpoint, checkpointCovering, checkpointOfSize, listCheckpoints } from './audit.store.ts';
+import { type Checkpoint, checkpointOfSize, latestCheckpoint, listCheckpoints } from './audit.store.ts';
 import { type VerifyOptions, type VerifyResult, verifyAuditLog } from './audit.verify.ts';
 
 export interface AuditServiceDeps {
@@ -88,7 +88,10 @@ export class AuditService {
     return { ...viewOf(e.seq, e.entry), leaf: e.leaf.toString('hex') };
   }
 
-  /** Inclusion proof against checkpoint `treeSize`, or the first checkpoint covering the entry (made now if none). */
+  /**
+   * Inclusion proof against checkpoint `treeSize`, or by default against the latest checkpoint (made now if
+   * the latest does not cover the entry yet). Cost: the leaves from the entry to that checkpoint are read.
+   */
   async inclusion(seq: number, treeSize?: number): Promise<InclusionProof & { entry: string; checkpoint: CheckpointView }> {
     const db = this.#d.database.db;
     const e = await getEntry(db, seq);
@@ -98,7 +101,8 @@ export class AuditService {
       cp = await checkpointOfSize(db, treeSize);
       if (!cp) throw notFound('audit_checkpoint_not_found', `there is no checkpoint of tree size ${treeSize}`);
     } else {
-      cp = (await checkpointCovering(db, seq)) ?? (await this.checkpointer.checkpointNow());
+      cp = await latestCheckpoint(db);
+      if (!cp || cp.treeSize < seq) cp = await this.checkpointer.checkpointNow();
       if (!cp || cp.treeSize < seq)
         throw new AppError('unavailable', 'audit_checkpoint_unavailable', `no checkpoint covers entry ${seq} yet`);
     }

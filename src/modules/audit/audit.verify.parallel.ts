@@ -1,17 +1,18 @@
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { setImmediate as tick } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { keyIdOf, verifyCheckpointSignature } from './audit.keys.ts';
 import { type Checkpoint, checkpointsOf } from './audit.store.ts';
 import type { VerifyOk } from './audit.verify.ts';
-import type { ChunkJob, ChunkResult } from './audit.verify.worker.ts';
+import { type ChunkJob, type ChunkResult, hashChunk } from './audit.verify.worker.ts';
 import { MerkleFrontier } from './merkle.ts';
 
 export interface ParallelOptions {
-  /** Worker threads (default: the number of CPUs, at most 8). */
+  /** Worker threads (default: the number of CPUs, at most 8); 0 runs the same fast path on this thread. */
   workers?: number;
-  /** Leaves per chunk, a power of two (default 65,536). */
+  /** Leaves per chunk, a power of two (default 32,768). */
   chunkSize?: number;
   /** Below this many entries one thread is faster than starting workers (default 200,000). */
   minEntries?: number;
@@ -26,7 +27,7 @@ export interface ParallelOptions {
  * looks wrong (the caller then runs the precise verifier, which names the problem).
  */
 export async function verifyInParallel(file: string, publicKey: KeyObject, opts: ParallelOptions): Promise<VerifyOk | null> {
-  const chunkSize = opts.chunkSize ?? 65_536;
+  const chunkSize = opts.chunkSize ?? 32_768;
   if (!(chunkSize > 0 && 2 ** Math.round(Math.log2(chunkSize)) === chunkSize))
     throw new RangeError('chunkSize must be a power of two');
   const conn = new SQLite(file, { readonly: true, fileMustExist: true });
@@ -56,7 +57,7 @@ export async function verifyInParallel(file: string, publicKey: KeyObject, opts:
     const snapshots = checkpoints.filter((c) => c.treeSize >= lo && c.treeSize <= hi).map((c) => c.treeSize - lo + 1);
     jobs.push({ file, chunk, lo, hi, snapshots });
   }
-  const results = await runJobs(jobs, Math.max(1, Math.min(opts.workers ?? availableParallelism(), 8, jobs.length)));
+  const results = await runJobs(jobs, Math.max(0, Math.min(opts.workers ?? availableParallelism(), 8, jobs.length)));
   if (!results) return null;
 
   const keyId = keyIdOf(publicKey);
@@ -96,33 +97,55 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/** Hand jobs to `count` workers, one at a time each; null if a worker fails. */
+/**
+ * Hand jobs to `count` workers, one at a time each; null as soon as a chunk needs a closer look or a worker
+ * fails. Starting a worker takes a few hundred milliseconds (it loads TypeScript through tsx): until the
+ * first one is up, this thread hashes chunks itself.
+ */
 async function runJobs(jobs: ChunkJob[], count: number): Promise<(ChunkResult | undefined)[] | null> {
   const results: (ChunkResult | undefined)[] = new Array<ChunkResult | undefined>(jobs.length);
   const workers = Array.from({ length: count }, startWorker);
   let nextJob = 0;
+  let ready = 0;
+  let failed = false;
   try {
-    await Promise.all(
+    const done = Promise.all(
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
             const give = (): void => {
-              const job = jobs[nextJob++];
+              const job = failed ? undefined : jobs[nextJob++];
               if (!job) return resolve();
               w.postMessage(job);
             };
-            w.on('message', (r: ChunkResult) => {
+            w.on('message', (r: ChunkResult | 'ready') => {
+              if (r === 'ready') {
+                ready++;
+                return give();
+              }
               results[r.chunk] = r;
-              if (!r.ok) return reject(new Error('chunk needs a closer look'));
+              if (!r.ok) {
+                failed = true;
+                return reject(new Error('chunk needs a closer look'));
+              }
               give();
             });
             w.on('error', reject);
             w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`verify worker exited with ${code}`))));
-            give();
           }),
       ),
     );
-    return results;
+    // Avoid an unhandled rejection while this thread is still busy below.
+    done.catch(() => (failed = true));
+    while (ready === 0 && !failed && nextJob < jobs.length) {
+      const job = jobs[nextJob++] as ChunkJob;
+      const r = hashChunk(job);
+      results[job.chunk] = r;
+      if (!r.ok) return null;
+      await tick();
+    }
+    await done;
+    return failed ? null : results;
   } catch {
     return null;
   } finally {

@@ -205,3 +205,23 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
     expect(await verify()).toMatchObject({ ok: true, entries: 43, checkpoints: 6 });
   });
 });
+
+describe('audit verification fast path (SQLite)', () => {
+  it('agrees with the precise walker across read batches, chunk borders and odd checkpoint sizes', async () => {
+    const t = await createTestApp('sqlite', { env: QUIET_CHECKPOINTS });
+    try {
+      for (const n of [4097, 3, 4091, 1200]) {
+        await appendN(t, n);
+        await t.audit.service.checkpointer.checkpointNow();
+      }
+      const key = t.audit.service.key.publicKey;
+      const precise = await verifyAuditLog(t.database, key, { parallel: false });
+      expect(precise).toMatchObject({ ok: true, entries: 9391, checkpoints: 4 });
+      for (const opts of [{ chunkSize: 16_384 }, { chunkSize: 2048 }, { chunkSize: 2048, workers: 0 }]) {
+        expect(await verifyInParallel(t.database.file as string, key, { ...opts, minEntries: 1 })).toEqual(precise);
+      }
+    } finally {
+      await t.dispose();
+    }
+  });
+});

@@ -74,7 +74,7 @@ export async function verifyAuditLog(
     const file = database.file;
     if (opts.parallel !== false) {
       const fast = await verifyInParallel(file, key, opts.parallel ?? {});
-      if (fast && fast.ok) return fast;
+      if (fast) return fast;
     }
     return withSqliteSnapshot(file, batchSize, (snap) => walk(snap, key));
   }

@@ -42,9 +42,9 @@ function node(left: string, right: string): string {
 
 /** Whether the entry whose 0x00 separator is at `zero` starts with the canonical `{"v":1,"seq":<seq>,`. */
 function claimsSeq(buf: Buffer, zero: number, seq: number): boolean {
-  if (buf.compare(PREFIX, 0, PREFIX.length, zero + 1, zero + 1 + PREFIX.length) !== 0) return false;
+  let k = zero + 1;
+  for (let j = 0; j < PREFIX.length; j++, k++) if (buf[k] !== PREFIX[j]) return false;
   let v = 0;
-  let k = zero + 1 + PREFIX.length;
   for (const stop = k + 16; k < stop && k < buf.length; k++) {
     const c = (buf[k] as number) - 48;
     if (c < 0 || c > 9) break;
@@ -98,7 +98,16 @@ export function hashChunk(job: ChunkJob): ChunkResult {
       if (!claimsSeq(entries, zero, after + i + 1)) return bad();
       let h = hash('sha256', entries.subarray(zero, end), 'binary');
       if (!storedText.startsWith(h, i * 32)) return bad();
-      for (let s = size; s % 2 === 1; s = (s - 1) / 2) h = node(nodes.pop() as string, h);
+      let s = size;
+      if (s % 2 === 1) {
+        // A right leaf: its parent is H(0x01 || stored leaf i-1 || stored leaf i), copied in one go (both were
+        // just checked against the recomputed hashes; batches start at even leaf indexes).
+        stored.copy(scratch, 1, (i - 1) * 32, (i + 1) * 32);
+        h = hash('sha256', scratch, 'binary');
+        nodes.pop();
+        s = (s - 1) / 2;
+      }
+      for (; s % 2 === 1; s = (s - 1) / 2) h = node(nodes.pop() as string, h);
       nodes.push(h);
       size++;
       if (size === job.snapshots[snapAt]) {
@@ -112,6 +121,7 @@ export function hashChunk(job: ChunkJob): ChunkResult {
   return { chunk: job.chunk, ok: size === job.hi - job.lo + 1, nodes, snapshots };
 }
 
+parentPort?.postMessage('ready');
 parentPort?.on('message', (job: ChunkJob) => {
   let result: ChunkResult;
   try {

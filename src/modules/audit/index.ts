@@ -77,6 +77,6 @@ export function createAuditService(deps: AuditDeps): AuditService {
 }
 
 export { verifyAuditLog, type VerifyResult } from './audit.verify.ts';
-export { verifyExport, linesOf, type ExportVerifyResult } from './audit.export.ts';
+export { verifyExport, linesOf, type ExportVerifyResult } from './audit.export-verify.ts';
 export { readPublicKey, parsePublicKey } from './audit.keys.ts';
 export { AuditService } from './audit.service.ts';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../../test/app.ts';
 import { DIALECTS } from '../../../../test/databases.ts';
 import { createUserWithToken } from '../../../../test/identity.ts';
-import { linesOf, verifyExport } from '../audit.export.ts';
+import { linesOf, verifyExport } from '../audit.export-verify.ts';
 import { searchQuery } from '../audit.search.ts';
 import { QUIET_CHECKPOINTS, appendN } from '../audit.test-fixtures.ts';
 import { hexHash, verifyConsistency, verifyInclusion } from '../merkle.ts';

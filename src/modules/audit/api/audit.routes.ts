@@ -68,16 +68,17 @@ export function auditRoutes(service: AuditService): AnyRoute[] {
       permission: 'audit.verify',
       summary: 'Recompute the whole audit log and check it against the stored hashes and signed checkpoints',
       query: noQuerySchema,
-      async handler(ctx) {
-        // Reads go over their own read-only connection (SQLite) or pooled transaction (PostgreSQL), never
-        // through ctx.db: on SQLite this request's transaction holds the only Kysely connection.
-        const result = await service.verify();
+      // Before the request's transaction: on SQLite that transaction holds the write lock, and the audit
+      // writer must keep committing while a long verification reads (over its own read-only connections).
+      prepare: () => service.verify(),
+      handler(ctx) {
+        const result = ctx.prepared;
         ctx.audit.detail(
           result.ok
             ? { ok: true, entries: result.entries, root: result.root }
             : { ok: false, firstBadSeq: result.firstBadSeq, problem: result.problem },
         );
-        return result;
+        return Promise.resolve(result);
       },
     }),
     defineRoute({

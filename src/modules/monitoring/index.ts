@@ -1,0 +1,80 @@
+import type { Clock } from '../../core/clock.ts';
+import type { Database } from '../../core/db/database.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { SkjoldModule } from '../../core/module.ts';
+import type { SignalSink } from '../../core/signals.ts';
+import { heartbeatRoutes, monitorsRoutes } from './api/monitors.routes.ts';
+import { type CompletenessReporter, RollupJob } from './jobs/rollup.job.ts';
+import type { MonitoringConfig } from './monitoring.config.ts';
+import { MonitoringEngine } from './monitoring.engine.ts';
+import { monitoringPermissions } from './monitoring.permissions.ts';
+import { MonitoringService } from './monitoring.service.ts';
+import { m0001Monitoring } from './migrations/0001-monitoring.ts';
+
+export { monitoringConfig, type MonitoringConfig } from './monitoring.config.ts';
+export { monitoringPermissions } from './monitoring.permissions.ts';
+export type { Monitor, MonitorListItem } from './monitoring.model.ts';
+export type { CreatedMonitor, UptimeWindow, CompletenessItem, ResultsPage } from './monitoring.service.ts';
+export type { MonitorDefinition, MonitorInput } from './api/monitor.schemas.ts';
+export { MonitoringService } from './monitoring.service.ts';
+export { MonitoringEngine } from './monitoring.engine.ts';
+export { RollupJob, type RollupResult, type CompletenessReporter } from './jobs/rollup.job.ts';
+
+export interface MonitoringDeps {
+  database: Database;
+  clock: Clock;
+  log: Logger;
+  config: MonitoringConfig;
+  /** Where deviations go (the incidents module's sink). */
+  signals: SignalSink;
+  /** Run the scheduler and the rollup job in this process (the `engine` role). */
+  runEngine: boolean;
+  /** Hand each monitor's daily checks expected vs executed to the incidents module's completeness record. */
+  reportCompleteness?: CompletenessReporter | undefined;
+}
+
+export interface MonitoringModule extends SkjoldModule {
+  service: MonitoringService;
+  /** The check engine (scheduler, runners, result writer); started only in the engine role. */
+  engine: MonitoringEngine;
+  rollup: RollupJob;
+}
+
+/**
+ * Monitoring (P15): HTTP(S), TCP, DNS, TLS/STARTTLS, SMTP/IMAP/POP3 banner and heartbeat monitors; a min-heap
+ * scheduler spreading checks over their interval; thresholds; every state change a signal (P16); compact storage with
+ * hourly/daily rollups and retention; a daily completeness record for auditors.
+ */
+export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
+  const service = new MonitoringService({ clock: deps.clock, signals: deps.signals, config: deps.config });
+  const engine = new MonitoringEngine(deps);
+  const rollup = new RollupJob(deps);
+  let rollupTimer: NodeJS.Timeout | undefined;
+  let rolling: Promise<unknown> = Promise.resolve();
+  const runRollup = () => {
+    rolling = rollup.perform().catch((e: unknown) => deps.log.error({ err: e }, 'monitoring: rollup failed'));
+  };
+  return {
+    name: 'monitoring',
+    migrations: { '0001-monitoring': m0001Monitoring },
+    permissions: monitoringPermissions,
+    service,
+    engine,
+    rollup,
+    routes: () => [...monitorsRoutes({ service }), ...heartbeatRoutes({ service })],
+    async start() {
+      if (!deps.runEngine) return;
+      service.onChange = (c) => engine.apply(c);
+      await engine.start();
+      runRollup();
+      rollupTimer = setInterval(runRollup, deps.config.rollupSeconds * 1000);
+      rollupTimer.unref?.();
+    },
+    async stop() {
+      clearInterval(rollupTimer);
+      service.onChange = undefined;
+      await engine.stop();
+      await rolling;
+    },
+  };
+}

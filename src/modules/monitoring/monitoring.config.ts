@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** The monitoring module's configuration section (`SKJOLD_MONITORING_<KEY>`). */
+export const monitoringConfig = {
+  name: 'monitoring',
+  schema: z.object({
+    /** Days raw check results are kept (then only hourly and daily aggregates remain). */
+    rawRetentionDays: z.coerce.number().int().min(1).max(90).default(7),
+    /** Days hourly aggregates are kept. */
+    hourlyRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+    /** Days daily aggregates and the daily completeness record are kept. */
+    dailyRetentionDays: z.coerce.number().int().min(30).max(36_500).default(800),
+    /** Most checks in flight at once across all monitors. */
+    maxInFlight: z.coerce.number().int().min(1).max(10_000).default(512),
+    /** Most bytes of an HTTP body read for a keyword check. */
+    maxBodyBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+    /** Milliseconds between writes of buffered results (one transaction each). */
+    flushMs: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** Seconds between runs of the rollup/retention job. */
+    rollupSeconds: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** Seconds between re-reads of the monitor list (changes made by another process). */
+    reloadSeconds: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Public base URL shown in heartbeat URLs (e.g. https://skjold.example.dk); empty: a relative path. */
+    publicUrl: z.string().max(500).default(''),
+  }),
+};
+export type MonitoringConfig = z.infer<typeof monitoringConfig.schema>;
