@@ -12,7 +12,9 @@ import { createLogger } from '../src/core/logger.ts';
 const out = process.argv[2] ?? join(import.meta.dirname, '..', 'test-results', 'screens');
 mkdirSync(out, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'skjold-incident-shots-'));
-const config = loadSkjoldConfig({ env: { SKJOLD_DATA_DIR: dataDir, SKJOLD_PORT: '0', SKJOLD_HOST: '127.0.0.1', SKJOLD_IDENTITY_PASSWORD_MEMORY_KIB: '1024' } });
+const config = loadSkjoldConfig({
+  env: { SKJOLD_DATA_DIR: dataDir, SKJOLD_PORT: '0', SKJOLD_HOST: '127.0.0.1', SKJOLD_IDENTITY_PASSWORD_MEMORY_KIB: '1024' },
+});
 const app = await createApp({ config, log: createLogger('warn') });
 const port = await app.listen();
 const base = `https://127.0.0.1:${port}`;
@@ -23,33 +25,114 @@ await app.identity.service.createUser({ username: 'jonas', password, role: 'oper
 // Data: an open incident with a history, a flapping one, an expected one, a resolved one with a postmortem.
 const db = app.database.db;
 const sink = app.incidents.sink;
-const web = await sink.raise(db, { source: 'monitoring', dedupKey: 'monitor:web1-https', status: 'firing', severity: 'critical', summary: 'https://shop.example.dk answers 503' });
-await sink.raise(db, { source: 'monitoring', dedupKey: 'monitor:web1-https', status: 'firing', severity: 'critical', summary: 'https://shop.example.dk answers 503 (probe cph2)' });
-await sink.raise(db, { source: 'monitoring', dedupKey: 'monitor:web1-tls', parentKey: 'monitor:web1-https', status: 'firing', severity: 'major', summary: 'TLS handshake fails on web1:443' });
-await app.incidents.recordNotification(db, { incidentId: web.incidentId, channel: 'sms', recipient: '+45 12 34 56 78', outcome: 'delivered', receipt: 'gw-id 88123', level: 1 });
+const web = await sink.raise(db, {
+  source: 'monitoring',
+  dedupKey: 'monitor:web1-https',
+  status: 'firing',
+  severity: 'critical',
+  summary: 'https://shop.example.dk answers 503',
+});
+await sink.raise(db, {
+  source: 'monitoring',
+  dedupKey: 'monitor:web1-https',
+  status: 'firing',
+  severity: 'critical',
+  summary: 'https://shop.example.dk answers 503 (probe cph2)',
+});
+await sink.raise(db, {
+  source: 'monitoring',
+  dedupKey: 'monitor:web1-tls',
+  parentKey: 'monitor:web1-https',
+  status: 'firing',
+  severity: 'major',
+  summary: 'TLS handshake fails on web1:443',
+});
+await app.incidents.recordNotification(db, {
+  incidentId: web.incidentId,
+  channel: 'sms',
+  recipient: '+45 12 34 56 78',
+  outcome: 'delivered',
+  receipt: 'gw-id 88123',
+  level: 1,
+});
 await app.incidents.recordEscalation(db, { incidentId: web.incidentId, level: 2, target: 'schedule:secondary' });
-for (let i = 0; i < 5; i++) await sink.raise(db, { source: 'monitoring', dedupKey: 'monitor:dns-ns2', status: i % 2 ? 'resolved' : 'firing', severity: 'minor', summary: 'ns2.example.dk times out' });
+for (let i = 0; i < 5; i++)
+  await sink.raise(db, {
+    source: 'monitoring',
+    dedupKey: 'monitor:dns-ns2',
+    status: i % 2 ? 'resolved' : 'firing',
+    severity: 'minor',
+    summary: 'ns2.example.dk times out',
+  });
 await app.incidents.maintenance.create(
   db,
-  { title: 'Kernel upgrade db cluster', changeRef: 'CHG-2026-118', keyPrefixes: ['host:db'], components: [], kind: 'once', startsAt: new Date(Date.now() - 3_600_000).toISOString(), endsAt: new Date(Date.now() + 3_600_000).toISOString(), weekdays: [], localTime: null, durationMinutes: null, timeZone: 'Europe/Copenhagen' },
+  {
+    title: 'Kernel upgrade db cluster',
+    changeRef: 'CHG-2026-118',
+    keyPrefixes: ['host:db'],
+    components: [],
+    kind: 'once',
+    startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    weekdays: [],
+    localTime: null,
+    durationMinutes: null,
+    timeZone: 'Europe/Copenhagen',
+  },
   'system:shots',
 );
 await app.incidents.maintenance.create(
   db,
-  { title: 'Sunday patch window', changeRef: 'STD-7', keyPrefixes: ['monitor:'], components: ['mail'], kind: 'weekly', startsAt: new Date().toISOString(), endsAt: null, weekdays: [7], localTime: '03:00', durationMinutes: 120, timeZone: 'Europe/Copenhagen' },
+  {
+    title: 'Sunday patch window',
+    changeRef: 'STD-7',
+    keyPrefixes: ['monitor:'],
+    components: ['mail'],
+    kind: 'weekly',
+    startsAt: new Date().toISOString(),
+    endsAt: null,
+    weekdays: [7],
+    localTime: '03:00',
+    durationMinutes: 120,
+    timeZone: 'Europe/Copenhagen',
+  },
   'system:shots',
 );
-await sink.raise(db, { source: 'monitoring', dedupKey: 'host:db2', status: 'firing', severity: 'major', summary: 'db2 does not answer ping' });
-const backup = await sink.raise(db, { source: 'backup', dedupKey: 'backup:mail1', status: 'firing', severity: 'major', summary: 'Nightly backup of mail1 failed (exit 3)' });
+await sink.raise(db, {
+  source: 'monitoring',
+  dedupKey: 'host:db2',
+  status: 'firing',
+  severity: 'major',
+  summary: 'db2 does not answer ping',
+});
+const backup = await sink.raise(db, {
+  source: 'backup',
+  dedupKey: 'backup:mail1',
+  status: 'firing',
+  severity: 'major',
+  summary: 'Nightly backup of mail1 failed (exit 3)',
+});
 await app.incidents.service.resolve(db, backup.incidentId, system, 'Disk on the target extended; backup re-run OK');
 
 const problems: string[] = [];
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--no-first-run',
+    '--disable-background-networking',
+  ],
 });
 try {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB', timezoneId: 'Europe/Copenhagen', viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    locale: 'en-GB',
+    timezoneId: 'Europe/Copenhagen',
+    viewport: { width: 1440, height: 900 },
+  });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
@@ -80,6 +163,15 @@ try {
   await page.getByRole('link', { name: 'Maintenance' }).click();
   await page.getByRole('button', { name: 'New window' }).click();
   await page.getByTestId('maintenance-table').waitFor();
+  const form = page.getByTestId('maintenance-form');
+  await form.getByLabel('Title').fill('Firewall firmware');
+  await form.getByLabel('Change reference').fill('CHG-2026-120');
+  await form.getByLabel('Dedup-key prefixes').fill('host:fw1, host:fw2');
+  await form.getByLabel('Repeats').selectOption('weekly');
+  await form.getByLabel('Start time').fill('02:30');
+  await form.getByLabel('Sat').check();
+  await form.getByRole('button', { name: 'Create window' }).click();
+  await page.getByText('Window “Firewall firmware” created.').waitFor();
   await page.screenshot({ path: join(out, 'maintenance.png'), fullPage: true });
   await page.getByTestId('lang-da').click();
   await page.getByRole('link', { name: 'Hændelser' }).click();

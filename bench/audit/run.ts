@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -254,6 +254,9 @@ function table(): string {
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+const loadAtStart = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 const havePg = await pgReachable();
 process.stderr.write(`audit benchmarks (PostgreSQL ${havePg ? 'at 127.0.0.1:5432' : 'not reachable: skipped'})\n`);
 await appendBench('sqlite', APPENDS, 2000);
@@ -261,4 +264,10 @@ if (havePg) await appendBench('postgres', Math.min(APPENDS, 100_000), 2000);
 await verifyBench('sqlite', VERIFY);
 if (havePg) await verifyBench('postgres', PG_VERIFY);
 for (const r of await requestCost()) rows.push(r);
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 process.stdout.write(`\n${table()}\n`);
+// The machine may be shared: rates scale with the CPU this run actually got.
+process.stdout.write(`\n${availableParallelism()} CPUs; load average at start ${loadAtStart}, at end ${load()}\n`);

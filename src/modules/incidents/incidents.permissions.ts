@@ -8,7 +8,10 @@ const RESPONDERS = ['admin', 'security-officer', 'operator'] as const;
  * token scoped to `signals.create`.
  */
 export const incidentsPermissions: Record<Permission, PermissionSpec> = {
-  'incidents.read': { roles: [...RESPONDERS, 'viewer'], description: 'List incidents, read their timelines and the completeness record' },
+  'incidents.read': {
+    roles: [...RESPONDERS, 'viewer'],
+    description: 'List incidents, read their timelines and the completeness record',
+  },
   'incidents.ack': { roles: RESPONDERS, description: 'Acknowledge an incident' },
   'incidents.resolve': { roles: RESPONDERS, description: 'Resolve an incident by hand' },
   'incidents.note': { roles: RESPONDERS, description: 'Add a note to an incident’s timeline' },

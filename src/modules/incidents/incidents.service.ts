@@ -112,7 +112,8 @@ const toIncident = (r: IncidentRow): Incident => ({
       : null,
 });
 
-const actorName = (a: Actor): string | null => (a.type === 'user' || a.type === 'token' ? a.username : a.type === 'system' ? a.name : null);
+const actorName = (a: Actor): string | null =>
+  a.type === 'user' || a.type === 'token' ? a.username : a.type === 'system' ? a.name : null;
 
 function encodeCursor(r: IncidentRow): string {
   return Buffer.from(`${r.opened_at}|${r.id}`).toString('base64url');
@@ -121,7 +122,9 @@ function encodeCursor(r: IncidentRow): string {
 function decodeCursor(c: string): { openedAt: string; id: string } {
   const [openedAt, id, extra] = Buffer.from(c, 'base64url').toString('utf8').split('|');
   if (!openedAt || !id || extra !== undefined || !/^\d{4}-\d{2}-\d{2}T/.test(openedAt))
-    throw invalid('cursor_invalid', 'the cursor is not one this API handed out', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+    throw invalid('cursor_invalid', 'the cursor is not one this API handed out', [
+      { path: 'query.cursor', message: 'invalid cursor' },
+    ]);
   return { openedAt, id };
 }
 
@@ -146,9 +149,15 @@ export class IncidentsService {
     if (f.to !== undefined) q = q.where('opened_at', '<', f.to);
     if (f.cursor !== undefined) {
       const c = decodeCursor(f.cursor);
-      q = q.where((eb) => eb.or([eb('opened_at', '<', c.openedAt), eb.and([eb('opened_at', '=', c.openedAt), eb('id', '<', c.id)])]));
+      q = q.where((eb) =>
+        eb.or([eb('opened_at', '<', c.openedAt), eb.and([eb('opened_at', '=', c.openedAt), eb('id', '<', c.id)])]),
+      );
     }
-    const rows = await q.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
+    const rows = await q
+      .orderBy('opened_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute();
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     return { items: page.map(toIncident), nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
@@ -170,7 +179,8 @@ export class IncidentsService {
   async ack(db: Db, id: string, actor: Actor): Promise<{ before: Incident; after: Incident }> {
     const r = await this.row(db, id);
     if (r.state === 'resolved') throw conflict('incident_resolved', 'a resolved incident cannot be acknowledged');
-    if (r.state === 'acknowledged') throw conflict('incident_already_acknowledged', `already acknowledged by ${r.acknowledged_by ?? 'someone'}`);
+    if (r.state === 'acknowledged')
+      throw conflict('incident_already_acknowledged', `already acknowledged by ${r.acknowledged_by ?? 'someone'}`);
     const now = iso(this.clock.now());
     const after = await db
       .updateTable('incidents_incidents')
@@ -180,7 +190,13 @@ export class IncidentsService {
       .returningAll()
       .executeTakeFirst();
     if (!after) throw conflict('incident_already_acknowledged', 'the incident changed meanwhile');
-    await appendTimeline(db, id, { kind: 'ack', at: now, actor: actorRef(actor), actorName: actorName(actor), body: { from: r.state, to: 'acknowledged' } });
+    await appendTimeline(db, id, {
+      kind: 'ack',
+      at: now,
+      actor: actorRef(actor),
+      actorName: actorName(actor),
+      body: { from: r.state, to: 'acknowledged' },
+    });
     return { before: toIncident(r), after: toIncident(after) };
   }
 
@@ -208,7 +224,13 @@ export class IncidentsService {
 
   async note(db: Db, id: string, actor: Actor, text: string): Promise<number> {
     await this.row(db, id);
-    return appendTimeline(db, id, { kind: 'note', at: iso(this.clock.now()), actor: actorRef(actor), actorName: actorName(actor), body: { text } });
+    return appendTimeline(db, id, {
+      kind: 'note',
+      at: iso(this.clock.now()),
+      actor: actorRef(actor),
+      actorName: actorName(actor),
+      body: { text },
+    });
   }
 
   /** Write the postmortem; only a resolved incident has one (its facts are settled). */
@@ -235,7 +257,13 @@ export class IncidentsService {
       .returningAll()
       .executeTakeFirstOrThrow();
     // The timeline keeps every version: the incident row holds only the latest.
-    await appendTimeline(db, id, { kind: 'postmortem', at: now, actor: actorRef(actor), actorName: actorName(actor), body: { ...pm } });
+    await appendTimeline(db, id, {
+      kind: 'postmortem',
+      at: now,
+      actor: actorRef(actor),
+      actorName: actorName(actor),
+      body: { ...pm },
+    });
     return { before: toIncident(r), after: toIncident(after) };
   }
 
@@ -257,7 +285,10 @@ export class IncidentsService {
   }
 
   /** Put an escalation step on the incident's timeline. For the on-call module. */
-  async recordEscalation(db: Db, e: { incidentId: string; level: number; target: string; reason?: string | undefined }): Promise<number> {
+  async recordEscalation(
+    db: Db,
+    e: { incidentId: string; level: number; target: string; reason?: string | undefined },
+  ): Promise<number> {
     return appendTimeline(db, e.incidentId, {
       kind: 'escalation',
       at: iso(this.clock.now()),
@@ -270,14 +301,23 @@ export class IncidentsService {
    * The daily completeness record between two UTC days (inclusive): per day (of registration, UTC) and source,
    * firing signals vs those on an incident's timeline, beside monitoring's checks expected vs executed.
    */
-  async completeness(db: Db, fromDay: string, toDay: string): Promise<{ from: string; to: string; rows: CompletenessRow[]; totals: { deviations: number; registered: number } }> {
+  async completeness(
+    db: Db,
+    fromDay: string,
+    toDay: string,
+  ): Promise<{ from: string; to: string; rows: CompletenessRow[]; totals: { deviations: number; registered: number } }> {
     const end = new Date(`${toDay}T00:00:00.000Z`);
     end.setUTCDate(end.getUTCDate() + 1);
     const dayExpr = sql<string>`substr(s.received_at, 1, 10)`;
     const dev = await db
       .selectFrom('incidents_signals as s')
       .leftJoin('incidents_timeline as t', 't.signal_id', 's.id')
-      .select([dayExpr.as('day'), 's.source', (eb) => eb.fn.count<number>('s.id').as('deviations'), (eb) => eb.fn.count<number>('t.signal_id').as('registered')])
+      .select([
+        dayExpr.as('day'),
+        's.source',
+        (eb) => eb.fn.count<number>('s.id').as('deviations'),
+        (eb) => eb.fn.count<number>('t.signal_id').as('registered'),
+      ])
       .where('s.status', '=', 'firing')
       .where('s.received_at', '>=', `${fromDay}T00:00:00.000Z`)
       .where('s.received_at', '<', iso(end))
@@ -285,7 +325,12 @@ export class IncidentsService {
       .execute();
     const checks = await db
       .selectFrom('incidents_completeness_checks')
-      .select(['day', 'source', (eb) => eb.fn.sum<number>('checks_expected').as('expected'), (eb) => eb.fn.sum<number>('checks_executed').as('executed')])
+      .select([
+        'day',
+        'source',
+        (eb) => eb.fn.sum<number>('checks_expected').as('expected'),
+        (eb) => eb.fn.sum<number>('checks_executed').as('executed'),
+      ])
       .where('day', '>=', fromDay)
       .where('day', '<=', toDay)
       .groupBy(['day', 'source'])
@@ -297,8 +342,10 @@ export class IncidentsService {
       if (!r) rows.set(k, (r = { day, source, deviations: 0, registered: 0, checksExpected: null, checksExecuted: null }));
       return r;
     };
-    for (const d of dev) Object.assign(at(d.day, d.source), { deviations: Number(d.deviations), registered: Number(d.registered) });
-    for (const c of checks) Object.assign(at(c.day, c.source), { checksExpected: Number(c.expected), checksExecuted: Number(c.executed) });
+    for (const d of dev)
+      Object.assign(at(d.day, d.source), { deviations: Number(d.deviations), registered: Number(d.registered) });
+    for (const c of checks)
+      Object.assign(at(c.day, c.source), { checksExpected: Number(c.expected), checksExecuted: Number(c.executed) });
     const list = [...rows.values()].sort((a, b) => (a.day === b.day ? a.source.localeCompare(b.source) : a.day < b.day ? 1 : -1));
     return {
       from: fromDay,
@@ -312,13 +359,27 @@ export class IncidentsService {
    * Record monitoring's half of the completeness record for one subject (a monitor) and UTC day: checks expected vs
    * executed. Idempotent: the latest report for (day, source, subject) wins.
    */
-  async recordChecks(db: Db, r: { day: string; source: string; subject: string; expected: number; executed: number }): Promise<void> {
+  async recordChecks(
+    db: Db,
+    r: { day: string; source: string; subject: string; expected: number; executed: number },
+  ): Promise<void> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(r.day)) throw invalid('day_invalid', 'day is YYYY-MM-DD (UTC)');
     const now = iso(this.clock.now());
     await db
       .insertInto('incidents_completeness_checks')
-      .values({ day: r.day, source: r.source, subject: r.subject, checks_expected: r.expected, checks_executed: r.executed, recorded_at: now })
-      .onConflict((oc) => oc.columns(['day', 'source', 'subject']).doUpdateSet({ checks_expected: r.expected, checks_executed: r.executed, recorded_at: now }))
+      .values({
+        day: r.day,
+        source: r.source,
+        subject: r.subject,
+        checks_expected: r.expected,
+        checks_executed: r.executed,
+        recorded_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['day', 'source', 'subject'])
+          .doUpdateSet({ checks_expected: r.expected, checks_executed: r.executed, recorded_at: now }),
+      )
       .execute();
   }
 }

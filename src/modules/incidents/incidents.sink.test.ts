@@ -43,7 +43,11 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
     const inc = await incident(a.incidentId);
     expect(inc).toMatchObject({ state: 'resolved', resolvedBy: 'signal', severity: 'critical', signalCount: 3 });
     expect(inc.timeline.map((e) => e.kind)).toEqual(['state', 'signal', 'signal', 'resolution', 'signal']);
-    const stored = await t.database.db.selectFrom('incidents_signals').select(['id', 'effect']).where('incident_id', '=', a.incidentId).execute();
+    const stored = await t.database.db
+      .selectFrom('incidents_signals')
+      .select(['id', 'effect'])
+      .where('incident_id', '=', a.incidentId)
+      .execute();
     expect(stored).toHaveLength(3);
   });
 
@@ -117,7 +121,19 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
   it.skipIf(skip)('registers signals inside a one-off window as expected with the change reference, unpaged', async () => {
     const w = await t.incidents.maintenance.create(
       t.database.db,
-      { title: 'kernel upgrade', changeRef: 'CHG-42', keyPrefixes: ['monitor:web'], components: ['mail'], kind: 'once', startsAt: '2026-06-01T09:00:00.000Z', endsAt: '2026-06-01T11:00:00.000Z', weekdays: [], localTime: null, durationMinutes: null, timeZone: 'Europe/Copenhagen' },
+      {
+        title: 'kernel upgrade',
+        changeRef: 'CHG-42',
+        keyPrefixes: ['monitor:web'],
+        components: ['mail'],
+        kind: 'once',
+        startsAt: '2026-06-01T09:00:00.000Z',
+        endsAt: '2026-06-01T11:00:00.000Z',
+        weekdays: [],
+        localTime: null,
+        durationMinutes: null,
+        timeZone: 'Europe/Copenhagen',
+      },
       'system:test',
     );
     const inside = await raise();
@@ -127,7 +143,11 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
     expect(byComponent.expected).toBe(true);
     const outOfScope = await raise({ dedupKey: 'monitor:db' });
     expect(outOfScope).toMatchObject({ expected: false, page: true });
-    const row = await t.database.db.selectFrom('incidents_signals').selectAll().where('id', '=', inside.signalId).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('incidents_signals')
+      .selectAll()
+      .where('id', '=', inside.signalId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ expected: 1, change_ref: 'CHG-42', window_id: w.id, page: 0 });
     t.manualClock!.set('2026-06-01T11:00:00.000Z');
     expect((await raise({ dedupKey: 'monitor:web9' })).expected).toBe(false);
@@ -136,7 +156,19 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
   it.skipIf(skip)('applies a weekly Copenhagen window at the same local time across the DST change', async () => {
     await t.incidents.maintenance.create(
       t.database.db,
-      { title: 'Sunday patching', changeRef: 'STD-7', keyPrefixes: ['monitor:'], components: [], kind: 'weekly', startsAt: '2026-03-01T00:00:00.000Z', endsAt: null, weekdays: [7], localTime: '03:00', durationMinutes: 60, timeZone: 'Europe/Copenhagen' },
+      {
+        title: 'Sunday patching',
+        changeRef: 'STD-7',
+        keyPrefixes: ['monitor:'],
+        components: [],
+        kind: 'weekly',
+        startsAt: '2026-03-01T00:00:00.000Z',
+        endsAt: null,
+        weekdays: [7],
+        localTime: '03:00',
+        durationMinutes: 60,
+        timeZone: 'Europe/Copenhagen',
+      },
       'system:test',
     );
     const at = async (when: string, key: string) => {
@@ -152,15 +184,32 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
 
   it.skipIf(skip)('keeps the timeline append-only in the database itself', async () => {
     const a = await raise();
-    await expect(sql`UPDATE incidents_timeline SET kind = 'note' WHERE incident_id = ${a.incidentId}`.execute(t.database.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM incidents_timeline WHERE incident_id = ${a.incidentId}`.execute(t.database.db)).rejects.toThrow(/append-only/);
+    await expect(
+      sql`UPDATE incidents_timeline SET kind = 'note' WHERE incident_id = ${a.incidentId}`.execute(t.database.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM incidents_timeline WHERE incident_id = ${a.incidentId}`.execute(t.database.db)).rejects.toThrow(
+      /append-only/,
+    );
     expect((await incident(a.incidentId)).timeline).toHaveLength(2);
   });
 
   it.skipIf(skip)('lets on-call put notifications and escalations on the timeline', async () => {
     const a = await raise();
-    await t.incidents.recordNotification(t.database.db, { incidentId: a.incidentId, channel: 'email', recipient: 'oncall@example.net', outcome: 'sent', receipt: '<id@mx>', level: 1 });
-    await t.incidents.recordNotification(t.database.db, { incidentId: a.incidentId, channel: 'sms', recipient: '+4512345678', outcome: 'failed', error: 'gateway 502' });
+    await t.incidents.recordNotification(t.database.db, {
+      incidentId: a.incidentId,
+      channel: 'email',
+      recipient: 'oncall@example.net',
+      outcome: 'sent',
+      receipt: '<id@mx>',
+      level: 1,
+    });
+    await t.incidents.recordNotification(t.database.db, {
+      incidentId: a.incidentId,
+      channel: 'sms',
+      recipient: '+4512345678',
+      outcome: 'failed',
+      error: 'gateway 502',
+    });
     await t.incidents.recordEscalation(t.database.db, { incidentId: a.incidentId, level: 2, target: 'schedule:secondary' });
     const tl = (await incident(a.incidentId)).timeline.slice(2);
     expect(tl.map((e) => [e.seq, e.kind, e.body])).toEqual([
@@ -177,7 +226,13 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
     await raise({ status: 'resolved' });
     advance(24 * 60 * MIN);
     await raise({ dedupKey: 'monitor:web3' });
-    await t.incidents.recordCheckCompleteness(t.database.db, { day: '2026-06-01', source: 'monitoring', subject: 'monitor:web1', expected: 1440, executed: 1438 });
+    await t.incidents.recordCheckCompleteness(t.database.db, {
+      day: '2026-06-01',
+      source: 'monitoring',
+      subject: 'monitor:web1',
+      expected: 1440,
+      executed: 1438,
+    });
     const c = await t.incidents.service.completeness(t.database.db, '2026-06-01', '2026-06-02');
     expect(c.rows).toEqual([
       { day: '2026-06-02', source: 'monitoring', deviations: 1, registered: 1, checksExpected: null, checksExecuted: null },
@@ -187,17 +242,24 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
     expect(c.totals).toEqual({ deviations: 4, registered: 4 });
   });
 
-  it.skipIf(skip || dialect !== 'postgres')('ends concurrent firing signals of one key in ONE open incident (PostgreSQL)', async () => {
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => raise({ summary: `probe ${i}` })));
-    expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
-    expect(results.filter((r) => r.effect === 'opened')).toHaveLength(1);
-    const open = await t.database.db.selectFrom('incidents_incidents').select('id').where('dedup_key', '=', 'monitor:web1').execute();
-    expect(open).toHaveLength(1);
-    expect((await incident(open[0]!.id)).signalCount).toBe(16);
-    // Concurrent reopen after a recovery: still one incident.
-    await raise({ status: 'resolved' });
-    const again = await Promise.all(Array.from({ length: 8 }, () => raise()));
-    expect(new Set(again.map((r) => r.incidentId))).toEqual(new Set([open[0]!.id]));
-    expect(again.filter((r) => r.effect === 'reopened')).toHaveLength(1);
-  });
+  it.skipIf(skip || dialect !== 'postgres')(
+    'ends concurrent firing signals of one key in ONE open incident (PostgreSQL)',
+    async () => {
+      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => raise({ summary: `probe ${i}` })));
+      expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
+      expect(results.filter((r) => r.effect === 'opened')).toHaveLength(1);
+      const open = await t.database.db
+        .selectFrom('incidents_incidents')
+        .select('id')
+        .where('dedup_key', '=', 'monitor:web1')
+        .execute();
+      expect(open).toHaveLength(1);
+      expect((await incident(open[0]!.id)).signalCount).toBe(16);
+      // Concurrent reopen after a recovery: still one incident.
+      await raise({ status: 'resolved' });
+      const again = await Promise.all(Array.from({ length: 8 }, () => raise()));
+      expect(new Set(again.map((r) => r.incidentId))).toEqual(new Set([open[0]!.id]));
+      expect(again.filter((r) => r.effect === 'reopened')).toHaveLength(1);
+    },
+  );
 });

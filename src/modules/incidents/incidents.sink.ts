@@ -39,7 +39,12 @@ export class IncidentsSink implements SignalSink {
   readonly #autoResolve: Set<string>;
 
   constructor(private readonly d: SinkDeps) {
-    this.#autoResolve = new Set(d.config.autoResolveSources.split(',').map((s) => s.trim()).filter(Boolean));
+    this.#autoResolve = new Set(
+      d.config.autoResolveSources
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   }
 
   /** Register a signal; runs in the caller's transaction when given one, else in its own. */
@@ -78,7 +83,13 @@ export class IncidentsSink implements SignalSink {
         return this.#record(db, input, cls, own, nowIso, 'recorded', false, false);
       }
       // A recovery without an open incident is still registered: on the key's latest incident, or a closed one.
-      const last = await db.selectFrom('incidents_incidents').selectAll().where('dedup_key', '=', key).orderBy('opened_at', 'desc').limit(1).executeTakeFirst();
+      const last = await db
+        .selectFrom('incidents_incidents')
+        .selectAll()
+        .where('dedup_key', '=', key)
+        .orderBy('opened_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       const target = last ?? (await this.#insert(db, input, cls, nowIso, 'resolved'));
       if (!target) throw new Error('could not register a resolved signal');
       return this.#record(db, input, cls, target, nowIso, 'recorded', false, false);
@@ -97,7 +108,12 @@ export class IncidentsSink implements SignalSink {
       }
       const opened = await this.#insert(db, input, cls, nowIso, 'triggered');
       if (opened) {
-        await appendTimeline(db, opened.id, { kind: 'state', at: nowIso, actor: 'signal', body: { from: null, to: 'triggered' } });
+        await appendTimeline(db, opened.id, {
+          kind: 'state',
+          at: nowIso,
+          actor: 'signal',
+          body: { from: null, to: 'triggered' },
+        });
         const flapping = await this.#flapCheck(db, opened, nowIso);
         return this.#record(db, input, cls, opened, nowIso, 'opened', !cls.expected && !flapping, false);
       }
@@ -112,7 +128,13 @@ export class IncidentsSink implements SignalSink {
     return q.executeTakeFirst();
   }
 
-  async #insert(db: Db, input: SignalInput, cls: Classified, nowIso: string, state: 'triggered' | 'resolved'): Promise<IncidentRow | undefined> {
+  async #insert(
+    db: Db,
+    input: SignalInput,
+    cls: Classified,
+    nowIso: string,
+    state: 'triggered' | 'resolved',
+  ): Promise<IncidentRow | undefined> {
     const row: IncidentRow = {
       id: randomUUID(),
       dedup_key: input.dedupKey.trim(),
@@ -144,7 +166,12 @@ export class IncidentsSink implements SignalSink {
       .insertInto('incidents_incidents')
       .values(row)
       // The partial index's predicate, spelled literally so PostgreSQL can infer the index.
-      .onConflict((oc) => oc.column('dedup_key').where(sql<boolean>`state <> 'resolved'`).doNothing())
+      .onConflict((oc) =>
+        oc
+          .column('dedup_key')
+          .where(sql<boolean>`state <> 'resolved'`)
+          .doNothing(),
+      )
       .returning('id')
       .executeTakeFirst();
     return inserted ? row : undefined;
@@ -192,7 +219,12 @@ export class IncidentsSink implements SignalSink {
       .returningAll()
       .executeTakeFirst();
     if (!updated) return undefined;
-    await appendTimeline(db, updated.id, { kind: 'state', at: nowIso, actor: 'signal', body: { from: 'resolved', to: 'triggered', reopened: true } });
+    await appendTimeline(db, updated.id, {
+      kind: 'state',
+      at: nowIso,
+      actor: 'signal',
+      body: { from: 'resolved', to: 'triggered', reopened: true },
+    });
     return updated;
   }
 
@@ -202,7 +234,12 @@ export class IncidentsSink implements SignalSink {
       .set({ state: 'resolved', resolved_at: nowIso, resolved_by: 'signal', updated_at: nowIso })
       .where('id', '=', inc.id)
       .execute();
-    await appendTimeline(db, inc.id, { kind: 'resolution', at: nowIso, actor: 'signal', body: { from: inc.state, to: 'resolved', by: 'signal' } });
+    await appendTimeline(db, inc.id, {
+      kind: 'resolution',
+      at: nowIso,
+      actor: 'signal',
+      body: { from: inc.state, to: 'resolved', by: 'signal' },
+    });
     await this.#flapCheck(db, inc, nowIso);
   }
 
@@ -219,10 +256,23 @@ export class IncidentsSink implements SignalSink {
       .executeTakeFirstOrThrow();
     const changes = Number(r.n);
     const flapping = changes >= flapThreshold;
-    const current = await db.selectFrom('incidents_incidents').select('flapping').where('id', '=', inc.id).executeTakeFirstOrThrow();
+    const current = await db
+      .selectFrom('incidents_incidents')
+      .select('flapping')
+      .where('id', '=', inc.id)
+      .executeTakeFirstOrThrow();
     if (flapping !== (Number(current.flapping) === 1)) {
-      await db.updateTable('incidents_incidents').set({ flapping: flapping ? 1 : 0 }).where('id', '=', inc.id).execute();
-      await appendTimeline(db, inc.id, { kind: 'flapping', at: nowIso, actor: 'signal', body: { flapping, changes, windowMinutes: flapWindowMinutes } });
+      await db
+        .updateTable('incidents_incidents')
+        .set({ flapping: flapping ? 1 : 0 })
+        .where('id', '=', inc.id)
+        .execute();
+      await appendTimeline(db, inc.id, {
+        kind: 'flapping',
+        at: nowIso,
+        actor: 'signal',
+        body: { flapping, changes, windowMinutes: flapWindowMinutes },
+      });
     }
     return flapping;
   }
@@ -242,7 +292,8 @@ export class IncidentsSink implements SignalSink {
     let details: string | null = null;
     if (input.details !== undefined) {
       details = JSON.stringify(input.details);
-      if (Buffer.byteLength(details) > MAX_DETAILS_BYTES) details = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(details) });
+      if (Buffer.byteLength(details) > MAX_DETAILS_BYTES)
+        details = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(details) });
     }
     if (page) {
       const f = await db.selectFrom('incidents_incidents').select('flapping').where('id', '=', inc.id).executeTakeFirstOrThrow();

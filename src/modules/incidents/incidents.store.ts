@@ -60,16 +60,7 @@ export interface SignalsTable {
 
 /** What happened on an incident. Append-only (database triggers refuse UPDATE and DELETE). */
 export type TimelineKind =
-  | 'signal'
-  | 'state'
-  | 'ack'
-  | 'escalation'
-  | 'notification'
-  | 'note'
-  | 'resolution'
-  | 'flapping'
-  | 'child'
-  | 'postmortem';
+  'signal' | 'state' | 'ack' | 'escalation' | 'notification' | 'note' | 'resolution' | 'flapping' | 'child' | 'postmortem';
 
 export interface TimelineTable {
   incident_id: string;

@@ -52,7 +52,12 @@ export async function appendTimeline(db: Db, incidentId: string, e: TimelineInpu
 
 /** The whole timeline of an incident, oldest first. */
 export async function readTimeline(db: Db, incidentId: string): Promise<TimelineEntry[]> {
-  const rows = await db.selectFrom('incidents_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('seq', 'asc').execute();
+  const rows = await db
+    .selectFrom('incidents_timeline')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('seq', 'asc')
+    .execute();
   return rows.map(toEntry);
 }
 

@@ -45,7 +45,10 @@ export interface IncidentsModule extends SkjoldModule {
   /** Put a notification attempt (channel, recipient, receipt or error) on an incident's timeline, in the caller's transaction. */
   recordNotification(db: Db, n: NotificationRecord): Promise<number>;
   /** Put an escalation step on an incident's timeline, in the caller's transaction. */
-  recordEscalation(db: Db, e: { incidentId: string; level: number; target: string; reason?: string | undefined }): Promise<number>;
+  recordEscalation(
+    db: Db,
+    e: { incidentId: string; level: number; target: string; reason?: string | undefined },
+  ): Promise<number>;
   /** Record checks expected vs executed for one subject and day (idempotent; the latest report wins). */
   recordCheckCompleteness(db: Db, c: CheckCompleteness): Promise<void>;
   /** Domain operations for tests and the CLI. */

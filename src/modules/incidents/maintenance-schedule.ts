@@ -51,8 +51,16 @@ export function isTimeZone(tz: string): boolean {
 /** Local calendar fields of an instant in a zone. */
 function localParts(ms: number, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
   const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return { y: p['year'] ?? 0, mo: p['month'] ?? 1, d: p['day'] ?? 1, h: p['hour'] ?? 0, mi: p['minute'] ?? 0, s: p['second'] ?? 0 };
+  for (const part of formatter(timeZone).formatToParts(new Date(ms)))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return {
+    y: p['year'] ?? 0,
+    mo: p['month'] ?? 1,
+    d: p['day'] ?? 1,
+    h: p['hour'] ?? 0,
+    mi: p['minute'] ?? 0,
+    s: p['second'] ?? 0,
+  };
 }
 
 /** Offset (local − UTC) in ms of a zone at an instant. */

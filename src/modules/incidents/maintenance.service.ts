@@ -68,19 +68,32 @@ export function inScope(r: WindowRow, dedupKey: string, component: string | unde
 /** Check the rules zod cannot express alone; throws stable codes. */
 function checkWindow(w: WindowInput): void {
   if (w.keyPrefixes.length === 0 && w.components.length === 0)
-    throw invalid('window_scope_required', 'name at least one dedup-key prefix or component the window covers', [{ path: 'body.keyPrefixes', message: 'empty scope' }]);
-  if (!isTimeZone(w.timeZone)) throw invalid('time_zone_invalid', `unknown time zone ${w.timeZone}`, [{ path: 'body.timeZone', message: 'unknown time zone' }]);
+    throw invalid('window_scope_required', 'name at least one dedup-key prefix or component the window covers', [
+      { path: 'body.keyPrefixes', message: 'empty scope' },
+    ]);
+  if (!isTimeZone(w.timeZone))
+    throw invalid('time_zone_invalid', `unknown time zone ${w.timeZone}`, [
+      { path: 'body.timeZone', message: 'unknown time zone' },
+    ]);
   if (w.kind === 'once') {
     if (w.endsAt === null || Date.parse(w.endsAt) <= Date.parse(w.startsAt))
-      throw invalid('window_schedule_invalid', 'a one-off window needs endsAt after startsAt', [{ path: 'body.endsAt', message: 'must be after startsAt' }]);
+      throw invalid('window_schedule_invalid', 'a one-off window needs endsAt after startsAt', [
+        { path: 'body.endsAt', message: 'must be after startsAt' },
+      ]);
     return;
   }
   if (w.weekdays.length === 0 || w.localTime === null || w.durationMinutes === null)
-    throw invalid('window_schedule_invalid', 'a weekly window needs weekdays, localTime and durationMinutes', [{ path: 'body.weekdays', message: 'required for weekly windows' }]);
+    throw invalid('window_schedule_invalid', 'a weekly window needs weekdays, localTime and durationMinutes', [
+      { path: 'body.weekdays', message: 'required for weekly windows' },
+    ]);
   if (w.durationMinutes < 1 || w.durationMinutes > MAX_WEEKLY_MINUTES)
-    throw invalid('window_schedule_invalid', `durationMinutes must be 1–${MAX_WEEKLY_MINUTES}`, [{ path: 'body.durationMinutes', message: 'out of range' }]);
+    throw invalid('window_schedule_invalid', `durationMinutes must be 1–${MAX_WEEKLY_MINUTES}`, [
+      { path: 'body.durationMinutes', message: 'out of range' },
+    ]);
   if (w.endsAt !== null && Date.parse(w.endsAt) <= Date.parse(w.startsAt))
-    throw invalid('window_schedule_invalid', 'endsAt must be after startsAt', [{ path: 'body.endsAt', message: 'must be after startsAt' }]);
+    throw invalid('window_schedule_invalid', 'endsAt must be after startsAt', [
+      { path: 'body.endsAt', message: 'must be after startsAt' },
+    ]);
 }
 
 /** Maintenance windows: created, changed and ended by people; consulted by the sink for every signal. */
@@ -114,7 +127,12 @@ export class MaintenanceService {
   }
 
   async list(db: Db, includeEnded: boolean): Promise<MaintenanceWindow[]> {
-    let q = db.selectFrom('incidents_maintenance_windows').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(500);
+    let q = db
+      .selectFrom('incidents_maintenance_windows')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(500);
     if (!includeEnded) q = q.where('ended_at', 'is', null);
     return (await q.execute()).map((r) => this.toView(r));
   }
@@ -151,7 +169,11 @@ export class MaintenanceService {
   }
 
   /** Change a window; the merged result is checked as a whole. */
-  async update(db: Db, id: string, patch: Partial<WindowInput>): Promise<{ before: MaintenanceWindow; after: MaintenanceWindow }> {
+  async update(
+    db: Db,
+    id: string,
+    patch: Partial<WindowInput>,
+  ): Promise<{ before: MaintenanceWindow; after: MaintenanceWindow }> {
     const r = await this.row(db, id);
     if (r.ended_at !== null) throw invalid('maintenance_window_ended', 'an ended window cannot be changed');
     const before = this.toView(r);
@@ -194,7 +216,10 @@ export class MaintenanceService {
    * Delete a window that never covered a signal; end one that did (it stops applying now, but stays as the
    * evidence of why those signals were expected).
    */
-  async remove(db: Db, id: string): Promise<{ outcome: 'deleted' | 'ended'; before: MaintenanceWindow; after: MaintenanceWindow | null }> {
+  async remove(
+    db: Db,
+    id: string,
+  ): Promise<{ outcome: 'deleted' | 'ended'; before: MaintenanceWindow; after: MaintenanceWindow | null }> {
     const r = await this.row(db, id);
     const before = this.toView(r);
     const covered = await db.selectFrom('incidents_signals').select('id').where('window_id', '=', id).limit(1).executeTakeFirst();

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../core/db/database.ts';
 
 export interface MonitorsTable {
@@ -107,6 +107,17 @@ export interface CheckRecord {
   error: string | null;
 }
 
+/** The engine's per-monitor bookkeeping after a check. */
+export interface LastCheck {
+  id: string;
+  failures: number;
+  successes: number;
+  at: string;
+  ok: boolean;
+  responseMs: number | null;
+  error: string | null;
+}
+
 /** Raw rows per insert statement (SQLite allows 32766 bound parameters; 6 per row). */
 const INSERT_CHUNK = 500;
 
@@ -169,6 +180,26 @@ export const monitoringStore = {
       .where('at', '<', to)
       .executeTakeFirstOrThrow();
     return { count: Number(r.count), failures: Number(r.failures ?? 0) };
+  },
+
+  /**
+   * Streak counters and last result of many monitors in one statement (UPDATE … FROM VALUES, on both databases):
+   * one statement per flush instead of one per monitor keeps the writer off the scheduler's event loop.
+   */
+  async updateLastChecks(db: Db, rows: readonly LastCheck[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const values = sql.join(
+        rows
+          .slice(i, i + INSERT_CHUNK)
+          .map(
+            (r) =>
+              sql`(${r.id}, CAST(${r.failures} AS integer), CAST(${r.successes} AS integer), ${r.at}, CAST(${r.ok ? 1 : 0} AS integer), CAST(${r.responseMs} AS integer), CAST(${r.error} AS text))`,
+          ),
+      );
+      await sql`UPDATE monitoring_monitors SET consecutive_failures = v.f, consecutive_successes = v.s, last_check_at = v.at, last_ok = v.ok, last_response_ms = v.ms, last_error = v.err
+        FROM (SELECT column1 AS id, column2 AS f, column3 AS s, column4 AS at, column5 AS ok, column6 AS ms, column7 AS err FROM (VALUES ${values}) AS x) AS v
+        WHERE monitoring_monitors.id = v.id`.execute(db);
+    }
   },
 
   async getWatermark(db: Db, name: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@ import { AuditPage } from '../audit/audit-page.tsx';
 import { AccountPage } from '../identity/account-page.tsx';
 import { IncidentsPage } from '../incidents/incidents-page.tsx';
 import { MaintenancePage } from '../incidents/maintenance-page.tsx';
+import { MonitorsPage } from '../monitoring/monitors-page.tsx';
 import { TokensPage } from '../identity/tokens-page.tsx';
 import { UsersPage } from '../identity/users-page.tsx';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
@@ -19,6 +20,7 @@ interface Page {
 
 /** The console's pages, in menu order. A page shows only if the user's permissions allow it; the server checks again. */
 export const PAGES: Page[] = [
+  { path: '/monitors', title: 'nav.monitors', allowed: (s) => s.can('monitors.read'), render: () => <MonitorsPage /> },
   { path: '/incidents', title: 'nav.incidents', allowed: (s) => s.can('incidents.read'), render: () => <IncidentsPage /> },
   { path: '/maintenance', title: 'nav.maintenance', allowed: (s) => s.can('maintenance.read'), render: () => <MaintenancePage /> },
   { path: '/audit', title: 'nav.audit', allowed: (s) => s.can('audit.read'), render: () => <AuditPage /> },

@@ -12,7 +12,8 @@ function nameOf(inc: IncidentDetail, ref: string | null, kind: 'ack' | 'resoluti
   return hit?.actorName ?? ref ?? '';
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 
 /** One incident: facts, actions (ack, resolve, note), the timeline and the postmortem. */
 export function IncidentDetailPage({ id }: { id: string }) {
@@ -69,12 +70,24 @@ export function IncidentDetailPage({ id }: { id: string }) {
       </p>
       <PageHeader title={inc.summary}>
         {canAck ? (
-          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void act(() => incidentsApi.ack(inc.id), t('incidents.acked'))} data-testid="incident-ack">
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={busy}
+            onClick={() => void act(() => incidentsApi.ack(inc.id), t('incidents.acked'))}
+            data-testid="incident-ack"
+          >
             {t('incidents.ack')}
           </button>
         ) : null}
         {canResolve ? (
-          <button type="button" className="btn" disabled={busy} onClick={() => void act(() => incidentsApi.resolve(inc.id), t('incidents.resolvedNotice'))} data-testid="incident-resolve">
+          <button
+            type="button"
+            className="btn"
+            disabled={busy}
+            onClick={() => void act(() => incidentsApi.resolve(inc.id), t('incidents.resolvedNotice'))}
+            data-testid="incident-resolve"
+          >
             {t('incidents.resolve')}
           </button>
         ) : null}
@@ -113,7 +126,8 @@ export function IncidentDetailPage({ id }: { id: string }) {
             <>
               <dt>{t('incidents.fact.resolved')}</dt>
               <dd>
-                {dateTime(inc.resolvedAt)} · {inc.resolvedBy === 'signal' ? t('incidents.bySignal') : nameOf(inc, inc.resolvedBy, 'resolution')}
+                {dateTime(inc.resolvedAt)} ·{' '}
+                {inc.resolvedBy === 'signal' ? t('incidents.bySignal') : nameOf(inc, inc.resolvedBy, 'resolution')}
               </dd>
             </>
           ) : null}
@@ -180,19 +194,28 @@ function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
       text = t('incidents.tl.ack', { who: e.actorName ?? str(e.actor) });
       break;
     case 'resolution':
-      text = b['by'] === 'signal' ? t('incidents.tl.resolvedBySignal') : t('incidents.tl.resolvedBy', { who: e.actorName ?? str(e.actor) });
+      text =
+        b['by'] === 'signal'
+          ? t('incidents.tl.resolvedBySignal')
+          : t('incidents.tl.resolvedBy', { who: e.actorName ?? str(e.actor) });
       break;
     case 'note':
       text = str(b['text']);
       break;
     case 'notification':
-      text = t('incidents.tl.notification', { channel: str(b['channel']), recipient: str(b['recipient']), outcome: str(b['outcome']) });
+      text = t('incidents.tl.notification', {
+        channel: str(b['channel']),
+        recipient: str(b['recipient']),
+        outcome: str(b['outcome']),
+      });
       break;
     case 'escalation':
       text = t('incidents.tl.escalation', { level: str(b['level']), target: str(b['target']) });
       break;
     case 'flapping':
-      text = b['flapping'] ? t('incidents.tl.flapping', { n: str(b['changes']), minutes: str(b['windowMinutes']) }) : t('incidents.tl.stable');
+      text = b['flapping']
+        ? t('incidents.tl.flapping', { n: str(b['changes']), minutes: str(b['windowMinutes']) })
+        : t('incidents.tl.stable');
       break;
     case 'postmortem':
       text = t('incidents.tl.postmortem', { who: e.actorName ?? str(e.actor) });
@@ -206,8 +229,14 @@ function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
         <time dateTime={e.at}>{dateTime(e.at)}</time>
         <span className="timeline-kind">{t(`incidents.kind.${e.kind}`)}</span>
         {e.kind === 'note' && e.actorName ? <span className="muted">{e.actorName}</span> : null}
-        {b['expected'] ? <span className="tag tag-expected">{t('incidents.expected')} · {str(b['changeRef'])}</span> : null}
-        {(e.kind === 'signal' || e.kind === 'child') && b['page'] === false && b['status'] === 'firing' ? <span className="tag">{t('incidents.notPaged')}</span> : null}
+        {b['expected'] ? (
+          <span className="tag tag-expected">
+            {t('incidents.expected')} · {str(b['changeRef'])}
+          </span>
+        ) : null}
+        {(e.kind === 'signal' || e.kind === 'child') && b['page'] === false && b['status'] === 'firing' ? (
+          <span className="tag">{t('incidents.notPaged')}</span>
+        ) : null}
       </div>
       <div className={e.kind === 'note' ? 'timeline-text wrap' : 'timeline-text'}>{text}</div>
       {extra ? <div className="timeline-extra muted">{extra}</div> : null}
@@ -282,16 +311,36 @@ function PostmortemForm({ incident, onSaved }: { incident: IncidentDetail; onSav
       <ProblemAlert error={error} claimed={['summary', 'rootCause']} />
       <div className="field">
         <label htmlFor="pm-summary">{t('incidents.pm.summary')}</label>
-        <textarea id="pm-summary" rows={3} maxLength={20000} value={summary} onChange={(e) => setSummary(e.target.value)} required />
+        <textarea
+          id="pm-summary"
+          rows={3}
+          maxLength={20000}
+          value={summary}
+          onChange={(e) => setSummary(e.target.value)}
+          required
+        />
         {fieldError(error, 'summary') ? <span className="field-error">{fieldError(error, 'summary')}</span> : null}
       </div>
       <div className="field">
         <label htmlFor="pm-root">{t('incidents.pm.rootCause')}</label>
-        <textarea id="pm-root" rows={3} maxLength={20000} value={rootCause} onChange={(e) => setRootCause(e.target.value)} required />
+        <textarea
+          id="pm-root"
+          rows={3}
+          maxLength={20000}
+          value={rootCause}
+          onChange={(e) => setRootCause(e.target.value)}
+          required
+        />
       </div>
       <div className="field">
         <label htmlFor="pm-actions">{t('incidents.pm.actions')}</label>
-        <textarea id="pm-actions" rows={3} value={actions} onChange={(e) => setActions(e.target.value)} aria-describedby="pm-actions-hint" />
+        <textarea
+          id="pm-actions"
+          rows={3}
+          value={actions}
+          onChange={(e) => setActions(e.target.value)}
+          aria-describedby="pm-actions-hint"
+        />
         <span className="field-hint" id="pm-actions-hint">
           {t('incidents.pm.actionsHint')}
         </span>

@@ -47,7 +47,11 @@ function IncidentList() {
         </button>
       </PageHeader>
       <form className="filter-bar" onSubmit={submit} role="search" aria-label={t('incidents.filters')}>
-        <SelectField label={t('incidents.col.state')} value={draft.state ?? ''} onChange={(e) => setDraft({ ...draft, state: e.target.value || undefined })}>
+        <SelectField
+          label={t('incidents.col.state')}
+          value={draft.state ?? ''}
+          onChange={(e) => setDraft({ ...draft, state: e.target.value || undefined })}
+        >
           <option value="open">{t('incidents.filter.open')}</option>
           <option value="">{t('incidents.filter.all')}</option>
           {STATES.map((s) => (
@@ -56,7 +60,11 @@ function IncidentList() {
             </option>
           ))}
         </SelectField>
-        <SelectField label={t('incidents.col.severity')} value={draft.severity ?? ''} onChange={(e) => setDraft({ ...draft, severity: e.target.value || undefined })}>
+        <SelectField
+          label={t('incidents.col.severity')}
+          value={draft.severity ?? ''}
+          onChange={(e) => setDraft({ ...draft, severity: e.target.value || undefined })}
+        >
           <option value="">{t('incidents.filter.all')}</option>
           {SEVERITIES.map((s) => (
             <option key={s} value={s}>
@@ -64,7 +72,12 @@ function IncidentList() {
             </option>
           ))}
         </SelectField>
-        <TextField label={t('incidents.col.source')} value={draft.source ?? ''} maxLength={128} onChange={(e) => setDraft({ ...draft, source: e.target.value || undefined })} />
+        <TextField
+          label={t('incidents.col.source')}
+          value={draft.source ?? ''}
+          maxLength={128}
+          onChange={(e) => setDraft({ ...draft, source: e.target.value || undefined })}
+        />
         <div className="filter-actions">
           <button type="submit" className="btn btn-primary">
             {t('incidents.applyFilters')}

@@ -34,7 +34,8 @@ export interface Incident {
   postmortem: { summary: string; rootCause: string; actions: PostmortemAction[]; updatedAt: string; updatedBy: string } | null;
 }
 
-export type TimelineKind = 'signal' | 'state' | 'ack' | 'escalation' | 'notification' | 'note' | 'resolution' | 'flapping' | 'child' | 'postmortem';
+export type TimelineKind =
+  'signal' | 'state' | 'ack' | 'escalation' | 'notification' | 'note' | 'resolution' | 'flapping' | 'child' | 'postmortem';
 
 export interface TimelineEntry {
   seq: number;
@@ -91,14 +92,18 @@ export interface IncidentFilter {
 }
 
 export const incidentsApi = {
-  list: (f: IncidentFilter) => api.get<{ items: Incident[]; nextCursor: string | null }>(`/api/v1/incidents${query({ ...f, limit: 50 })}`),
+  list: (f: IncidentFilter) =>
+    api.get<{ items: Incident[]; nextCursor: string | null }>(`/api/v1/incidents${query({ ...f, limit: 50 })}`),
   get: (id: string) => api.get<IncidentDetail>(`/api/v1/incidents/${encodeURIComponent(id)}`),
   ack: (id: string) => api.post<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}/ack`),
-  resolve: (id: string, note?: string) => api.post<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}/resolve`, note ? { note } : {}),
+  resolve: (id: string, note?: string) =>
+    api.post<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}/resolve`, note ? { note } : {}),
   note: (id: string, text: string) => api.post<{ seq: number }>(`/api/v1/incidents/${encodeURIComponent(id)}/notes`, { text }),
   postmortem: (id: string, pm: { summary: string; rootCause: string; actions: PostmortemAction[] }) =>
     api.put<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}/postmortem`, pm),
-  windows: (ended: boolean) => api.get<{ items: MaintenanceWindow[] }>(`/api/v1/maintenance-windows${query({ ended: ended ? 'true' : undefined })}`),
+  windows: (ended: boolean) =>
+    api.get<{ items: MaintenanceWindow[] }>(`/api/v1/maintenance-windows${query({ ended: ended ? 'true' : undefined })}`),
   createWindow: (w: NewWindow) => api.post<MaintenanceWindow>('/api/v1/maintenance-windows', w),
-  deleteWindow: (id: string) => api.delete<{ outcome: 'deleted' | 'ended' }>(`/api/v1/maintenance-windows/${encodeURIComponent(id)}`),
+  deleteWindow: (id: string) =>
+    api.delete<{ outcome: 'deleted' | 'ended' }>(`/api/v1/maintenance-windows/${encodeURIComponent(id)}`),
 };

@@ -41,7 +41,9 @@ export function MaintenancePage() {
     setError(null);
     try {
       const r = await incidentsApi.deleteWindow(w.id);
-      setNotice(r.outcome === 'ended' ? t('maintenance.ended', { title: w.title }) : t('maintenance.deleted', { title: w.title }));
+      setNotice(
+        r.outcome === 'ended' ? t('maintenance.ended', { title: w.title }) : t('maintenance.deleted', { title: w.title }),
+      );
       await load();
     } catch (err) {
       setError(err);
@@ -125,7 +127,13 @@ export function MaintenancePage() {
                   </td>
                   {canWrite ? (
                     <td>
-                      {!w.endedAt ? <ConfirmButton label={t('maintenance.remove')} question={t('maintenance.confirmRemove', { title: w.title })} onConfirm={() => void remove(w)} /> : null}
+                      {!w.endedAt ? (
+                        <ConfirmButton
+                          label={t('maintenance.remove')}
+                          question={t('maintenance.confirmRemove', { title: w.title })}
+                          onConfirm={() => void remove(w)}
+                        />
+                      ) : null}
                     </td>
                   ) : null}
                 </tr>
@@ -157,7 +165,8 @@ function CreateWindowForm({ onCreated, onCancel }: { onCreated: (w: MaintenanceW
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const startsAt = kind === 'once' ? wallTimeToUtc(start, WINDOW_ZONE) : (wallTimeToUtc(start, WINDOW_ZONE) ?? new Date().toISOString());
+    const startsAt =
+      kind === 'once' ? wallTimeToUtc(start, WINDOW_ZONE) : (wallTimeToUtc(start, WINDOW_ZONE) ?? new Date().toISOString());
     const body: NewWindow = {
       title: title.trim(),
       changeRef: changeRef.trim(),
@@ -183,11 +192,40 @@ function CreateWindowForm({ onCreated, onCancel }: { onCreated: (w: MaintenanceW
       <h2>{t('maintenance.new')}</h2>
       <ProblemAlert error={error} claimed={['title', 'changeRef', 'keyPrefixes', 'startsAt', 'endsAt']} />
       <div className="form-grid">
-        <TextField label={t('maintenance.col.title')} value={title} maxLength={256} required onChange={(e) => setTitle(e.target.value)} error={fieldError(error, 'title')} />
-        <TextField label={t('maintenance.col.change')} value={changeRef} maxLength={256} required onChange={(e) => setChangeRef(e.target.value)} error={fieldError(error, 'changeRef')} />
-        <TextField label={t('maintenance.prefixes')} hint={t('maintenance.prefixesHint')} value={prefixes} onChange={(e) => setPrefixes(e.target.value)} error={fieldError(error, 'keyPrefixes')} />
-        <TextField label={t('maintenance.components')} hint={t('maintenance.componentsHint')} value={components} onChange={(e) => setComponents(e.target.value)} />
-        <SelectField label={t('maintenance.kind')} value={kind} onChange={(e) => setKind(e.target.value === 'weekly' ? 'weekly' : 'once')}>
+        <TextField
+          label={t('maintenance.col.title')}
+          value={title}
+          maxLength={256}
+          required
+          onChange={(e) => setTitle(e.target.value)}
+          error={fieldError(error, 'title')}
+        />
+        <TextField
+          label={t('maintenance.col.change')}
+          value={changeRef}
+          maxLength={256}
+          required
+          onChange={(e) => setChangeRef(e.target.value)}
+          error={fieldError(error, 'changeRef')}
+        />
+        <TextField
+          label={t('maintenance.prefixes')}
+          hint={t('maintenance.prefixesHint')}
+          value={prefixes}
+          onChange={(e) => setPrefixes(e.target.value)}
+          error={fieldError(error, 'keyPrefixes')}
+        />
+        <TextField
+          label={t('maintenance.components')}
+          hint={t('maintenance.componentsHint')}
+          value={components}
+          onChange={(e) => setComponents(e.target.value)}
+        />
+        <SelectField
+          label={t('maintenance.kind')}
+          value={kind}
+          onChange={(e) => setKind(e.target.value === 'weekly' ? 'weekly' : 'once')}
+        >
           <option value="once">{t('maintenance.kind.once')}</option>
           <option value="weekly">{t('maintenance.kind.weekly')}</option>
         </SelectField>
@@ -202,16 +240,41 @@ function CreateWindowForm({ onCreated, onCancel }: { onCreated: (w: MaintenanceW
           error={fieldError(error, 'startsAt')}
         />
         {kind === 'once' ? (
-          <TextField label={t('maintenance.end')} type="datetime-local" value={end} required onChange={(e) => setEnd(e.target.value)} error={fieldError(error, 'endsAt')} />
+          <TextField
+            label={t('maintenance.end')}
+            type="datetime-local"
+            value={end}
+            required
+            onChange={(e) => setEnd(e.target.value)}
+            error={fieldError(error, 'endsAt')}
+          />
         ) : (
           <>
-            <TextField label={t('maintenance.time')} type="time" value={time} required onChange={(e) => setTime(e.target.value)} />
-            <TextField label={t('maintenance.duration')} type="number" min={1} max={10080} value={duration} required onChange={(e) => setDuration(e.target.value)} />
+            <TextField
+              label={t('maintenance.time')}
+              type="time"
+              value={time}
+              required
+              onChange={(e) => setTime(e.target.value)}
+            />
+            <TextField
+              label={t('maintenance.duration')}
+              type="number"
+              min={1}
+              max={10080}
+              value={duration}
+              required
+              onChange={(e) => setDuration(e.target.value)}
+            />
             <fieldset className="span-all weekday-picker">
               <legend>{t('maintenance.weekdays')}</legend>
               {WEEKDAYS.map((d) => (
                 <label key={d} className="check">
-                  <input type="checkbox" checked={days.includes(d)} onChange={(e) => setDays((prev) => (e.target.checked ? [...prev, d].sort() : prev.filter((x) => x !== d)))} />
+                  <input
+                    type="checkbox"
+                    checked={days.includes(d)}
+                    onChange={(e) => setDays((prev) => (e.target.checked ? [...prev, d].sort() : prev.filter((x) => x !== d)))}
+                  />
                   {t(`maintenance.day.${d}`)}
                 </label>
               ))}

@@ -67,8 +67,10 @@ describe.each(DIALECTS)('sign-in and sessions on $dialect', ({ dialect, skip }) 
         user: body.user,
         csrfToken: body.csrfToken,
         mfaEnrolmentRequired: false,
-        permissions: ['system.read', 'tokens.create'],
+        // Every permission the role holds, from whichever modules are wired in (viewer: system.read, tokens.create, …).
+        permissions: t.policy.forRole(u.role),
       });
+      expect(t.policy.forRole(u.role)).toEqual(expect.arrayContaining(['system.read', 'tokens.create']));
       expect((await t.app.inject({ url: '/api/v1/auth/me' })).json()).toMatchObject({
         status: 401,
         code: 'authentication_required',

@@ -4,7 +4,16 @@ import { iso } from '../../../core/clock.ts';
 import type { RaisedSignal } from '../../../core/signals.ts';
 import type { IncidentsService, Incident, IncidentDetail } from '../incidents.service.ts';
 import type { IncidentsSink } from '../incidents.sink.ts';
-import { completenessQuery, idParams, listIncidentsQuery, noQuery, noteBody, postmortemBody, resolveBody, signalBody } from './incidents.schemas.ts';
+import {
+  completenessQuery,
+  idParams,
+  listIncidentsQuery,
+  noQuery,
+  noteBody,
+  postmortemBody,
+  resolveBody,
+  signalBody,
+} from './incidents.schemas.ts';
 
 const MAX_COMPLETENESS_DAYS = 366;
 
@@ -33,7 +42,9 @@ export function incidentsRoutes(d: { service: IncidentsService; sink: IncidentsS
         const from = ctx.query.from ?? iso(fromDate).slice(0, 10);
         const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
         if (days < 0 || days >= MAX_COMPLETENESS_DAYS)
-          throw invalid('range_invalid', `from must not be after to, and the range is at most ${MAX_COMPLETENESS_DAYS} days`, [{ path: 'query.from', message: 'bad range' }]);
+          throw invalid('range_invalid', `from must not be after to, and the range is at most ${MAX_COMPLETENESS_DAYS} days`, [
+            { path: 'query.from', message: 'bad range' },
+          ]);
         return service.completeness(ctx.db, from, to);
       },
     }),
@@ -86,7 +97,12 @@ export function incidentsRoutes(d: { service: IncidentsService; sink: IncidentsS
       async handler(ctx): Promise<{ seq: number }> {
         ctx.audit.target(`incident:${ctx.params.id}`);
         const seq = await service.note(ctx.db, ctx.params.id, ctx.actor, ctx.body.text);
-        ctx.audit.change({ type: 'incident_timeline', id: `${ctx.params.id}#${seq}`, before: null, after: { kind: 'note', text: ctx.body.text } });
+        ctx.audit.change({
+          type: 'incident_timeline',
+          id: `${ctx.params.id}#${seq}`,
+          before: null,
+          after: { kind: 'note', text: ctx.body.text },
+        });
         ctx.status(201);
         return { seq };
       },
@@ -101,7 +117,12 @@ export function incidentsRoutes(d: { service: IncidentsService; sink: IncidentsS
       async handler(ctx): Promise<Incident> {
         ctx.audit.target(`incident:${ctx.params.id}`);
         const { before, after } = await service.postmortem(ctx.db, ctx.params.id, ctx.actor, ctx.body);
-        ctx.audit.change({ type: 'incident', id: after.id, before: { postmortem: before.postmortem }, after: { postmortem: after.postmortem } });
+        ctx.audit.change({
+          type: 'incident',
+          id: after.id,
+          before: { postmortem: before.postmortem },
+          after: { postmortem: after.postmortem },
+        });
         return after;
       },
     }),
@@ -126,7 +147,12 @@ export function incidentsRoutes(d: { service: IncidentsService; sink: IncidentsS
           autoResolve: b.autoResolve,
         });
         ctx.audit.target(`incident:${raised.incidentId}`);
-        ctx.audit.change({ type: 'signal', id: raised.signalId, before: null, after: { ...raised, source: b.source, dedupKey: b.dedupKey, status: b.status } });
+        ctx.audit.change({
+          type: 'signal',
+          id: raised.signalId,
+          before: null,
+          after: { ...raised, source: b.source, dedupKey: b.dedupKey, status: b.status },
+        });
         ctx.status(201);
         return raised;
       },

@@ -6,9 +6,19 @@ const severity = z.enum(['critical', 'major', 'minor', 'info']);
 const isoTime = z.iso.datetime({ offset: true });
 const day = z.iso.date();
 /** Printable single-line text (no control characters: they would forge lines in logs and exports). */
-const line = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+const line = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 /** Multi-line text: newlines and tabs allowed. */
-const text = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'no control characters');
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'no control characters');
 
 export const idParams = z.strictObject({
   /** The id (UUID). */
@@ -112,7 +122,11 @@ const windowFields = {
   /** Local start time `HH:MM` (weekly). */
   localTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM'),
   /** Length of each occurrence in minutes (weekly). */
-  durationMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
   /** IANA time zone of localTime (default the configured one). */
   timeZone: line(64),
 };

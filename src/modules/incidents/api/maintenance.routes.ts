@@ -13,7 +13,9 @@ export function maintenanceRoutes(d: { maintenance: MaintenanceService; defaultT
       permission: 'maintenance.read',
       query: listWindowsQuery,
       summary: 'List maintenance windows (ended ones with ?ended=true), newest first',
-      handler: async (ctx): Promise<{ items: MaintenanceWindow[] }> => ({ items: await maintenance.list(ctx.db, ctx.query.ended === 'true') }),
+      handler: async (ctx): Promise<{ items: MaintenanceWindow[] }> => ({
+        items: await maintenance.list(ctx.db, ctx.query.ended === 'true'),
+      }),
     }),
     defineRoute({
       method: 'POST',
@@ -83,7 +85,12 @@ export function maintenanceRoutes(d: { maintenance: MaintenanceService; defaultT
       async handler(ctx): Promise<{ outcome: 'deleted' | 'ended'; window: MaintenanceWindow | null }> {
         ctx.audit.target(`maintenance_window:${ctx.params.id}`);
         const r = await maintenance.remove(ctx.db, ctx.params.id);
-        ctx.audit.change({ type: 'maintenance_window', id: ctx.params.id, before: { ...r.before }, after: r.after ? { ...r.after } : null });
+        ctx.audit.change({
+          type: 'maintenance_window',
+          id: ctx.params.id,
+          before: { ...r.before },
+          after: r.after ? { ...r.after } : null,
+        });
         ctx.audit.detail({ outcome: r.outcome });
         return { outcome: r.outcome, window: r.after };
       },

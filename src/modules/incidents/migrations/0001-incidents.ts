@@ -37,8 +37,14 @@ export const m0001Incidents: ModuleMigration = {
       .execute();
     // The guard behind "one open incident per dedup key": a partial unique index (both databases have them), so two
     // concurrent firing signals cannot both open one; the loser's INSERT … ON CONFLICT DO NOTHING joins the winner.
-    await sql`CREATE UNIQUE INDEX incidents_one_open_per_key ON incidents_incidents (dedup_key) WHERE state <> 'resolved'`.execute(db);
-    await db.schema.createIndex('incidents_key_resolved').on('incidents_incidents').columns(['dedup_key', 'resolved_at']).execute();
+    await sql`CREATE UNIQUE INDEX incidents_one_open_per_key ON incidents_incidents (dedup_key) WHERE state <> 'resolved'`.execute(
+      db,
+    );
+    await db.schema
+      .createIndex('incidents_key_resolved')
+      .on('incidents_incidents')
+      .columns(['dedup_key', 'resolved_at'])
+      .execute();
     await db.schema.createIndex('incidents_opened').on('incidents_incidents').columns(['opened_at', 'id']).execute();
 
     await db.schema
@@ -81,11 +87,19 @@ export const m0001Incidents: ModuleMigration = {
     await db.schema.createIndex('incidents_timeline_signal').on('incidents_timeline').columns(['signal_id']).execute();
     // Append-only in the database itself, not only by convention: evidence for an auditor.
     if (dialect === 'sqlite') {
-      await sql`CREATE TRIGGER incidents_timeline_no_update BEFORE UPDATE ON incidents_timeline BEGIN SELECT RAISE(ABORT, 'incidents_timeline is append-only'); END`.execute(db);
-      await sql`CREATE TRIGGER incidents_timeline_no_delete BEFORE DELETE ON incidents_timeline BEGIN SELECT RAISE(ABORT, 'incidents_timeline is append-only'); END`.execute(db);
+      await sql`CREATE TRIGGER incidents_timeline_no_update BEFORE UPDATE ON incidents_timeline BEGIN SELECT RAISE(ABORT, 'incidents_timeline is append-only'); END`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER incidents_timeline_no_delete BEFORE DELETE ON incidents_timeline BEGIN SELECT RAISE(ABORT, 'incidents_timeline is append-only'); END`.execute(
+        db,
+      );
     } else {
-      await sql`CREATE FUNCTION incidents_timeline_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'incidents_timeline is append-only'; END $$`.execute(db);
-      await sql`CREATE TRIGGER incidents_timeline_no_change BEFORE UPDATE OR DELETE ON incidents_timeline FOR EACH ROW EXECUTE FUNCTION incidents_timeline_append_only()`.execute(db);
+      await sql`CREATE FUNCTION incidents_timeline_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'incidents_timeline is append-only'; END $$`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER incidents_timeline_no_change BEFORE UPDATE OR DELETE ON incidents_timeline FOR EACH ROW EXECUTE FUNCTION incidents_timeline_append_only()`.execute(
+        db,
+      );
     }
 
     await db.schema
