@@ -98,7 +98,6 @@ export class IncidentsSink implements SignalSink {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const open = attempt === 0 ? own : await this.#openIncident(db, key);
       if (open) {
-        await this.#bump(db, open, input.severity, nowIso);
         return this.#record(db, input, cls, open, nowIso, 'joined', false, false);
       }
       const reopened = await this.#reopen(db, key, cls, now);
@@ -175,15 +174,6 @@ export class IncidentsSink implements SignalSink {
       .returning('id')
       .executeTakeFirst();
     return inserted ? row : undefined;
-  }
-
-  async #bump(db: Db, inc: IncidentRow, severity: Severity, nowIso: string): Promise<void> {
-    const worse = SEVERITY_RANK[severity] > SEVERITY_RANK[inc.severity];
-    await db
-      .updateTable('incidents_incidents')
-      .set({ last_signal_at: nowIso, updated_at: nowIso, ...(worse ? { severity } : {}) })
-      .where('id', '=', inc.id)
-      .execute();
   }
 
   /** Reopen the key's incident resolved within the reopen window, if any (only one caller wins the update). */
@@ -295,10 +285,8 @@ export class IncidentsSink implements SignalSink {
       if (Buffer.byteLength(details) > MAX_DETAILS_BYTES)
         details = JSON.stringify({ truncated: true, bytes: Buffer.byteLength(details) });
     }
-    if (page) {
-      const f = await db.selectFrom('incidents_incidents').select('flapping').where('id', '=', inc.id).executeTakeFirstOrThrow();
-      if (Number(f.flapping) === 1) page = false;
-    }
+    // A firing signal of the incident's own key raises its severity (a child's does not change its parent's).
+    const worse = input.status === 'firing' && !viaParent && SEVERITY_RANK[input.severity] > SEVERITY_RANK[inc.severity];
     const signal: SignalsTable = {
       id,
       incident_id: inc.id,
@@ -320,27 +308,27 @@ export class IncidentsSink implements SignalSink {
       via_parent: viaParent ? 1 : 0,
     };
     await db.insertInto('incidents_signals').values(signal).execute();
-    await db
-      .updateTable('incidents_incidents')
-      .set((eb) => ({ signal_count: eb('signal_count', '+', 1) }))
-      .where('id', '=', inc.id)
-      .execute();
-    await appendTimeline(db, inc.id, {
-      kind: viaParent ? 'child' : 'signal',
-      at: nowIso,
-      actor: `signal:${signal.source}`,
-      signalId: id,
-      body: {
-        status: signal.status,
-        severity: signal.severity,
-        summary: signal.summary,
-        dedupKey: signal.dedup_key,
-        effect,
-        page,
-        ...(cls.expected ? { expected: true, changeRef: cls.changeRef, windowId: cls.windowId } : {}),
-        ...(viaParent ? { childKey: signal.dedup_key, parentKey: input.parentKey } : {}),
+    await appendTimeline(
+      db,
+      inc.id,
+      {
+        kind: viaParent ? 'child' : 'signal',
+        at: nowIso,
+        actor: `signal:${signal.source}`,
+        signalId: id,
+        body: {
+          status: signal.status,
+          severity: signal.severity,
+          summary: signal.summary,
+          dedupKey: signal.dedup_key,
+          effect,
+          page,
+          ...(cls.expected ? { expected: true, changeRef: cls.changeRef, windowId: cls.windowId } : {}),
+          ...(viaParent ? { childKey: signal.dedup_key, parentKey: input.parentKey } : {}),
+        },
       },
-    });
+      { at: nowIso, severity: worse ? input.severity : undefined },
+    );
     return { signalId: id, incidentId: inc.id, effect, expected: cls.expected, page };
   }
 }

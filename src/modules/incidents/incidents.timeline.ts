@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db/database.ts';
 import { notFound } from '../../core/errors.ts';
+import type { Severity } from '../../core/signals.ts';
 import type { TimelineKind, TimelineRow } from './incidents.store.ts';
 
 export interface TimelineInput {
@@ -25,11 +26,27 @@ export interface TimelineEntry {
 /**
  * Append an entry to an incident's timeline. The seq comes from bumping the incident's counter, which also takes the
  * incident row's lock (PostgreSQL) so concurrent appends get consecutive numbers. Never updates or deletes an entry.
+ * `signal` counts a registered signal in the same row update (one round trip less on the hot path).
  */
-export async function appendTimeline(db: Db, incidentId: string, e: TimelineInput): Promise<number> {
+export async function appendTimeline(
+  db: Db,
+  incidentId: string,
+  e: TimelineInput,
+  signal?: { at: string; severity?: Severity | undefined },
+): Promise<number> {
   const row = await db
     .updateTable('incidents_incidents')
-    .set((eb) => ({ timeline_count: eb('timeline_count', '+', 1) }))
+    .set((eb) => ({
+      timeline_count: eb('timeline_count', '+', 1),
+      ...(signal
+        ? {
+            signal_count: eb('signal_count', '+', 1),
+            last_signal_at: signal.at,
+            updated_at: signal.at,
+            ...(signal.severity ? { severity: signal.severity } : {}),
+          }
+        : {}),
+    }))
     .where('id', '=', incidentId)
     .returning('timeline_count')
     .executeTakeFirst();

@@ -46,7 +46,7 @@ export function MonitorDetail({ id }: { id: string }) {
   };
 
   if (!m) return error ? <ProblemAlert error={error} /> : <p className="muted">{t('app.loading')}</p>;
-  const recent = results.slice(-50).reverse();
+  const recent = results.slice(-20).reverse();
   return (
     <>
       <p>

@@ -83,7 +83,7 @@ function toDefinition(type: MonitorType, v: Values): Record<string, unknown> {
     const raw = v[f.name];
     if (f.name === 'keyword' || f.name === 'keywordAbsent') continue;
     if (f.kind === 'check') out[f.name] = raw === true;
-    else if (typeof raw === 'string' && raw.trim() === '') continue;
+    else if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) continue;
     else if (f.list) out[f.name] = String(raw).split(',').map((s) => s.trim()).filter(Boolean).map((s) => (f.name === 'expectedStatus' && /^\d+$/.test(s) ? Number(s) : s));
     else if (f.kind === 'number') out[f.name] = Number(raw);
     else out[f.name] = raw;

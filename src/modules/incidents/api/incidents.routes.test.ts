@@ -286,7 +286,9 @@ describe.each(DIALECTS)('incidents API on $dialect', ({ dialect, skip }) => {
   });
 
   it.skipIf(skip)('describes every incidents and maintenance route in the OpenAPI document', async () => {
-    const doc = (await api('GET', '/api/v1/openapi.json', viewer)).json<{ paths: Record<string, Record<string, { 'x-permission': string }>> }>();
+    const doc = (await api('GET', '/api/v1/openapi.json', viewer)).json<{
+      paths: Record<string, Record<string, { 'x-permission': string }>>;
+    }>();
     expect(doc.paths['/api/v1/incidents/{id}/ack']?.['post']?.['x-permission']).toBe('incidents.ack');
     expect(doc.paths['/api/v1/incidents/{id}/resolve']?.['post']?.['x-permission']).toBe('incidents.resolve');
     expect(doc.paths['/api/v1/signals']?.['post']?.['x-permission']).toBe('signals.create');

@@ -5,12 +5,19 @@ import { z } from 'zod';
  * rejected with one message per field (`body.port: must be between 1 and 65535`).
  */
 
-const host = z
-  .string()
-  .min(1, 'host is required')
-  .max(253, 'host is at most 253 characters')
-  .regex(/^[A-Za-z0-9._:-]+$/, 'host must be a DNS name or an IP address');
-const port = z.number({ error: 'port must be a number' }).int('port must be an integer').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
+/** "x is required" when missing, "x must be …" when of the wrong type. */
+const required = (field: string, kind: string) => ({
+  error: (iss: { input: unknown }) => (iss.input === undefined ? `${field} is required` : `${field} must be ${kind}`),
+});
+
+const hostOf = (field: string) =>
+  z
+    .string(required(field, 'text'))
+    .min(1, `${field} is required`)
+    .max(253, `${field} is at most 253 characters`)
+    .regex(/^[A-Za-z0-9._:-]+$/, `${field} must be a DNS name or an IP address`);
+const host = hostOf('host');
+const port = z.number(required('port', 'a number')).int('port must be an integer').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
 const expiryDays = z.number().int().min(0, 'must be 0–365 days').max(365, 'must be 0–365 days');
 
 /** A status code (`200`) or an inclusive range (`"200-299"`). */
@@ -28,7 +35,7 @@ const statusSpec = z.union(
 /** Fields every monitor has. */
 const common = {
   /** Shown in the console and in incident summaries. */
-  name: z.string().trim().min(1, 'name is required').max(200, 'name is at most 200 characters'),
+  name: z.string(required('name', 'text')).trim().min(1, 'name is required').max(200, 'name is at most 200 characters'),
   /** Seconds between checks (10–86400). */
   intervalSeconds: z.number().int().min(10, 'the interval is at least 10 seconds').max(86_400, 'the interval is at most 86400 seconds').default(60),
   /** Seconds a check may take before it counts as failed (1–60); must be shorter than the interval. */
@@ -48,7 +55,7 @@ export const httpMonitor = z.strictObject({
   ...common,
   /** http:// or https:// URL to request. */
   url: z
-    .string()
+    .string(required('url', 'text'))
     .max(2048, 'url is at most 2048 characters')
     .refine((s) => /^https?:\/\/[^\s/]+/i.test(s) && URL.canParse(s), 'url must be an http:// or https:// URL'),
   /** HTTP method. */
@@ -83,7 +90,7 @@ export const dnsMonitor = z.strictObject({
   type: z.literal('dns'),
   ...common,
   /** Query name (the record's owner). */
-  query: host,
+  query: hostOf('query'),
   /** Record type. */
   recordType: z.enum(DNS_RECORD_TYPES, { error: `record type must be one of ${DNS_RECORD_TYPES.join(', ')}` }).default('A'),
   /** Values that must all be in the answer (case-insensitive; trailing dots ignored). Empty: any answer. */
@@ -103,7 +110,7 @@ export const tlsMonitor = z.strictObject({
   /** Upgrade a plain connection first (SMTP, IMAP or POP3 STARTTLS). */
   starttls: z.enum(['smtp', 'imap', 'pop3']).optional(),
   /** Name the certificate must match (default: host). */
-  servername: host.optional(),
+  servername: hostOf('servername').optional(),
   /** Fail when the certificate expires within this many days. */
   certExpiryDays: expiryDays.default(14),
   /** Require a chain to a trusted root. */

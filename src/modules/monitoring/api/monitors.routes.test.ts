@@ -35,6 +35,9 @@ describe.each(DIALECTS)('monitors API on $dialect', ({ dialect, skip }) => {
       [{ type: 'dns', name: 'x', query: 'a.test', recordType: 'ANY' }, [{ path: 'body.recordType', message: 'record type must be one of A, AAAA, CNAME, MX, NS, TXT, PTR, SRV, CAA' }]],
       [{ type: 'tls', name: 'x', host: 'bad host!', port: 443 }, [{ path: 'body.host', message: 'host must be a DNS name or an IP address' }]],
       [{ type: 'tcp', name: '', host: 'a.test', port: 22 }, [{ path: 'body.name', message: 'name is required' }]],
+      [{ type: 'tcp', name: 'x' }, [{ path: 'body.host', message: 'host is required' }, { path: 'body.port', message: 'port is required' }]],
+      [{ type: 'tcp', name: 'x', host: 'a.test', port: '22' }, [{ path: 'body.port', message: 'port must be a number' }]],
+      [{ type: 'dns', name: 'x', query: 'bad name!' }, [{ path: 'body.query', message: 'query must be a DNS name or an IP address' }]],
     ];
     for (const [payload, errors] of cases) {
       const res = await post('/api/v1/monitors', payload);
