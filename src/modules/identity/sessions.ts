@@ -107,20 +107,7 @@ export class Sessions {
   /** The live session behind a cookie value: not revoked, not past its absolute end, not idle too long, user enabled. */
   async find(db: Db, cookieValue: string, now: Date): Promise<LiveSession | undefined> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(cookieValue)) return undefined;
-    const r = await db
-      .selectFrom('identity_sessions as s')
-      .innerJoin('identity_users as u', 'u.id', 's.user_id')
-      .select([
-        's.id',
-        's.user_id',
-        's.stage',
-        's.csrf_token',
-        's.created_at',
-        's.last_seen_at',
-        's.expires_at',
-        'u.username',
-        'u.role',
-      ])
+    const r = await selectLive(db)
       .where('s.token_hash', '=', sha256Hex(cookieValue))
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', iso(now))
@@ -132,20 +119,7 @@ export class Sessions {
 
   /** A session by id, if not revoked (the authenticator has already checked its timeouts for this request). */
   async get(db: Db, id: string): Promise<LiveSession | undefined> {
-    const r = await db
-      .selectFrom('identity_sessions as s')
-      .innerJoin('identity_users as u', 'u.id', 's.user_id')
-      .select([
-        's.id',
-        's.user_id',
-        's.stage',
-        's.csrf_token',
-        's.created_at',
-        's.last_seen_at',
-        's.expires_at',
-        'u.username',
-        'u.role',
-      ])
+    const r = await selectLive(db)
       .where('s.id', '=', id)
       .where('s.revoked_at', 'is', null)
       .executeTakeFirst();
@@ -234,4 +208,12 @@ export class Sessions {
       .where((eb) => eb.or([eb('expires_at', '<', dayAgo), eb('revoked_at', '<', dayAgo), eb('last_seen_at', '<', dayAgo)]))
       .execute();
   }
+}
+
+/** Sessions joined with their user: the columns a LiveSession is made of. */
+function selectLive(db: Db) {
+  return db
+    .selectFrom('identity_sessions as s')
+    .innerJoin('identity_users as u', 'u.id', 's.user_id')
+    .select(['s.id', 's.user_id', 's.stage', 's.csrf_token', 's.created_at', 's.last_seen_at', 's.expires_at', 'u.username', 'u.role']);
 }
