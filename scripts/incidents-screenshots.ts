@@ -144,7 +144,10 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('link', { name: 'Incidents' }).click();
   await page.getByTestId('incidents-table').waitFor();
+  await page.getByRole('button', { name: 'Completeness record' }).click();
+  await page.getByTestId('completeness-panel').locator('tbody tr').first().waitFor();
   await page.screenshot({ path: join(out, 'incidents-list.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Completeness record' }).click();
   await page.getByRole('link', { name: 'https://shop.example.dk answers 503' }).click();
   await page.getByTestId('incident-timeline').waitFor();
   await page.getByLabel('Add a note').fill('Restarted php-fpm on web1; watching.');

@@ -21,19 +21,43 @@ const target = http.createServer((req, res) => {
 await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
 const port = (target.address() as { port: number }).port;
 
-const config = loadSkjoldConfig({ env: { SKJOLD_DATA_DIR: dataDir, SKJOLD_PORT: '0', SKJOLD_HOST: '127.0.0.1', SKJOLD_MONITORING_FLUSH_MS: '200' } });
+const config = loadSkjoldConfig({
+  env: { SKJOLD_DATA_DIR: dataDir, SKJOLD_PORT: '0', SKJOLD_HOST: '127.0.0.1', SKJOLD_MONITORING_FLUSH_MS: '200' },
+});
 const app = await createApp({ config, log: createLogger('warn') });
 const base = `https://127.0.0.1:${await app.listen()}`;
 const password = 'operator passphrase, long enough';
-await app.identity.service.createUser({ username: 'olivia', password, role: 'operator' }, { type: 'system', id: 'system:shots', name: 'shots' });
+await app.identity.service.createUser(
+  { username: 'olivia', password, role: 'operator' },
+  { type: 'system', id: 'system:shots', name: 'shots' },
+);
 const db = app.database.db;
 const noAudit = { target: () => undefined, change: () => undefined };
 const make = (def: Record<string, unknown>) => app.monitoring.service.create(db, def, 'system:shots', noAudit);
-const shop = await make({ type: 'http', name: 'Webshop forside', url: `http://127.0.0.1:${port}/`, keyword: { text: 'Welcome' }, intervalSeconds: 10, timeoutSeconds: 5 });
-const api = await make({ type: 'http', name: 'Kunde-API', url: `http://127.0.0.1:${port}/broken`, intervalSeconds: 10, timeoutSeconds: 5 });
+const shop = await make({
+  type: 'http',
+  name: 'Webshop forside',
+  url: `http://127.0.0.1:${port}/`,
+  keyword: { text: 'Welcome' },
+  intervalSeconds: 10,
+  timeoutSeconds: 5,
+});
+const api = await make({
+  type: 'http',
+  name: 'Kunde-API',
+  url: `http://127.0.0.1:${port}/broken`,
+  intervalSeconds: 10,
+  timeoutSeconds: 5,
+});
 await make({ type: 'tcp', name: 'SSH bastion', host: '127.0.0.1', port, intervalSeconds: 30, timeoutSeconds: 5 });
 await make({ type: 'heartbeat', name: 'Natlig backup', intervalSeconds: 86_400, graceSeconds: 3600 });
-const paused = await make({ type: 'dns', name: 'DNS www', query: 'www.example.dk', resolver: '127.0.0.1:5353', intervalSeconds: 60 });
+const paused = await make({
+  type: 'dns',
+  name: 'DNS www',
+  query: 'www.example.dk',
+  resolver: '127.0.0.1:5353',
+  intervalSeconds: 60,
+});
 await app.monitoring.service.setPaused(db, paused.id, true, noAudit);
 
 // 24 hours of history, one check a minute, with a bad hour for the API.
@@ -44,7 +68,14 @@ for (let i = 24 * 60; i > 0; i--) {
   const wave = 40 + Math.round(25 * Math.sin(i / 90) + (i % 7) * 3);
   rows.push({ monitorId: shop.id, location: 'local', at, ok: true, responseMs: wave, error: null });
   const bad = i < 300 && i > 240;
-  rows.push({ monitorId: api.id, location: 'local', at, ok: !bad, responseMs: bad ? null : 120 + (i % 30), error: bad ? 'status 503, expected 200-399' : null });
+  rows.push({
+    monitorId: api.id,
+    location: 'local',
+    at,
+    ok: !bad,
+    responseMs: bad ? null : 120 + (i % 30),
+    error: bad ? 'status 503, expected 200-399' : null,
+  });
 }
 await monitoringStore.insertResults(db, rows);
 await app.monitoring.rollup.perform();
@@ -55,12 +86,22 @@ await app.monitoring.rollup.perform();
 let problems = 0;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--no-first-run',
+    '--disable-background-networking',
+  ],
 });
 const page = await browser.newPage({ ignoreHTTPSErrors: true, viewport: { width: 1360, height: 900 } });
 page.on('console', (m) => {
   // Expected refusals (the sign-in probe's 401, the empty form's 400) are not problems; CSP reports and errors are.
-  if ((m.type() === 'error' && !/Failed to load resource: the server responded with a status of 40[01]/.test(m.text())) || /Content Security Policy/i.test(m.text())) {
+  if (
+    (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 40[01]/.test(m.text())) ||
+    /Content Security Policy/i.test(m.text())
+  ) {
     problems++;
     console.error(`console ${m.type()}: ${m.text()}`);
   }

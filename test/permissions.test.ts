@@ -34,6 +34,7 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
   'DELETE /api/v1/tokens/:id': (ids) => ({ url: `/api/v1/tokens/${ids.victimTokenId}` }),
   'POST /api/v1/audit/verify': () => ({ payload: {} }),
   'POST /api/v1/monitors': () => ({ payload: { type: 'heartbeat', name: 'walk', intervalSeconds: 3600 } }),
+  'POST /api/v1/monitors/apply': () => ({ payload: { monitors: [{ type: 'heartbeat', name: 'walk applied', intervalSeconds: 3600 }] } }),
   'PATCH /api/v1/monitors/:id': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}`, payload: { name: `walk ${randomUUID().slice(0, 8)}` } }),
   'POST /api/v1/monitors/:id/resume': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/resume` }),
   'POST /api/v1/monitors/:id/pause': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/pause` }),

@@ -37,14 +37,32 @@ async function run(dialect: 'sqlite' | 'postgres'): Promise<void> {
   const tdb = await freshDatabase(dialect);
   const database: Database = openDatabase({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl, poolMax: 16 });
   const clock = new ManualClock('2026-06-01T10:00:00.000Z');
-  const mod = createIncidentsModule({ database, clock, log: createLogger('silent'), config: incidentsConfig.schema.parse({}), timeZone: 'Europe/Copenhagen' });
+  const mod = createIncidentsModule({
+    database,
+    clock,
+    log: createLogger('silent'),
+    config: incidentsConfig.schema.parse({}),
+    timeZone: 'Europe/Copenhagen',
+  });
   try {
     const res = await migrate(database, [mod]);
-    if (res.error) throw res.error;
+    if (res.error) throw new Error('migration failed', { cause: res.error });
     for (let w = 0; w < 5; w++) {
       await mod.maintenance.create(
         database.db,
-        { title: `w${w}`, changeRef: `CHG-${w}`, keyPrefixes: [`monitor:${w}`], components: [], kind: 'weekly', startsAt: '2026-01-01T00:00:00.000Z', endsAt: null, weekdays: [1 + w], localTime: '02:00', durationMinutes: 120, timeZone: 'Europe/Copenhagen' },
+        {
+          title: `w${w}`,
+          changeRef: `CHG-${w}`,
+          keyPrefixes: [`monitor:${w}`],
+          components: [],
+          kind: 'weekly',
+          startsAt: '2026-01-01T00:00:00.000Z',
+          endsAt: null,
+          weekdays: [1 + w],
+          localTime: '02:00',
+          durationMinutes: 120,
+          timeZone: 'Europe/Copenhagen',
+        },
         'system:bench',
       );
     }
@@ -66,7 +84,10 @@ async function run(dialect: 'sqlite' | 'postgres'): Promise<void> {
     };
     await Promise.all(Array.from({ length: 16 }, worker));
     const secs = (performance.now() - t0) / 1000;
-    const count = await database.db.selectFrom('incidents_signals').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await database.db
+      .selectFrom('incidents_signals')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     console.log(
       `${dialect.padEnd(8)} sequential p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms; ` +
         `16 concurrent: ${Math.round(N / secs)} signals/s; ${Number(count.n)} signals registered (expected ${2 * N})`,

@@ -34,11 +34,14 @@ const PEER = {
 
 /** A sink that only counts (targets are healthy: nothing should fire). */
 const sink: SignalSink = {
-  raise: () => Promise.resolve({ signalId: randomUUID(), incidentId: randomUUID(), effect: 'opened', expected: false, page: true }),
+  raise: () =>
+    Promise.resolve({ signalId: randomUUID(), incidentId: randomUUID(), effect: 'opened', expected: false, page: true }),
 };
 
 async function startTargets(): Promise<{ ports: number[]; stop(): Promise<{ requests: number; cpuPercent: number }> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'targets.ts'), '--servers=8'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'targets.ts'), '--servers=8'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (c) => reject(new Error(`targets exited ${String(c)}`)));
@@ -50,7 +53,9 @@ async function startTargets(): Promise<{ ports: number[]; stop(): Promise<{ requ
       new Promise((resolve) => {
         let err = '';
         child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.once('exit', () => resolve(JSON.parse(err.trim().split('\n').pop() ?? '{}') as { requests: number; cpuPercent: number }));
+        child.once('exit', () =>
+          resolve(JSON.parse(err.trim().split('\n').pop() ?? '{}') as { requests: number; cpuPercent: number }),
+        );
         child.kill('SIGTERM');
       }),
   };
@@ -78,7 +83,13 @@ async function runSize(n: number): Promise<Row> {
   await migrate(database, [{ name: 'monitoring', migrations: { '0001-monitoring': m0001Monitoring } }]);
   const now = new Date().toISOString();
   const rows = Array.from({ length: n }, (_, i) => {
-    const def = parseDefinition({ type: 'http', name: `bench ${i}`, url: `http://127.0.0.1:${targets.ports[i % targets.ports.length]!}/health/${i}`, intervalSeconds: 60, timeoutSeconds: 10 });
+    const def = parseDefinition({
+      type: 'http',
+      name: `bench ${i}`,
+      url: `http://127.0.0.1:${targets.ports[i % targets.ports.length]!}/health/${i}`,
+      intervalSeconds: 60,
+      timeoutSeconds: 10,
+    });
     return {
       id: randomUUID(),
       name: def.name,
@@ -103,7 +114,11 @@ async function runSize(n: number): Promise<Row> {
       updated_at: now,
     };
   });
-  for (let i = 0; i < rows.length; i += 500) await database.db.insertInto('monitoring_monitors').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await database.db
+      .insertInto('monitoring_monitors')
+      .values(rows.slice(i, i + 500))
+      .execute();
 
   const config = monitoringConfig.schema.parse({});
   const engine = new MonitoringEngine({ database, clock: systemClock, log: createLogger('warn'), config, signals: sink });
@@ -132,7 +147,10 @@ async function runSize(n: number): Promise<Row> {
   await engine.stop();
   clearInterval(rssTimer);
   const target = await targets.stop();
-  const stored = await database.db.selectFrom('monitoring_results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const stored = await database.db
+    .selectFrom('monitoring_results')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   await database.close();
   rmSync(dataDir, { recursive: true, force: true });
   if (Number(stored.n) < s.started * 0.99) throw new Error(`only ${String(stored.n)} of ${s.started} results were stored`);
@@ -159,11 +177,28 @@ for (const n of sizes) {
   results.push(r);
   process.stderr.write(`${JSON.stringify(r)}\n`);
 }
-console.log('\nSkjold monitoring engine: HTTP monitors at 60 s, 8 local HTTP targets in a child process, SQLite (WAL, synchronous=FULL)');
-console.log('monitors | run s | all ran after s | checks | checks/s | lag p50 ms | lag p99 ms | lag max ms | failed | CPU % | RSS MB | target CPU %');
+console.log(
+  '\nSkjold monitoring engine: HTTP monitors at 60 s, 8 local HTTP targets in a child process, SQLite (WAL, synchronous=FULL)',
+);
+console.log(
+  'monitors | run s | all ran after s | checks | checks/s | lag p50 ms | lag p99 ms | lag max ms | failed | CPU % | RSS MB | target CPU %',
+);
 for (const r of results) {
   console.log(
-    [r.monitors, r.seconds, r.allRunAfterS, r.checks, r.checksPerS, r.lagP50Ms, r.lagP99Ms, r.lagMaxMs, r.failed, r.cpuPercent, r.rssMb, r.targetCpuPercent].join(' | '),
+    [
+      r.monitors,
+      r.seconds,
+      r.allRunAfterS,
+      r.checks,
+      r.checksPerS,
+      r.lagP50Ms,
+      r.lagP99Ms,
+      r.lagMaxMs,
+      r.failed,
+      r.cpuPercent,
+      r.rssMb,
+      r.targetCpuPercent,
+    ].join(' | '),
   );
 }
 console.log(`\nPeer (${PEER.name}): ${PEER.startup}; ${PEER.pages}.`);

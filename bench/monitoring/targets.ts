@@ -24,6 +24,8 @@ process.stdout.write(`${JSON.stringify({ ports })}\n`);
 process.on('SIGTERM', () => {
   const cpu = process.cpuUsage(started);
   const wall = performance.now() - t0;
-  process.stderr.write(`${JSON.stringify({ requests, cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10 })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ requests, cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10 })}\n`,
+  );
   process.exit(0);
 });

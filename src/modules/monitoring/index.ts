@@ -51,6 +51,7 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
   const rollup = new RollupJob(deps);
   let rollupTimer: NodeJS.Timeout | undefined;
   let rolling: Promise<unknown> = Promise.resolve();
+  let started = false;
   const runRollup = () => {
     rolling = rollup.perform().catch((e: unknown) => deps.log.error({ err: e }, 'monitoring: rollup failed'));
   };
@@ -61,11 +62,16 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
     service,
     engine,
     rollup,
-    routes: () => [...monitorsRoutes({ service }), ...heartbeatRoutes({ service })],
+    routes: () => [
+      // Lag figures only where the scheduler runs (the engine role); null elsewhere.
+      ...monitorsRoutes({ service, scheduler: () => (deps.runEngine ? { ...engine.stats(), running: started } : null) }),
+      ...heartbeatRoutes({ service }),
+    ],
     async start() {
       if (!deps.runEngine) return;
       service.onChange = (c) => engine.apply(c);
       await engine.start();
+      started = true;
       runRollup();
       rollupTimer = setInterval(runRollup, deps.config.rollupSeconds * 1000);
       rollupTimer.unref?.();
@@ -73,6 +79,7 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
     async stop() {
       clearInterval(rollupTimer);
       service.onChange = undefined;
+      started = false;
       await engine.stop();
       await rolling;
     },

@@ -13,7 +13,12 @@ export const monitoringConfig = {
     /** Most checks in flight at once across all monitors. */
     maxInFlight: z.coerce.number().int().min(1).max(10_000).default(512),
     /** Most bytes of an HTTP body read for a keyword check. */
-    maxBodyBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+    maxBodyBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
     /** Milliseconds between writes of buffered results (one transaction each). */
     flushMs: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** Seconds between runs of the rollup/retention job. */

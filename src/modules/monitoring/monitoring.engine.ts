@@ -80,7 +80,10 @@ export class MonitoringEngine {
       const existing = this.#rt.get(r.id);
       // Reload from another process's change: only reschedule what changed.
       if (existing && r.paused === 0 && existing.defJson === r.definition && this.scheduler.has(r.id)) continue;
-      this.apply({ kind: 'upsert', monitor: toMonitor(r) }, { state: r.state, failures: r.consecutive_failures, successes: r.consecutive_successes });
+      this.apply(
+        { kind: 'upsert', monitor: toMonitor(r) },
+        { state: r.state, failures: r.consecutive_failures, successes: r.consecutive_successes },
+      );
       // Let checks run while 10,000 monitors are (re)loaded: the scheduler must not stall behind this loop.
       if (++n % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -114,7 +117,10 @@ export class MonitoringEngine {
 
   /** Restore streak counters from the database (after a restart the thresholds continue where they were). */
   async restoreCounters(): Promise<void> {
-    const rows = await this.#d.database.db.selectFrom('monitoring_monitors').select(['id', 'state', 'consecutive_failures', 'consecutive_successes']).execute();
+    const rows = await this.#d.database.db
+      .selectFrom('monitoring_monitors')
+      .select(['id', 'state', 'consecutive_failures', 'consecutive_successes'])
+      .execute();
     for (const r of rows) {
       const rt = this.#rt.get(r.id);
       if (rt) rt.counters = { state: r.state, failures: r.consecutive_failures, successes: r.consecutive_successes };
@@ -178,14 +184,20 @@ export class MonitoringEngine {
   }
 
   async #lastHeartbeat(id: string): Promise<Date | null> {
-    const r = await this.#d.database.db.selectFrom('monitoring_monitors').select(['last_heartbeat_at', 'created_at']).where('id', '=', id).executeTakeFirst();
+    const r = await this.#d.database.db
+      .selectFrom('monitoring_monitors')
+      .select(['last_heartbeat_at', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     const t = r?.last_heartbeat_at ?? r?.created_at;
     return t ? new Date(t) : null;
   }
 
   /** Write buffered results and counters (one transaction), then each state change with its signal. */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#flushNow()).catch((e: unknown) => this.#d.log.error({ err: e }, 'monitoring: writing results failed'));
+    this.#flushing = this.#flushing
+      .then(() => this.#flushNow())
+      .catch((e: unknown) => this.#d.log.error({ err: e }, 'monitoring: writing results failed'));
     return this.#flushing;
   }
 
@@ -209,7 +221,17 @@ export class MonitoringEngine {
           trx,
           dirty.flatMap((r) =>
             r.last
-              ? [{ id: r.id, failures: r.counters.failures, successes: r.counters.successes, at: r.last.at, ok: r.last.ok, responseMs: r.last.responseMs, error: r.last.error }]
+              ? [
+                  {
+                    id: r.id,
+                    failures: r.counters.failures,
+                    successes: r.counters.successes,
+                    at: r.last.at,
+                    ok: r.last.ok,
+                    responseMs: r.last.responseMs,
+                    error: r.last.error,
+                  },
+                ]
               : [],
           ),
         );
@@ -237,11 +259,25 @@ export class MonitoringEngine {
     return text.slice(0, 300);
   }
 
-  async #writeTransition(trx: Db, t: Transition, summary: string, raised: { signalId: string; incidentId: string } | null): Promise<void> {
+  async #writeTransition(
+    trx: Db,
+    t: Transition,
+    summary: string,
+    raised: { signalId: string; incidentId: string } | null,
+  ): Promise<void> {
     await trx.updateTable('monitoring_monitors').set({ state: t.to, state_changed_at: t.at }).where('id', '=', t.rt.id).execute();
     await trx
       .insertInto('monitoring_events')
-      .values({ id: randomUUID(), monitor_id: t.rt.id, at: t.at, from_state: t.from, to_state: t.to, summary, signal_id: raised?.signalId ?? null, incident_id: raised?.incidentId ?? null })
+      .values({
+        id: randomUUID(),
+        monitor_id: t.rt.id,
+        at: t.at,
+        from_state: t.from,
+        to_state: t.to,
+        summary,
+        signal_id: raised?.signalId ?? null,
+        incident_id: raised?.incidentId ?? null,
+      })
       .execute();
   }
 
@@ -259,7 +295,14 @@ export class MonitoringEngine {
             status: t.to === 'down' ? 'firing' : 'resolved',
             severity: rt.def.severity,
             summary,
-            details: { monitorId: rt.id, type: rt.def.type, target, error: t.outcome.error, responseMs: t.outcome.responseMs, location: this.#location },
+            details: {
+              monitorId: rt.id,
+              type: rt.def.type,
+              target,
+              error: t.outcome.error,
+              responseMs: t.outcome.responseMs,
+              location: this.#location,
+            },
             occurredAt: new Date(t.at),
             component: rt.def.component,
           });

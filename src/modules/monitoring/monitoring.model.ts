@@ -56,7 +56,8 @@ export function toMonitor(r: MonitorRow): Monitor {
 /** The monitor for the audit log: header values hidden (they often carry credentials). */
 export function auditView(m: Monitor): Record<string, unknown> {
   const d = m.definition;
-  const definition = d.type === 'http' ? { ...d, headers: Object.fromEntries(Object.keys(d.headers).map((k) => [k, '[redacted]'])) } : d;
+  const definition =
+    d.type === 'http' ? { ...d, headers: Object.fromEntries(Object.keys(d.headers).map((k) => [k, '[redacted]'])) } : d;
   return { id: m.id, name: m.name, type: m.type, paused: m.paused, definition };
 }
 

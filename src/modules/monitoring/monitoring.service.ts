@@ -45,13 +45,38 @@ export interface CompletenessItem {
   registered: number;
 }
 
+/** What `apply` did with one definition of the file. */
+export interface ApplyResult {
+  name: string;
+  outcome: 'created' | 'updated' | 'unchanged' | 'failed';
+  id?: string;
+  /** Why it failed (validation errors per field, or a conflict). */
+  errors?: { path: string; message: string }[];
+  /** A new heartbeat monitor's secret URL, shown once. */
+  heartbeatUrl?: string;
+}
+
 export type ResultsPage =
-  | { resolution: 'raw'; from: string; to: string; items: { at: string; location: string; ok: boolean; responseMs: number | null; error: string | null }[] }
+  | {
+      resolution: 'raw';
+      from: string;
+      to: string;
+      items: { at: string; location: string; ok: boolean; responseMs: number | null; error: string | null }[];
+    }
   | {
       resolution: 'hour' | 'day';
       from: string;
       to: string;
-      items: { start: string; location: string; count: number; failures: number; minMs: number | null; avgMs: number | null; maxMs: number | null; p95Ms: number | null }[];
+      items: {
+        start: string;
+        location: string;
+        count: number;
+        failures: number;
+        minMs: number | null;
+        avgMs: number | null;
+        maxMs: number | null;
+        p95Ms: number | null;
+      }[];
     };
 
 /** What changed, for the engine (same process) to reschedule at once. */
@@ -110,7 +135,11 @@ export class MonitoringService {
     }
     return rows
       .map(toMonitor)
-      .filter((m) => (!filter.type || m.type === filter.type) && (!filter.state || (filter.state === 'paused' ? m.paused : !m.paused && m.state === filter.state)))
+      .filter(
+        (m) =>
+          (!filter.type || m.type === filter.type) &&
+          (!filter.state || (filter.state === 'paused' ? m.paused : !m.paused && m.state === filter.state)),
+      )
       .map((m) => {
         const a = agg.get(m.id);
         return {
@@ -161,13 +190,27 @@ export class MonitoringService {
     return { ...m, heartbeatToken: token, heartbeatUrl: `${this.d.config.publicUrl.replace(/\/$/, '')}${path}` };
   }
 
-  /** Merge a partial change into the stored definition and validate the whole (the type cannot change). */
-  async update(db: Db, id: string, patch: Record<string, unknown>, audit: AuditRecorder): Promise<Monitor> {
+  /**
+   * Merge a partial change into the stored definition and validate the whole (the type cannot change). With
+   * `replace`, the given definition replaces the stored one (fields it leaves out go back to their defaults).
+   */
+  async update(
+    db: Db,
+    id: string,
+    patch: Record<string, unknown>,
+    audit: AuditRecorder,
+    opts: { replace?: boolean } = {},
+  ): Promise<Monitor> {
     const before = await this.get(db, id);
-    const def = parseDefinition({ ...before.definition, ...patch, type: before.type });
+    const def = parseDefinition({ ...(opts.replace ? {} : before.definition), ...patch, type: before.type });
     await db
       .updateTable('monitoring_monitors')
-      .set({ name: def.name, definition: JSON.stringify(def), interval_s: def.intervalSeconds, updated_at: this.d.clock.now().toISOString() })
+      .set({
+        name: def.name,
+        definition: JSON.stringify(def),
+        interval_s: def.intervalSeconds,
+        updated_at: this.d.clock.now().toISOString(),
+      })
       .where('id', '=', id)
       .execute();
     const after = await this.get(db, id);
@@ -205,11 +248,21 @@ export class MonitoringService {
     const now = this.d.clock.now().toISOString();
     if (before.paused !== paused) {
       if (paused) await db.insertInto('monitoring_pauses').values({ monitor_id: id, from_at: now, to_at: null }).execute();
-      else await db.updateTable('monitoring_pauses').set({ to_at: now }).where('monitor_id', '=', id).where('to_at', 'is', null).execute();
+      else
+        await db
+          .updateTable('monitoring_pauses')
+          .set({ to_at: now })
+          .where('monitor_id', '=', id)
+          .where('to_at', 'is', null)
+          .execute();
       // A resumed heartbeat monitor counts its silence from the resume, not from before the pause.
       await db
         .updateTable('monitoring_monitors')
-        .set({ paused: paused ? 1 : 0, updated_at: now, ...(!paused && before.type === 'heartbeat' ? { last_heartbeat_at: now } : {}) })
+        .set({
+          paused: paused ? 1 : 0,
+          updated_at: now,
+          ...(!paused && before.type === 'heartbeat' ? { last_heartbeat_at: now } : {}),
+        })
         .where('id', '=', id)
         .execute();
     }
@@ -218,6 +271,73 @@ export class MonitoringService {
     audit.change({ type: 'monitor', id, before: { paused: before.paused }, after: { paused: after.paused } });
     this.onChange?.({ kind: 'upsert', monitor: after });
     return after;
+  }
+
+  /**
+   * Create or update monitors from a list of definitions (a file kept in git), matched by name: new names are created,
+   * changed definitions updated, identical ones left alone. One result per item; a bad item fails alone. Monitors
+   * missing from the list are kept (nothing is deleted by omission).
+   */
+  async apply(db: Db, items: readonly unknown[], actorRef: string, audit: AuditRecorder): Promise<ApplyResult[]> {
+    const existing = await monitoringStore.list(db);
+    const byName = new Map<string, typeof existing>();
+    for (const r of existing) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
+    const seen = new Set<string>();
+    const out: ApplyResult[] = [];
+    for (const [i, item] of items.entries()) {
+      const name = typeof (item as { name?: unknown })?.name === 'string' ? (item as { name: string }).name.trim() : `#${i + 1}`;
+      const r = monitorDefinition.safeParse(item);
+      if (!r.success) {
+        out.push({
+          name,
+          outcome: 'failed',
+          errors: r.error.issues.map((x) => ({ path: [`monitors.${i}`, ...x.path.map(String)].join('.'), message: x.message })),
+        });
+        continue;
+      }
+      const def = r.data;
+      if (seen.has(def.name)) {
+        out.push({
+          name,
+          outcome: 'failed',
+          errors: [{ path: `monitors.${i}.name`, message: 'the name appears twice in the list' }],
+        });
+        continue;
+      }
+      seen.add(def.name);
+      const matches = byName.get(def.name) ?? [];
+      if (matches.length > 1) {
+        out.push({
+          name,
+          outcome: 'failed',
+          errors: [{ path: `monitors.${i}.name`, message: `${matches.length} monitors have this name: rename them first` }],
+        });
+        continue;
+      }
+      const current = matches[0];
+      if (!current) {
+        const m = await this.create(db, def, actorRef, audit);
+        out.push({ name, outcome: 'created', id: m.id, ...(m.heartbeatUrl ? { heartbeatUrl: m.heartbeatUrl } : {}) });
+      } else if (current.type !== def.type) {
+        out.push({
+          name,
+          outcome: 'failed',
+          id: current.id,
+          errors: [{ path: `monitors.${i}.type`, message: `the monitor is of type ${current.type}; a type cannot change` }],
+        });
+      } else if (current.definition === JSON.stringify(def)) {
+        out.push({ name, outcome: 'unchanged', id: current.id });
+      } else {
+        await this.update(db, current.id, def, audit, { replace: true });
+        out.push({ name, outcome: 'updated', id: current.id });
+      }
+    }
+    return out;
+  }
+
+  /** Every monitor's definition, by name: what `apply` takes back (heartbeat secrets are not included: only hashes exist). */
+  async exportDefinitions(db: Db): Promise<MonitorDefinition[]> {
+    return (await monitoringStore.list(db)).map((r) => JSON.parse(r.definition) as MonitorDefinition);
   }
 
   /** A heartbeat arrived: find the monitor by the token's hash and note the time. */
@@ -242,7 +362,9 @@ export class MonitoringService {
         resolution,
         from: f,
         to: t,
-        items: rows.reverse().map((r) => ({ at: r.at, location: r.location, ok: r.ok === 1, responseMs: r.response_ms, error: r.error })),
+        items: rows
+          .reverse()
+          .map((r) => ({ at: r.at, location: r.location, ok: r.ok === 1, responseMs: r.response_ms, error: r.error })),
       };
     }
     const rows = await monitoringStore.rollups(db, id, resolution, f, t);
@@ -250,7 +372,16 @@ export class MonitoringService {
       resolution,
       from: f,
       to: t,
-      items: rows.map((r) => ({ start: r.start, location: r.location, count: r.count, failures: r.failures, minMs: r.min_ms, avgMs: r.avg_ms, maxMs: r.max_ms, p95Ms: r.p95_ms })),
+      items: rows.map((r) => ({
+        start: r.start,
+        location: r.location,
+        count: r.count,
+        failures: r.failures,
+        minMs: r.min_ms,
+        avgMs: r.avg_ms,
+        maxMs: r.max_ms,
+        p95Ms: r.p95_ms,
+      })),
     };
   }
 
@@ -261,7 +392,12 @@ export class MonitoringService {
     const today = Math.floor(now / DAY) * DAY;
     const windows: UptimeWindow[] = [];
     const toIso = new Date(now).toISOString();
-    for (const [w, days] of [['24h', 1], ['7d', 7], ['30d', 30], ['90d', 90]] as const) {
+    for (const [w, days] of [
+      ['24h', 1],
+      ['7d', 7],
+      ['30d', 30],
+      ['90d', 90],
+    ] as const) {
       const from = now - days * DAY;
       let c: { count: number; failures: number };
       if (days <= Math.min(7, this.d.config.rawRetentionDays)) {
@@ -292,7 +428,10 @@ export class MonitoringService {
   }
 
   /** Per monitor per day: checks expected vs executed, deviations vs registered signals (written by the rollup job). */
-  async completeness(db: Db, q: { from?: string | undefined; to?: string | undefined }): Promise<{ from: string; to: string; items: CompletenessItem[] }> {
+  async completeness(
+    db: Db,
+    q: { from?: string | undefined; to?: string | undefined },
+  ): Promise<{ from: string; to: string; items: CompletenessItem[] }> {
     const now = this.d.clock.now().getTime();
     const toDay = (q.to ? new Date(q.to) : new Date(now)).toISOString().slice(0, 10);
     const fromDay = (q.from ? new Date(q.from) : new Date(now - 6 * DAY)).toISOString().slice(0, 10);
@@ -328,10 +467,20 @@ export class MonitoringService {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** [from, to) in epoch ms from a range query; `defaultSpan` before `to` when `from` is missing. */
-export function rangeOf(q: { from?: string | undefined; to?: string | undefined }, now: number, defaultSpan: number): { from: number; to: number } {
+export function rangeOf(
+  q: { from?: string | undefined; to?: string | undefined },
+  now: number,
+  defaultSpan: number,
+): { from: number; to: number } {
   const to = q.to ? Date.parse(q.to) : now;
   const from = q.from ? Date.parse(q.from) : to - defaultSpan;
-  if (from >= to) throw new AppError('invalid', 'range_invalid', '`from` must be before `to`', { errors: [{ path: 'query.from', message: 'must be before `to`' }] });
-  if (to - from > 800 * DAY) throw new AppError('invalid', 'range_too_large', 'a range is at most 800 days', { errors: [{ path: 'query.from', message: 'at most 800 days before `to`' }] });
+  if (from >= to)
+    throw new AppError('invalid', 'range_invalid', '`from` must be before `to`', {
+      errors: [{ path: 'query.from', message: 'must be before `to`' }],
+    });
+  if (to - from > 800 * DAY)
+    throw new AppError('invalid', 'range_too_large', 'a range is at most 800 days', {
+      errors: [{ path: 'query.from', message: 'at most 800 days before `to`' }],
+    });
   return { from, to };
 }

@@ -174,7 +174,10 @@ export const monitoringStore = {
   async rawCounts(db: Db, id: string, from: string, to: string): Promise<{ count: number; failures: number }> {
     const r = await db
       .selectFrom('monitoring_results')
-      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number | null>(eb.case().when('ok', '=', 0).then(1).else(0).end()).as('failures')])
+      .select((eb) => [
+        eb.fn.countAll<number>().as('count'),
+        eb.fn.sum<number | null>(eb.case().when('ok', '=', 0).then(1).else(0).end()).as('failures'),
+      ])
       .where('monitor_id', '=', id)
       .where('at', '>=', from)
       .where('at', '<', to)

@@ -22,7 +22,7 @@ export function useSession(): Session {
 }
 
 export function makeSession(me: MeResponse, refresh: () => Promise<void>, signOut: () => Promise<void>): Session {
-  const perms = new Set(me.permissions);
+  const perms = new Set<string>(me.permissions);
   return {
     me,
     can: (p) => perms.has(p),

@@ -1,34 +1,15 @@
+// The API's own types, imported as types only (erased from the bundle) so the console cannot drift from the server.
+import type { LoginResponse, MeResponse } from '../../../src/modules/identity/api/auth.routes.ts';
+import type { CreateUserBody, UpdateUserBody } from '../../../src/modules/identity/api/identity.schemas.ts';
+import type { Token, User } from '../../../src/modules/identity/identity.model.ts';
 import { api } from '../app/api.ts';
+
+export type { LoginResponse, MeResponse, Token, User };
 
 /** Roles in the order the console lists them. */
 export const ROLES = ['admin', 'security-officer', 'operator', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export interface User {
-  id: string;
-  username: string;
-  /** Defaults to the username. */
-  displayName: string;
-  role: Role;
-  mfaEnabled: boolean;
-  disabled: boolean;
-  createdAt: string;
-  lastLoginAt: string | null;
-}
-
-export interface MeResponse {
-  user: User;
-  /** Null when the caller is an API token (no CSRF needed). */
-  csrfToken: string | null;
-  mfaEnrolmentRequired: boolean;
-  permissions: string[];
-}
-
-export interface LoginResponse {
-  user: User;
-  mfa: 'required' | 'enrol' | 'none';
-  csrfToken: string;
-}
 
 export interface EnrolStart {
   secret: string;
@@ -36,35 +17,13 @@ export interface EnrolStart {
   qrDataUrl: string;
 }
 
-export interface Token {
-  id: string;
-  name: string;
-  userId: string;
-  username: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 export interface CreatedToken extends Token {
   /** The secret itself: shown once, never again. */
   token: string;
 }
 
-export interface NewUser {
-  username: string;
-  displayName?: string;
-  role: Role;
-  password: string;
-}
-
-export interface UserPatch {
-  displayName?: string;
-  role?: Role;
-  disabled?: boolean;
-}
+export type NewUser = CreateUserBody;
+export type UserPatch = UpdateUserBody;
 
 const quiet = { quiet401: true };
 

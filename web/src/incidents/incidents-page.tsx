@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, usePath } from '../app/router.tsx';
 import { PageHeader, ProblemAlert, SelectField, TextField } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
+import { CompletenessPanel } from './completeness-panel.tsx';
 import { IncidentDetailPage } from './incident-detail.tsx';
 import { Age, IncidentMarkers, SeverityBadge, StateBadge } from './incident-badges.tsx';
 import { SEVERITIES, STATES, incidentsApi, type Incident, type IncidentFilter } from './incidents.api.ts';
@@ -21,6 +22,7 @@ function IncidentList() {
   const [items, setItems] = useState<Incident[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [showCompleteness, setShowCompleteness] = useState(false);
 
   const load = useCallback(async (f: IncidentFilter, append: boolean) => {
     try {
@@ -42,10 +44,14 @@ function IncidentList() {
   return (
     <>
       <PageHeader title={t('incidents.title')}>
+        <button type="button" className="btn" aria-expanded={showCompleteness} onClick={() => setShowCompleteness((v) => !v)}>
+          {t('incidents.completeness.title')}
+        </button>
         <button type="button" className="btn" onClick={() => void load(filter, false)}>
           {t('common.refresh')}
         </button>
       </PageHeader>
+      {showCompleteness ? <CompletenessPanel /> : null}
       <form className="filter-bar" onSubmit={submit} role="search" aria-label={t('incidents.filters')}>
         <SelectField
           label={t('incidents.col.state')}
@@ -97,7 +103,9 @@ function IncidentList() {
                 <th scope="col">{t('incidents.col.source')}</th>
                 <th scope="col">{t('incidents.col.opened')}</th>
                 <th scope="col">{t('incidents.col.age')}</th>
-                <th scope="col">{t('incidents.col.signals')}</th>
+                <th scope="col" className="num">
+                  {t('incidents.col.signals')}
+                </th>
               </tr>
             </thead>
             <tbody>

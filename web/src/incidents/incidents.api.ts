@@ -84,6 +84,20 @@ export interface NewWindow {
   timeZone?: string | undefined;
 }
 
+export interface Completeness {
+  from: string;
+  to: string;
+  rows: {
+    day: string;
+    source: string;
+    deviations: number;
+    registered: number;
+    checksExpected: number | null;
+    checksExecuted: number | null;
+  }[];
+  totals: { deviations: number; registered: number };
+}
+
 export interface IncidentFilter {
   state?: string | undefined;
   severity?: string | undefined;
@@ -101,6 +115,7 @@ export const incidentsApi = {
   note: (id: string, text: string) => api.post<{ seq: number }>(`/api/v1/incidents/${encodeURIComponent(id)}/notes`, { text }),
   postmortem: (id: string, pm: { summary: string; rootCause: string; actions: PostmortemAction[] }) =>
     api.put<Incident>(`/api/v1/incidents/${encodeURIComponent(id)}/postmortem`, pm),
+  completeness: () => api.get<Completeness>('/api/v1/incidents/completeness'),
   windows: (ended: boolean) =>
     api.get<{ items: MaintenanceWindow[] }>(`/api/v1/maintenance-windows${query({ ended: ended ? 'true' : undefined })}`),
   createWindow: (w: NewWindow) => api.post<MaintenanceWindow>('/api/v1/maintenance-windows', w),

@@ -59,7 +59,11 @@ export function MonitorDetail({ id }: { id: string }) {
         </button>
         {canWrite ? (
           <>
-            <button type="button" className="btn" onClick={() => void act(() => (m.paused ? monitoringApi.resume(m.id) : monitoringApi.pause(m.id)))}>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => void act(() => (m.paused ? monitoringApi.resume(m.id) : monitoringApi.pause(m.id)))}
+            >
               {m.paused ? t('monitors.resume') : t('monitors.pause')}
             </button>
             <Link to={`/monitors/${m.id}/edit`} className="btn">
@@ -94,7 +98,11 @@ export function MonitorDetail({ id }: { id: string }) {
       </div>
       <section className="panel">
         <h2>{t('monitors.chartTitle')}</h2>
-        {results.length ? <CheckBars items={results} label={t('monitors.chartTitle')} /> : <p className="muted">{t('monitors.noChecks')}</p>}
+        {results.length ? (
+          <CheckBars items={results} label={t('monitors.chartTitle')} />
+        ) : (
+          <p className="muted">{t('monitors.noChecks')}</p>
+        )}
       </section>
       <section className="panel">
         <h2>{t('monitors.recent')}</h2>

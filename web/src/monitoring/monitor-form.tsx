@@ -24,7 +24,12 @@ const hostPort: FieldSpec[] = [
   { name: 'host', kind: 'text' },
   { name: 'port', kind: 'number' },
 ];
-const banner: FieldSpec[] = [{ name: 'host', kind: 'text' }, { name: 'port', kind: 'number', optional: true }, { name: 'tls', kind: 'check' }, { name: 'expect', kind: 'text', optional: true }];
+const banner: FieldSpec[] = [
+  { name: 'host', kind: 'text' },
+  { name: 'port', kind: 'number', optional: true },
+  { name: 'tls', kind: 'check' },
+  { name: 'expect', kind: 'text', optional: true },
+];
 
 /** The fields each type asks for, in form order. */
 const FIELDS: Record<MonitorType, FieldSpec[]> = {
@@ -47,7 +52,14 @@ const FIELDS: Record<MonitorType, FieldSpec[]> = {
     { name: 'expected', kind: 'text', list: true, optional: true },
     { name: 'resolver', kind: 'text', optional: true },
   ],
-  tls: [...hostPort, { name: 'servername', kind: 'text', optional: true }, { name: 'starttls', kind: { options: ['', 'smtp', 'imap', 'pop3'] } }, { name: 'certExpiryDays', kind: 'number' }, { name: 'checkChain', kind: 'check' }, { name: 'checkHostname', kind: 'check' }],
+  tls: [
+    ...hostPort,
+    { name: 'servername', kind: 'text', optional: true },
+    { name: 'starttls', kind: { options: ['', 'smtp', 'imap', 'pop3'] } },
+    { name: 'certExpiryDays', kind: 'number' },
+    { name: 'checkChain', kind: 'check' },
+    { name: 'checkHostname', kind: 'check' },
+  ],
   smtp: banner,
   imap: banner,
   pop3: banner,
@@ -84,11 +96,17 @@ function toDefinition(type: MonitorType, v: Values): Record<string, unknown> {
     if (f.name === 'keyword' || f.name === 'keywordAbsent') continue;
     if (f.kind === 'check') out[f.name] = raw === true;
     else if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) continue;
-    else if (f.list) out[f.name] = String(raw).split(',').map((s) => s.trim()).filter(Boolean).map((s) => (f.name === 'expectedStatus' && /^\d+$/.test(s) ? Number(s) : s));
+    else if (f.list)
+      out[f.name] = String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => (f.name === 'expectedStatus' && /^\d+$/.test(s) ? Number(s) : s));
     else if (f.kind === 'number') out[f.name] = Number(raw);
     else out[f.name] = raw;
   }
-  if (type === 'http' && typeof v['keyword'] === 'string' && v['keyword'].trim()) out['keyword'] = { text: v['keyword'], absent: v['keywordAbsent'] === true };
+  if (type === 'http' && typeof v['keyword'] === 'string' && v['keyword'].trim())
+    out['keyword'] = { text: v['keyword'], absent: v['keywordAbsent'] === true };
   return out;
 }
 
@@ -136,7 +154,8 @@ export function MonitorForm({ id, onDone }: { id?: string; onDone: (id?: string)
     try {
       const def = toDefinition(type, values);
       if (id) {
-        const { type: _type, ...patch } = def;
+        const patch: Record<string, unknown> = { ...def };
+        delete patch['type'];
         await monitoringApi.update(id, patch);
         onDone(id);
       } else {
@@ -180,7 +199,13 @@ export function MonitorForm({ id, onDone }: { id?: string; onDone: (id?: string)
     }
     if (typeof f.kind === 'object') {
       return (
-        <SelectField key={f.name} label={label} value={String(values[f.name] ?? '')} onChange={(e) => set(f.name, e.target.value)} error={err}>
+        <SelectField
+          key={f.name}
+          label={label}
+          value={String(values[f.name] ?? '')}
+          onChange={(e) => set(f.name, e.target.value)}
+          error={err}
+        >
           {f.kind.options.map((o) => (
             <option key={o} value={o}>
               {o || t('monitors.none')}
@@ -208,14 +233,25 @@ export function MonitorForm({ id, onDone }: { id?: string; onDone: (id?: string)
       <form className="monitor-form panel" onSubmit={(e) => void submit(e)} noValidate>
         <ProblemAlert error={error} claimed={[...COMMON, ...FIELDS[type]].map((f) => f.name).concat('name')} />
         <div className="form-grid">
-          <SelectField label={t('monitors.col.type')} value={type} disabled={Boolean(id)} onChange={(e) => setType(e.target.value as MonitorType)}>
+          <SelectField
+            label={t('monitors.col.type')}
+            value={type}
+            disabled={Boolean(id)}
+            onChange={(e) => setType(e.target.value as MonitorType)}
+          >
             {MONITOR_TYPES.map((ty) => (
               <option key={ty} value={ty}>
                 {t(`monitors.type.${ty}`)}
               </option>
             ))}
           </SelectField>
-          <TextField label={t('monitors.col.name')} value={String(values['name'])} onChange={(e) => set('name', e.target.value)} error={fieldError(error, 'name')} required />
+          <TextField
+            label={t('monitors.col.name')}
+            value={String(values['name'])}
+            onChange={(e) => set('name', e.target.value)}
+            error={fieldError(error, 'name')}
+            required
+          />
         </div>
         <fieldset>
           <legend>{t(`monitors.type.${type}`)}</legend>

@@ -69,6 +69,8 @@ export const monitoringApi = {
   pause: (id: string) => api.post<Monitor>(`/api/v1/monitors/${encodeURIComponent(id)}/pause`),
   resume: (id: string) => api.post<Monitor>(`/api/v1/monitors/${encodeURIComponent(id)}/resume`),
   results: (id: string, from?: string) =>
-    api.get<{ resolution: 'raw'; items: RawResult[] }>(`/api/v1/monitors/${encodeURIComponent(id)}/results${query({ from, resolution: 'raw' })}`),
+    api.get<{ resolution: 'raw'; items: RawResult[] }>(
+      `/api/v1/monitors/${encodeURIComponent(id)}/results${query({ from, resolution: 'raw' })}`,
+    ),
   uptime: (id: string) => api.get<{ windows: UptimeWindow[] }>(`/api/v1/monitors/${encodeURIComponent(id)}/uptime`),
 };

@@ -15,7 +15,10 @@ export function MonitorsPage() {
   const path = usePath();
   const rest = path.startsWith('/monitors/') ? path.slice('/monitors/'.length) : '';
   if (rest === 'new') return <MonitorForm onDone={(id) => navigate(id ? `/monitors/${id}` : '/monitors')} />;
-  if (rest.endsWith('/edit')) return <MonitorForm id={decodeURIComponent(rest.slice(0, -'/edit'.length))} onDone={(id) => navigate(`/monitors/${id ?? ''}`)} />;
+  if (rest.endsWith('/edit'))
+    return (
+      <MonitorForm id={decodeURIComponent(rest.slice(0, -'/edit'.length))} onDone={(id) => navigate(`/monitors/${id ?? ''}`)} />
+    );
   if (rest) return <MonitorDetail id={decodeURIComponent(rest)} />;
   return <MonitorList />;
 }
@@ -90,12 +93,16 @@ function MonitorList() {
                     <MonitorStateBadge m={m} />
                     {m.state === 'down' && m.lastError ? <div className="monitor-error">{m.lastError}</div> : null}
                   </td>
-                  <td className="nowrap">{m.uptime24h === null ? <span className="muted">–</span> : `${m.uptime24h.toFixed(2)} %`}</td>
+                  <td className="nowrap">
+                    {m.uptime24h === null ? <span className="muted">–</span> : `${m.uptime24h.toFixed(2)} %`}
+                  </td>
                   <td>
                     <Sparkline values={m.spark} label={t('monitors.sparkLabel', { name: m.name })} />
                     {m.lastResponseMs !== null ? <span className="muted"> {m.lastResponseMs} ms</span> : null}
                   </td>
-                  <td className="nowrap">{m.lastCheckAt ? dateTime(m.lastCheckAt) : <span className="muted">{t('common.never')}</span>}</td>
+                  <td className="nowrap">
+                    {m.lastCheckAt ? dateTime(m.lastCheckAt) : <span className="muted">{t('common.never')}</span>}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -4,7 +4,17 @@
  */
 
 /** A small line of hourly averages; gaps (null) break the line. */
-export function Sparkline({ values, label, width = 120, height = 28 }: { values: (number | null)[]; label: string; width?: number; height?: number }) {
+export function Sparkline({
+  values,
+  label,
+  width = 120,
+  height = 28,
+}: {
+  values: (number | null)[];
+  label: string;
+  width?: number;
+  height?: number;
+}) {
   const max = Math.max(1, ...values.filter((v): v is number => v !== null));
   const step = values.length > 1 ? width / (values.length - 1) : width;
   const segments: string[] = [];
@@ -21,7 +31,11 @@ export function Sparkline({ values, label, width = 120, height = 28 }: { values:
   return (
     <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
       {segments.map((pts, i) =>
-        pts.includes(' ') ? <polyline key={i} points={pts} fill="none" strokeWidth="1.5" /> : <circle key={i} cx={pts.split(',')[0]} cy={pts.split(',')[1]} r="1.5" />,
+        pts.includes(' ') ? (
+          <polyline key={i} points={pts} fill="none" strokeWidth="1.5" />
+        ) : (
+          <circle key={i} cx={pts.split(',')[0]} cy={pts.split(',')[1]} r="1.5" />
+        ),
       )}
     </svg>
   );
@@ -34,25 +48,51 @@ function bucket(items: { ok: boolean; responseMs: number | null; at: string }[],
   for (let i = 0; i < items.length; i += size) {
     const group = items.slice(i, i + size);
     const times = group.flatMap((g) => (g.ok && g.responseMs !== null ? [g.responseMs] : []));
-    out.push({ at: group[0]!.at, ok: group.every((g) => g.ok), ms: times.length ? Math.round(times.reduce((a, b) => a + b, 0) / times.length) : null, n: group.length });
+    out.push({
+      at: group[0]!.at,
+      ok: group.every((g) => g.ok),
+      ms: times.length ? Math.round(times.reduce((a, b) => a + b, 0) / times.length) : null,
+      n: group.length,
+    });
   }
   return out;
 }
 
 /** Response time as columns over the period (a day of checks grouped to at most 144 columns); failures in red. */
-export function CheckBars({ items, label, height = 120 }: { items: { ok: boolean; responseMs: number | null; at: string }[]; label: string; height?: number }) {
+export function CheckBars({
+  items,
+  label,
+  height = 120,
+}: {
+  items: { ok: boolean; responseMs: number | null; at: string }[];
+  label: string;
+  height?: number;
+}) {
   const width = 720;
   const top = 16;
   const cols = bucket(items, 144);
   const max = Math.max(1, ...cols.map((c) => c.ms ?? 0));
   const bw = cols.length ? width / cols.length : width;
   return (
-    <svg className="check-bars" viewBox={`0 0 ${width} ${top + height + 16}`} role="img" aria-label={label} preserveAspectRatio="none">
+    <svg
+      className="check-bars"
+      viewBox={`0 0 ${width} ${top + height + 16}`}
+      role="img"
+      aria-label={label}
+      preserveAspectRatio="none"
+    >
       <line x1="0" y1={top + height} x2={width} y2={top + height} className="axis" />
       {cols.map((c, i) => {
         const h = c.ok ? Math.max(2, ((c.ms ?? 0) / max) * height) : height;
         return (
-          <rect key={c.at} x={i * bw + 0.5} y={top + height - h} width={Math.max(1, bw - 1)} height={h} className={c.ok ? 'bar-ok' : 'bar-bad'}>
+          <rect
+            key={c.at}
+            x={i * bw + 0.5}
+            y={top + height - h}
+            width={Math.max(1, bw - 1)}
+            height={h}
+            className={c.ok ? 'bar-ok' : 'bar-bad'}
+          >
             <title>{`${c.at}: ${c.ok ? `${c.ms ?? '–'} ms` : 'failed'} (${c.n})`}</title>
           </rect>
         );

@@ -17,7 +17,11 @@ const hostOf = (field: string) =>
     .max(253, `${field} is at most 253 characters`)
     .regex(/^[A-Za-z0-9._:-]+$/, `${field} must be a DNS name or an IP address`);
 const host = hostOf('host');
-const port = z.number(required('port', 'a number')).int('port must be an integer').min(1, 'port must be between 1 and 65535').max(65535, 'port must be between 1 and 65535');
+const port = z
+  .number(required('port', 'a number'))
+  .int('port must be an integer')
+  .min(1, 'port must be between 1 and 65535')
+  .max(65535, 'port must be between 1 and 65535');
 const expiryDays = z.number().int().min(0, 'must be 0–365 days').max(365, 'must be 0–365 days');
 
 /** A status code (`200`) or an inclusive range (`"200-299"`). */
@@ -37,9 +41,19 @@ const common = {
   /** Shown in the console and in incident summaries. */
   name: z.string(required('name', 'text')).trim().min(1, 'name is required').max(200, 'name is at most 200 characters'),
   /** Seconds between checks (10–86400). */
-  intervalSeconds: z.number().int().min(10, 'the interval is at least 10 seconds').max(86_400, 'the interval is at most 86400 seconds').default(60),
+  intervalSeconds: z
+    .number()
+    .int()
+    .min(10, 'the interval is at least 10 seconds')
+    .max(86_400, 'the interval is at most 86400 seconds')
+    .default(60),
   /** Seconds a check may take before it counts as failed (1–60); must be shorter than the interval. */
-  timeoutSeconds: z.number().int().min(1, 'the timeout is at least 1 second').max(60, 'the timeout is at most 60 seconds').default(10),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1, 'the timeout is at least 1 second')
+    .max(60, 'the timeout is at most 60 seconds')
+    .default(10),
   /** Consecutive failures before the monitor is down (one lost packet pages nobody). */
   failureThreshold: z.number().int().min(1, 'at least 1').max(20, 'at most 20').default(2),
   /** Consecutive successes before a down monitor is up again (recovery does not flap). */
@@ -62,7 +76,13 @@ export const httpMonitor = z.strictObject({
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
   /** Extra request headers. */
   headers: z
-    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'header names are HTTP tokens'), z.string().max(4096).regex(/^[^\r\n]*$/, 'header values are one line'))
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'header names are HTTP tokens'),
+      z
+        .string()
+        .max(4096)
+        .regex(/^[^\r\n]*$/, 'header values are one line'),
+    )
     .refine((h) => Object.keys(h).length <= 30, 'at most 30 headers')
     .default({}),
   /** Request body for POST/PUT/PATCH. */
@@ -70,7 +90,9 @@ export const httpMonitor = z.strictObject({
   /** Accepted status codes or ranges. */
   expectedStatus: z.array(statusSpec).min(1, 'name at least one expected status').max(20).default(['200-399']),
   /** Text that must be present (or absent) in the first MiB of the body. */
-  keyword: z.strictObject({ text: z.string().min(1, 'keyword text is required').max(500), absent: z.boolean().default(false) }).optional(),
+  keyword: z
+    .strictObject({ text: z.string().min(1, 'keyword text is required').max(500), absent: z.boolean().default(false) })
+    .optional(),
   /** Slower answers count as failures. */
   maxResponseMs: z.number().int().min(1).max(60_000).optional(),
   /** Follow 3xx redirects. */
@@ -143,11 +165,18 @@ export type MonitorType = (typeof MONITOR_TYPES)[number];
 
 /** A whole monitor definition, as created (POST) and as stored. */
 export const monitorDefinition = z
-  .discriminatedUnion('type', [httpMonitor, tcpMonitor, dnsMonitor, tlsMonitor, smtpMonitor, imapMonitor, pop3Monitor, heartbeatMonitor], {
-    error: (iss) => (iss.code === 'invalid_union' ? `type must be one of ${MONITOR_TYPES.join(', ')}` : undefined),
-  })
+  .discriminatedUnion(
+    'type',
+    [httpMonitor, tcpMonitor, dnsMonitor, tlsMonitor, smtpMonitor, imapMonitor, pop3Monitor, heartbeatMonitor],
+    {
+      error: (iss) => (iss.code === 'invalid_union' ? `type must be one of ${MONITOR_TYPES.join(', ')}` : undefined),
+    },
+  )
   // An interval already refused on its own gets no second message about the timeout.
-  .refine((d) => d.intervalSeconds < 10 || d.timeoutSeconds < d.intervalSeconds, { path: ['timeoutSeconds'], message: 'the timeout must be shorter than the interval' });
+  .refine((d) => d.intervalSeconds < 10 || d.timeoutSeconds < d.intervalSeconds, {
+    path: ['timeoutSeconds'],
+    message: 'the timeout must be shorter than the interval',
+  });
 export type MonitorDefinition = z.infer<typeof monitorDefinition>;
 export type MonitorInput = z.input<typeof monitorDefinition>;
 export type HttpDefinition = z.infer<typeof httpMonitor>;

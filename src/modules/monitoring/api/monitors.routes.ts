@@ -2,18 +2,43 @@ import { z } from 'zod';
 import { actorRef } from '../../../core/auth.ts';
 import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
 import type { Monitor, MonitorListItem } from '../monitoring.model.ts';
-import type { CompletenessItem, CreatedMonitor, MonitoringService, ResultsPage, UptimeWindow } from '../monitoring.service.ts';
+import type { SchedulerStats } from '../monitor.scheduler.ts';
+import type { MonitorDefinition } from './monitor.schemas.ts';
+import type {
+  ApplyResult,
+  CompletenessItem,
+  CreatedMonitor,
+  MonitoringService,
+  ResultsPage,
+  UptimeWindow,
+} from '../monitoring.service.ts';
 import { idParams, listQuery, monitorDefinition, patchMonitorBody, rangeQuery, tokenParams } from './monitor.schemas.ts';
+
+const applyBody = z.strictObject({
+  /** Monitor definitions, matched to existing monitors by name (each validated on its own). */
+  monitors: z.array(z.unknown()).max(10_000, 'at most 10,000 monitors per request'),
+});
 
 const completenessQuery = z.strictObject({
   /** First day (ISO date or time, UTC); default: 6 days before `to`. */
-  from: z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date').optional(),
+  from: z
+    .string()
+    .max(40)
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date')
+    .optional(),
   /** Last day, inclusive; default: today. */
-  to: z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date').optional(),
+  to: z
+    .string()
+    .max(40)
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date')
+    .optional(),
 });
 
 /** Monitors: CRUD, pause/resume, results, uptime and the completeness record. Order matters for the permission walk. */
-export function monitorsRoutes(d: { service: MonitoringService }): AnyRoute[] {
+export function monitorsRoutes(d: {
+  service: MonitoringService;
+  scheduler: () => (SchedulerStats & { running: boolean }) | null;
+}): AnyRoute[] {
   const { service } = d;
   return [
     defineRoute({
@@ -37,6 +62,36 @@ export function monitorsRoutes(d: { service: MonitoringService }): AnyRoute[] {
         const m = await service.create(ctx.db, ctx.body, actorRef(ctx.actor), ctx.audit);
         ctx.status(201);
         return m;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/monitors/apply',
+      permission: 'monitors.write',
+      action: 'monitors.apply',
+      body: applyBody,
+      summary: 'Create or update monitors from a list of definitions, by name (idempotent); one result per item',
+      async handler(ctx): Promise<{ results: ApplyResult[] }> {
+        return { results: await service.apply(ctx.db, ctx.body.monitors, actorRef(ctx.actor), ctx.audit) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/monitors/export',
+      permission: 'monitors.read',
+      summary: 'Every monitor’s definition, in the form POST /api/v1/monitors/apply takes back',
+      async handler(ctx): Promise<{ monitors: MonitorDefinition[] }> {
+        return { monitors: await service.exportDefinitions(ctx.db) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/monitors/scheduler',
+      permission: 'monitors.read',
+      summary: 'The scheduler in this process: monitors scheduled, checks started, in flight, scheduling lag p50/p99/max',
+      async handler(): Promise<{ engine: boolean; stats: (SchedulerStats & { running: boolean }) | null }> {
+        const stats = d.scheduler();
+        return Promise.resolve({ engine: stats !== null, stats });
       },
     }),
     defineRoute({

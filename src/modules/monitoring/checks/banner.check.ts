@@ -19,12 +19,17 @@ export async function runBannerCheck(def: BannerDefinition, limits: CheckLimits)
   try {
     s = await new Promise<net.Socket>((resolve, reject) => {
       const sock = def.tls
-        ? tls.connect({ host: def.host, port, rejectUnauthorized: false, ...(net.isIP(def.host) ? {} : { servername: def.host }) })
+        ? tls.connect({
+            host: def.host,
+            port,
+            rejectUnauthorized: false,
+            ...(net.isIP(def.host) ? {} : { servername: def.host }),
+          })
         : net.connect({ host: def.host, port });
       const abort = () => sock.destroy(new Error('timed out'));
       limits.signal.addEventListener('abort', abort, { once: true });
       sock.once(def.tls ? 'secureConnect' : 'connect', () => resolve(sock));
-      sock.once('error', reject);
+      sock.once('error', (e: Error) => reject(e));
       sock.once('close', () => limits.signal.removeEventListener('abort', abort));
     });
     const line = await readLine(s);

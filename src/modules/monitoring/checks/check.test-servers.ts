@@ -12,11 +12,13 @@ export interface Closable {
   close(): Promise<void>;
 }
 
-const closer = (s: net.Server | http.Server): (() => Promise<void>) => () =>
-  new Promise((resolve) => {
-    (s as http.Server).closeAllConnections?.();
-    s.close(() => resolve());
-  });
+const closer =
+  (s: net.Server | http.Server): (() => Promise<void>) =>
+  () =>
+    new Promise((resolve) => {
+      (s as http.Server).closeAllConnections?.();
+      s.close(() => resolve());
+    });
 
 async function listen(s: net.Server): Promise<number> {
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
@@ -43,7 +45,15 @@ export async function makeCert(days: number, cn = 'localhost'): Promise<TestCert
     algorithm: 'sha256',
     notBeforeDate: notBefore,
     notAfterDate: new Date(Date.now() + days * 86_400_000),
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: cn }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: cn },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   return { cert: pems.cert, key: pems.private };
 }

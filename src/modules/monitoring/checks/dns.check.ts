@@ -11,8 +11,13 @@ function answerTexts(records: unknown[]): string[] {
     if (Array.isArray(r)) return r.join('');
     const o = r as Record<string, unknown>;
     if ('exchange' in o) return `${String(o['priority'])} ${norm(String(o['exchange']))}`;
-    if ('target' in o) return `${String(o['priority'])} ${String(o['weight'])} ${String(o['port'])} ${norm(String(o['name'] ?? o['target']))}`;
-    if ('issue' in o || 'issuewild' in o || 'iodef' in o) return Object.entries(o).filter(([k]) => k !== 'critical').map(([k, v]) => `${k} ${String(v)}`).join(' ');
+    if ('target' in o)
+      return `${String(o['priority'])} ${String(o['weight'])} ${String(o['port'])} ${norm(String(o['name'] ?? o['target']))}`;
+    if ('issue' in o || 'issuewild' in o || 'iodef' in o)
+      return Object.entries(o)
+        .filter(([k]) => k !== 'critical')
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(' ');
     return JSON.stringify(o);
   });
 }
@@ -22,7 +27,6 @@ function present(expected: string, answers: string[]): boolean {
   const e = norm(expected);
   return answers.some((a) => a === e || a.endsWith(` ${e}`));
 }
-
 
 /** DNS check: the name resolves (at the chosen resolver) and the answer holds every expected value. */
 export async function runDnsCheck(def: DnsDefinition, limits: CheckLimits, timeoutMs: number): Promise<CheckOutcome> {
@@ -37,7 +41,8 @@ export async function runDnsCheck(def: DnsDefinition, limits: CheckLimits, timeo
     const ms = Math.round(performance.now() - started);
     const answers = answerTexts(records);
     const missing = def.expected.filter((e) => !present(e, answers));
-    if (missing.length > 0) return failed(`answer ${answers.slice(0, 5).join(', ') || '(empty)'} lacks ${missing.join(', ')}`, ms);
+    if (missing.length > 0)
+      return failed(`answer ${answers.slice(0, 5).join(', ') || '(empty)'} lacks ${missing.join(', ')}`, ms);
     if (answers.length === 0) return failed('empty answer', ms);
     return ok(ms);
   } catch (e) {

@@ -14,7 +14,9 @@ interface Answer {
 
 /** Whether a status matches one of the expected codes or "low-high" ranges. */
 export function statusMatches(status: number, expected: readonly (number | string)[]): boolean {
-  return expected.some((e) => (typeof e === 'number' ? e === status : status >= Number(e.slice(0, 3)) && status <= Number(e.slice(4))));
+  return expected.some((e) =>
+    typeof e === 'number' ? e === status : status >= Number(e.slice(0, 3)) && status <= Number(e.slice(4)),
+  );
 }
 
 /**
@@ -93,13 +95,15 @@ export async function runHttpCheck(def: HttpDefinition, limits: CheckLimits): Pr
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return failed(`redirect to ${url.protocol} refused`, total);
       continue;
     }
-    if (!statusMatches(a.status, def.expectedStatus)) return failed(`status ${a.status}, expected ${def.expectedStatus.join(', ')}`, total);
+    if (!statusMatches(a.status, def.expectedStatus))
+      return failed(`status ${a.status}, expected ${def.expectedStatus.join(', ')}`, total);
     if (def.keyword) {
       const found = (a.body ?? '').includes(def.keyword.text);
       if (def.keyword.absent && found) return failed(`keyword "${def.keyword.text}" is present`, total);
       if (!def.keyword.absent && !found) return failed(`keyword "${def.keyword.text}" not found`, total);
     }
-    if (def.maxResponseMs !== undefined && total > def.maxResponseMs) return failed(`answered in ${total} ms, limit ${def.maxResponseMs} ms`, total);
+    if (def.maxResponseMs !== undefined && total > def.maxResponseMs)
+      return failed(`answered in ${total} ms, limit ${def.maxResponseMs} ms`, total);
     return ok(total);
   }
 }

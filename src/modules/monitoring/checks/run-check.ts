@@ -47,7 +47,9 @@ export async function runCheck(monitorId: string, def: MonitorDefinition, deps: 
         const silentMs = deps.now().getTime() - (last?.getTime() ?? 0);
         const limit = (def.intervalSeconds + def.graceSeconds) * 1000;
         if (!last) return failed('no heartbeat received yet');
-        return silentMs <= limit ? { ok: true, responseMs: null, error: null } : failed(`no heartbeat for ${Math.round(silentMs / 1000)} s (limit ${limit / 1000} s)`);
+        return silentMs <= limit
+          ? { ok: true, responseMs: null, error: null }
+          : failed(`no heartbeat for ${Math.round(silentMs / 1000)} s (limit ${limit / 1000} s)`);
       }
     }
   })().catch((e: unknown) => failed(errorText(e)));

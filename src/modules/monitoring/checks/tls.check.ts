@@ -35,7 +35,7 @@ function connectPlain(host: string, port: number, signal: AbortSignal): Promise<
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port, signal });
     s.once('connect', () => resolve(s));
-    s.once('error', reject);
+    s.once('error', (e: Error) => reject(e));
   });
 }
 
@@ -49,7 +49,7 @@ function handshake(opts: tls.ConnectionOptions, signal: AbortSignal): Promise<TL
       signal.removeEventListener('abort', abort);
       resolve(s);
     });
-    s.once('error', (e) => {
+    s.once('error', (e: Error) => {
       signal.removeEventListener('abort', abort);
       reject(e);
     });
@@ -57,7 +57,12 @@ function handshake(opts: tls.ConnectionOptions, signal: AbortSignal): Promise<TL
 }
 
 /** Problems with a presented certificate against the definition, or null. */
-export function certificateProblem(s: TLSSocket, def: Pick<TlsDefinition, 'checkChain' | 'checkHostname' | 'certExpiryDays'>, name: string, now: Date): string | null {
+export function certificateProblem(
+  s: TLSSocket,
+  def: Pick<TlsDefinition, 'checkChain' | 'checkHostname' | 'certExpiryDays'>,
+  name: string,
+  now: Date,
+): string | null {
   const cert: PeerCertificate = s.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return 'no certificate presented';
   if (def.checkHostname) {

@@ -28,7 +28,9 @@ export type CompletenessReporter = (
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** count, failures, min/avg/max/p95 of response times (p95: nearest rank). */
-export function summarize(samples: { ok: number; ms: number | null }[]): Omit<RollupsTable, 'monitor_id' | 'location' | 'bucket' | 'start'> {
+export function summarize(
+  samples: { ok: number; ms: number | null }[],
+): Omit<RollupsTable, 'monitor_id' | 'location' | 'bucket' | 'start'> {
   const times = samples.flatMap((s) => (s.ms === null ? [] : [s.ms])).sort((a, b) => a - b);
   const n = times.length;
   return {
@@ -50,7 +52,14 @@ export function summarize(samples: { ok: number; ms: number | null }[]): Omit<Ro
 export class RollupJob {
   readonly id = 'monitoring.rollup';
 
-  constructor(private readonly d: { database: Database; clock: Clock; config: MonitoringConfig; reportCompleteness?: CompletenessReporter | undefined }) {}
+  constructor(
+    private readonly d: {
+      database: Database;
+      clock: Clock;
+      config: MonitoringConfig;
+      reportCompleteness?: CompletenessReporter | undefined;
+    },
+  ) {}
 
   async perform(now = this.d.clock.now().getTime()): Promise<RollupResult> {
     const db = this.d.database.db;
@@ -61,7 +70,9 @@ export class RollupJob {
 
     // Hours: from the watermark (final up to there) through the current, partial hour.
     const hourMark = await monitoringStore.getWatermark(db, 'rollup.hour');
-    let h = hourMark ? Date.parse(hourMark) : Math.max(Math.floor(oldestRaw / HOUR) * HOUR, await this.#firstResultAt(db, HOUR, currentHour));
+    let h = hourMark
+      ? Date.parse(hourMark)
+      : Math.max(Math.floor(oldestRaw / HOUR) * HOUR, await this.#firstResultAt(db, HOUR, currentHour));
     for (let n = 0; h <= currentHour && n < MAX_BUCKETS_PER_RUN; h += HOUR, n++) {
       await this.#roll(db, 'hour', h, h + HOUR);
       out.hoursRolled++;
@@ -74,7 +85,10 @@ export class RollupJob {
     // at all must still show its expected checks).
     let d = dayMark
       ? Date.parse(dayMark)
-      : Math.max(Math.floor(oldestRaw / DAY) * DAY, Math.min(await this.#firstResultAt(db, DAY, today), await this.#firstMonitorDay(db, today)));
+      : Math.max(
+          Math.floor(oldestRaw / DAY) * DAY,
+          Math.min(await this.#firstResultAt(db, DAY, today), await this.#firstMonitorDay(db, today)),
+        );
     for (let n = 0; d < today && n < MAX_BUCKETS_PER_RUN; d += DAY, n++) {
       await this.#roll(db, 'day', d, d + DAY);
       out.completenessRows += await this.#completeness(db, d, d + DAY);
@@ -89,22 +103,39 @@ export class RollupJob {
     const rawCut = iso(Math.min(oldestRaw, hourDone, dayDone));
     const raw = await db.deleteFrom('monitoring_results').where('at', '<', rawCut).executeTakeFirst();
     out.rawDeleted = Number(raw.numDeletedRows);
-    const hours = await db.deleteFrom('monitoring_rollups').where('bucket', '=', 'hour').where('start', '<', iso(now - this.d.config.hourlyRetentionDays * DAY)).executeTakeFirst();
-    const days = await db.deleteFrom('monitoring_rollups').where('bucket', '=', 'day').where('start', '<', iso(now - this.d.config.dailyRetentionDays * DAY)).executeTakeFirst();
+    const hours = await db
+      .deleteFrom('monitoring_rollups')
+      .where('bucket', '=', 'hour')
+      .where('start', '<', iso(now - this.d.config.hourlyRetentionDays * DAY))
+      .executeTakeFirst();
+    const days = await db
+      .deleteFrom('monitoring_rollups')
+      .where('bucket', '=', 'day')
+      .where('start', '<', iso(now - this.d.config.dailyRetentionDays * DAY))
+      .executeTakeFirst();
     out.rollupsDeleted = Number(hours.numDeletedRows) + Number(days.numDeletedRows);
-    await db.deleteFrom('monitoring_completeness').where('day', '<', iso(now - this.d.config.dailyRetentionDays * DAY).slice(0, 10)).execute();
+    await db
+      .deleteFrom('monitoring_completeness')
+      .where('day', '<', iso(now - this.d.config.dailyRetentionDays * DAY).slice(0, 10))
+      .execute();
     return out;
   }
 
   /** Start of the bucket holding the oldest raw result (or `fallback` when there is none). */
   async #firstResultAt(db: Db, size: number, fallback: number): Promise<number> {
-    const r = await db.selectFrom('monitoring_results').select((eb) => eb.fn.min('at').as('first')).executeTakeFirst();
+    const r = await db
+      .selectFrom('monitoring_results')
+      .select((eb) => eb.fn.min('at').as('first'))
+      .executeTakeFirst();
     const first = r?.first as string | null | undefined;
     return first ? Math.floor(Date.parse(first) / size) * size : fallback;
   }
 
   async #firstMonitorDay(db: Db, fallback: number): Promise<number> {
-    const r = await db.selectFrom('monitoring_monitors').select((eb) => eb.fn.min('created_at').as('first')).executeTakeFirst();
+    const r = await db
+      .selectFrom('monitoring_monitors')
+      .select((eb) => eb.fn.min('created_at').as('first'))
+      .executeTakeFirst();
     const first = r?.first as string | null | undefined;
     return first ? Math.floor(Date.parse(first) / DAY) * DAY : fallback;
   }
@@ -129,7 +160,13 @@ export class RollupJob {
         g.samples.push({ ok: r.ok, ms: r.response_ms });
       }
       if (groups.size === 0) continue;
-      const values = [...groups.values()].map((g) => ({ monitor_id: g.monitor_id, location: g.location, bucket, start: iso(from), ...summarize(g.samples) }));
+      const values = [...groups.values()].map((g) => ({
+        monitor_id: g.monitor_id,
+        location: g.location,
+        bucket,
+        start: iso(from),
+        ...summarize(g.samples),
+      }));
       await db.transaction().execute(async (trx) => {
         for (let j = 0; j < values.length; j += 500) {
           await trx
@@ -173,7 +210,12 @@ export class RollupJob {
       .execute()) {
       executed.set(r.monitor_id, Number(r.n));
     }
-    const pauses = await db.selectFrom('monitoring_pauses').selectAll().where('from_at', '<', iso(dayEnd)).where((eb) => eb.or([eb('to_at', 'is', null), eb('to_at', '>', iso(dayStart))])).execute();
+    const pauses = await db
+      .selectFrom('monitoring_pauses')
+      .selectAll()
+      .where('from_at', '<', iso(dayEnd))
+      .where((eb) => eb.or([eb('to_at', 'is', null), eb('to_at', '>', iso(dayStart))]))
+      .execute();
     const events = await db
       .selectFrom('monitoring_events')
       .select(['monitor_id', sql<number>`count(*)`.as('n'), sql<number>`count(incident_id)`.as('reg')])
@@ -196,7 +238,9 @@ export class RollupJob {
       }
       const expected = Math.floor((end - start - paused) / (m.interval_s * 1000));
       const e = ev.get(m.id);
-      return [{ monitor_id: m.id, day, expected, executed: executed.get(m.id) ?? 0, deviations: e?.n ?? 0, registered: e?.reg ?? 0 }];
+      return [
+        { monitor_id: m.id, day, expected, executed: executed.get(m.id) ?? 0, deviations: e?.n ?? 0, registered: e?.reg ?? 0 },
+      ];
     });
     await db.transaction().execute(async (trx) => {
       for (let j = 0; j < values.length; j += 500) {
@@ -215,7 +259,14 @@ export class RollupJob {
       }
       const report = this.d.reportCompleteness;
       if (report) {
-        for (const v of values) await report(trx, { day, source: 'monitoring', subject: `monitor:${v.monitor_id}`, expected: v.expected, executed: v.executed });
+        for (const v of values)
+          await report(trx, {
+            day,
+            source: 'monitoring',
+            subject: `monitor:${v.monitor_id}`,
+            expected: v.expected,
+            executed: v.executed,
+          });
       }
     });
     return values.length;

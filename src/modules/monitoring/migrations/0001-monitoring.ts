@@ -64,7 +64,11 @@ export const m0001Monitoring: ModuleMigration = {
       .addColumn('p95_ms', 'integer')
       .addPrimaryKeyConstraint('monitoring_rollups_pk', ['monitor_id', 'location', 'bucket', 'start'])
       .execute();
-    await db.schema.createIndex('monitoring_rollups_bucket_start').on('monitoring_rollups').columns(['bucket', 'start']).execute();
+    await db.schema
+      .createIndex('monitoring_rollups_bucket_start')
+      .on('monitoring_rollups')
+      .columns(['bucket', 'start'])
+      .execute();
 
     await db.schema
       .createTable('monitoring_events')
