@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Route } from 'playwright-core';
+import type { Route } from 'playwright-core';
+import { launchChromium } from '../test/browser.ts';
 
 const root = join(import.meta.dirname, '..');
 const out = process.argv[2] ?? join(root, 'test-results', 'screens');
@@ -273,17 +274,7 @@ function api(route: Route): Promise<void> {
 // A tiny but real PNG QR-like image is enough for a layout check.
 const QR = `data:image/svg+xml;base64,${Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 21 21"><rect width="21" height="21" fill="#fff"/><path d="M0 0h7v7H0zM14 0h7v7h-7zM0 14h7v7H0zM9 9h3v3H9zM16 16h2v2h-2zM10 2h2v4h-2zM2 10h4v2H2z" fill="#000"/></svg>').toString('base64')}`;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--disable-background-networking',
-  ],
-});
+const browser = await launchChromium();
 let problems = 0;
 try {
   for (const scheme of ['light', 'dark'] as const) {

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/browser.ts';
 import { createApp, loadSkjoldConfig } from '../src/app.ts';
 import { createLogger } from '../src/core/logger.ts';
 
@@ -115,17 +115,7 @@ const backup = await sink.raise(db, {
 await app.incidents.service.resolve(db, backup.incidentId, system, 'Disk on the target extended; backup re-run OK');
 
 const problems: string[] = [];
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--disable-background-networking',
-  ],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,

@@ -1,10 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium } from '../browser.ts';
 
 /**
  * The console end to end, as a person uses it: a real Skjold over HTTPS (spawned like `skjold start`, fresh data
@@ -14,20 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const RESULTS = join(ROOT, 'test-results');
 const ADMIN_PASSWORD = 'e2e admin passphrase, long enough';
 const OPERATOR = 'oncall-olivia';
 /** Screenshots of each step, for people to look at (test-results/ is git-ignored). */
 const SHOTS = join(RESULTS, 'console-e2e');
 
-const haveChromium = existsSync(CHROMIUM);
-const inCi = Boolean(process.env['CI']);
-if (!haveChromium && !inCi) {
-  console.warn(
-    `\n*** ${CHROMIUM} is missing: the console end-to-end test is SKIPPED (apt-get install chromium; in CI it must run) ***\n`,
-  );
-}
 
 /** Environment for the child processes: SQLite in the temp dir, quiet logs. */
 function childEnv(): NodeJS.ProcessEnv {
@@ -63,7 +56,7 @@ function startSkjold(dataDir: string): Promise<{ proc: ChildProcess; base: strin
   });
 }
 
-describe.skipIf(!haveChromium && !inCi)('console end to end (Chromium)', () => {
+describe.skipIf(!browserTestsRun)('console end to end (Chromium)', () => {
   let dataDir = '';
   let server: { proc: ChildProcess; base: string; output: () => string } | undefined;
   let browser: Browser | undefined;
@@ -85,17 +78,7 @@ describe.skipIf(!haveChromium && !inCi)('console end to end (Chromium)', () => {
       },
     );
     server = await startSkjold(dataDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app.ts';
+import { browserTestsRun, launchChromium } from '../browser.ts';
 import { createTestUser } from '../identity.ts';
 
 /**
@@ -13,12 +14,9 @@ import { createTestUser } from '../identity.ts';
  * each step.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-results', 'incidents-e2e');
-const haveChromium = existsSync(CHROMIUM);
-const inCi = Boolean(process.env['CI']);
 
-describe.skipIf(!haveChromium && !inCi)('incidents console end to end (Chromium)', () => {
+describe.skipIf(!browserTestsRun)('incidents console end to end (Chromium)', () => {
   let t: TestApp;
   let base = '';
   let browser: Browser | undefined;
@@ -28,17 +26,7 @@ describe.skipIf(!haveChromium && !inCi)('incidents console end to end (Chromium)
     mkdirSync(SHOTS, { recursive: true });
     t = await createTestApp('sqlite', { tls: true });
     base = `https://127.0.0.1:${await t.listen()}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
