@@ -23,14 +23,16 @@ import { auditConfig, createAuditModule, type AuditConfig, type AuditModule } fr
 import { createIdentityModule, identityConfig, type IdentityConfig, type IdentityModule } from './modules/identity/index.ts';
 import { createIncidentsModule, incidentsConfig, type IncidentsConfig, type IncidentsModule } from './modules/incidents/index.ts';
 import { createMonitoringModule, monitoringConfig, type MonitoringConfig, type MonitoringModule } from './modules/monitoring/index.ts';
+import { createOncallModule, oncallConfig, type OncallConfig, type OncallModule, type OncallUser } from './modules/oncall/index.ts';
 
-export const CONFIG_SECTIONS = [coreConfig, identityConfig, auditConfig, incidentsConfig, monitoringConfig] as const;
+export const CONFIG_SECTIONS = [coreConfig, identityConfig, auditConfig, incidentsConfig, monitoringConfig, oncallConfig] as const;
 export interface SkjoldConfig {
   core: CoreConfig;
   identity: IdentityConfig;
   audit: AuditConfig;
   incidents: IncidentsConfig;
   monitoring: MonitoringConfig;
+  oncall: OncallConfig;
 }
 
 /** Load every module's configuration section; throws ConfigError naming every bad key. */
@@ -60,6 +62,8 @@ export interface SkjoldApp {
   incidents: IncidentsModule;
   /** Monitors, checks and their scheduler (the scheduler runs only in the `engine` role). */
   monitoring: MonitoringModule;
+  /** On-call schedules, who is on call, coverage gaps and calendar feeds. */
+  oncall: OncallModule;
   tls: TlsMaterial | undefined;
   /** Listen on config host:port; resolves with the bound port. */
   listen(): Promise<number>;
@@ -90,7 +94,26 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     reportCompleteness: (db, c) => incidents.recordCheckCompleteness(db, c),
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
   });
-  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring];
+  const oncall = createOncallModule({
+    database,
+    clock,
+    log,
+    config: config.oncall,
+    signals: incidents.sink,
+    // Users are read through identity's service, never its tables.
+    lookupUsers: async (db, ids) => {
+      const wanted = new Set(ids);
+      const found = new Map<string, OncallUser>();
+      if (wanted.size === 0) return found;
+      for (const u of await identity.service.users.list(db)) {
+        if (wanted.has(u.id)) found.set(u.id, { id: u.id, username: u.username, displayName: u.displayName, disabled: u.disabled });
+      }
+      return found;
+    },
+    timeZone: config.core.timeZone,
+    runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+  });
+  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall];
 
   const mig = await migrate(database, modules);
   if (mig.error) {
@@ -185,6 +208,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     identity,
     incidents,
     monitoring,
+    oncall,
     tls,
     async listen() {
       await app.listen({ host: config.core.host, port: config.core.port });

@@ -26,6 +26,10 @@ interface Ids {
   doomedWindowId: string;
   /** Monitoring: a paused heartbeat monitor (resumed, paused, changed, then deleted by the walk). */
   monitorId: string;
+  /** On-call: a schedule (changed, overridden, keyed), one to delete, and an override to delete. */
+  scheduleId: string;
+  doomedScheduleId: string;
+  overrideId: string;
 }
 const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unknown }> = {
   'POST /api/v1/users': () => ({ payload: { username: `walk-${randomUUID().slice(0, 8)}`, role: 'viewer', password: TEST_PASSWORD } }),
@@ -44,6 +48,13 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
   'POST /api/v1/incidents/:id/notes': (ids) => ({ url: `/api/v1/incidents/${ids.openIncidentId}/notes`, payload: { text: 'walk' } }),
   'PUT /api/v1/incidents/:id/postmortem': (ids) => ({ url: `/api/v1/incidents/${ids.resolvedIncidentId}/postmortem`, payload: { summary: 's', rootCause: 'r' } }),
   'POST /api/v1/signals': () => ({ payload: { source: 'walk', dedupKey: 'walk:1', status: 'firing', severity: 'minor', summary: 'walk' } }),
+  'POST /api/v1/oncall/schedules': () => ({ payload: { name: 'walk' } }),
+  'PATCH /api/v1/oncall/schedules/:id': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}`, payload: { name: 'walked' } }),
+  'DELETE /api/v1/oncall/schedules/:id': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.doomedScheduleId}` }),
+  'POST /api/v1/oncall/schedules/:id/overrides': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}/overrides`, payload: { userId: ids.victimId, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-02T00:00:00Z' } }),
+  'DELETE /api/v1/oncall/schedules/:id/overrides/:overrideId': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}/overrides/${ids.overrideId}` }),
+  'POST /api/v1/oncall/schedules/:id/calendar-key': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}/calendar-key` }),
+  'POST /api/v1/oncall/users/:id/calendar-key': (ids) => ({ url: `/api/v1/oncall/users/${ids.victimId}/calendar-key` }),
   'POST /api/v1/maintenance-windows': () => ({ payload: { title: 'walk', changeRef: 'CHG-1', keyPrefixes: ['walk:'], kind: 'once', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } }),
   'PATCH /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.windowId}`, payload: { title: 'walked' } }),
   'DELETE /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.doomedWindowId}` }),
@@ -84,6 +95,14 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
         await t.monitoring.service.setPaused(db, m.id, true, noAudit);
         return m.id;
       })(),
+      ...(await (async () => {
+        const input = { name: 'walk', description: '', timeZone: 'UTC', layers: [] };
+        const schedule = await t.oncall.service.create(db, input, 'system:test');
+        const doomed = await t.oncall.service.create(db, input, 'system:test');
+        const window = { userId: victim.user.id, startsAt: '2030-01-01T00:00:00.000Z', endsAt: '2030-01-02T00:00:00.000Z', reason: '' };
+        const override = await t.oncall.service.addOverride(db, schedule.id, window, 'system:test');
+        return { scheduleId: schedule.id, doomedScheduleId: doomed.id, overrideId: override.id };
+      })()),
     };
   });
   afterAll(async () => {

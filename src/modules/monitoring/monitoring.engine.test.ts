@@ -26,6 +26,20 @@ describe.each(DIALECTS)('monitoring engine on $dialect', ({ dialect, skip }) => 
     status = 200;
     web = await httpServer((req, res) => {
       if (req.url === '/hang') return void res.flushHeaders();
+      if (req.url === '/huge') {
+        // 50 MB as fast as the client reads it.
+        const chunk = Buffer.alloc(1024 * 1024, 'x');
+        let sent = 0;
+        const pump = () => {
+          while (sent < 50) {
+            sent++;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('error', () => undefined);
+        return pump();
+      }
       res.statusCode = status;
       res.end('ok');
     });
@@ -61,6 +75,8 @@ describe.each(DIALECTS)('monitoring engine on $dialect', ({ dialect, skip }) => 
     });
     await step();
     expect((await t.monitoring.service.get(t.database.db, m.id)).state).toBe('up');
+    const sched = await t.app.inject({ url: '/api/v1/monitors/scheduler', headers });
+    expect(sched.json()).toMatchObject({ engine: true, stats: { running: true, monitors: 1, started: 1, inFlight: 0 } });
     status = 503;
     await step();
     // One failure: nobody is paged.
@@ -134,7 +150,7 @@ describe.each(DIALECTS)('monitoring engine on $dialect', ({ dialect, skip }) => 
     expect(JSON.stringify(row)).not.toContain(m.heartbeatToken!.slice(3));
   });
 
-  it.skipIf(skip)('a hanging target and a refused port do not hold back other checks', async () => {
+  it.skipIf(skip)('a hanging target, a 50 MB body and a refused port do not hold back other checks', async () => {
     const hang = await create({
       type: 'http',
       name: 'hang',
@@ -142,6 +158,14 @@ describe.each(DIALECTS)('monitoring engine on $dialect', ({ dialect, skip }) => 
       keyword: { text: 'x' },
       intervalSeconds: 10,
       timeoutSeconds: 1,
+    });
+    const huge = await create({
+      type: 'http',
+      name: 'huge',
+      url: `http://127.0.0.1:${web.port}/huge`,
+      keyword: { text: 'needle' },
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
     });
     const refused = await create({
       type: 'tcp',
@@ -160,7 +184,8 @@ describe.each(DIALECTS)('monitoring engine on $dialect', ({ dialect, skip }) => 
     await step();
     expect(Date.now() - t0).toBeLessThan(2500);
     const rows = await t.database.db.selectFrom('monitoring_results').select(['monitor_id', 'ok', 'error']).execute();
-    expect(rows).toHaveLength(22);
+    expect(rows).toHaveLength(23);
+    expect(rows.find((r) => r.monitor_id === huge.id)).toMatchObject({ ok: 0, error: 'keyword "needle" not found' });
     expect(rows.find((r) => r.monitor_id === hang.id)).toMatchObject({ ok: 0, error: 'timed out after 1 s' });
     expect(rows.find((r) => r.monitor_id === refused.id)).toMatchObject({ ok: 0 });
     expect(rows.filter((r) => fast.some((f) => f.id === r.monitor_id) && r.ok === 1)).toHaveLength(20);

@@ -222,6 +222,8 @@ describe.each(DIALECTS)('monitors API on $dialect', ({ dialect, skip }) => {
       status: 400,
       code: 'range_invalid',
     });
+    // This test app runs the API role only: no scheduler here.
+    expect((await get('/api/v1/monitors/scheduler')).json()).toEqual({ engine: false, stats: null });
   });
 });
 

@@ -118,6 +118,23 @@ export function smtpStarttlsServer(c: TestCert): Promise<Closable> {
   });
 }
 
+/** A mail server speaking just enough IMAP (`a1 STARTTLS`) or POP3 (`STLS`) to upgrade to TLS. */
+export function mailStarttlsServer(c: TestCert, proto: 'imap' | 'pop3'): Promise<Closable> {
+  return tcpServer((sock) => {
+    sock.write(proto === 'imap' ? '* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n' : '+OK POP3 ready\r\n');
+    const onData = (d: Buffer) => {
+      const line = d.toString().trim().toUpperCase();
+      if (line === 'A1 STARTTLS' || line === 'STLS') {
+        sock.off('data', onData);
+        sock.write(proto === 'imap' ? 'a1 OK begin TLS\r\n' : '+OK begin TLS\r\n', () => {
+          new tls.TLSSocket(sock, { isServer: true, cert: c.cert, key: c.key }).on('error', () => undefined);
+        });
+      } else sock.write(proto === 'imap' ? '* BAD\r\n' : '-ERR\r\n');
+    };
+    sock.on('data', onData);
+  });
+}
+
 /** A TLS server on a raw socket (no HTTP). */
 export async function tlsServer(c: TestCert): Promise<Closable> {
   const s = tls.createServer({ cert: c.cert, key: c.key }, (sock) => {

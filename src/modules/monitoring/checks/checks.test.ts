@@ -8,6 +8,7 @@ import {
   dnsServer,
   httpServer,
   httpsServer,
+  mailStarttlsServer,
   makeCert,
   smtpStarttlsServer,
   tcpServer,
@@ -196,6 +197,19 @@ describe('check runners against real loopback servers', () => {
       error: matching(/^certificate does not match other.test/),
     });
     expect(await check({ ...base, port: smtp.port, starttls: 'smtp' })).toMatchObject({ ok: true });
+    const imap = await mailStarttlsServer(cert, 'imap');
+    const pop3 = await mailStarttlsServer(soonCert, 'pop3');
+    servers.push(imap, pop3);
+    expect(await check({ ...base, port: imap.port, starttls: 'imap' })).toMatchObject({ ok: true });
+    expect(await check({ ...base, port: pop3.port, starttls: 'pop3', certExpiryDays: 30 })).toMatchObject({
+      ok: false,
+      error: matching(/^certificate expires in/),
+    });
+    // Asking an IMAP server for POP3's STLS fails on the greeting, not on a timeout.
+    expect(await check({ ...base, port: imap.port, starttls: 'pop3' })).toMatchObject({
+      ok: false,
+      error: matching(/^greeting: unexpected reply/),
+    });
     // A plain SMTP port without STARTTLS support in the TLS check is a failure, not a hang.
     const plain = await tcpServer((s) => s.write('220 hi\r\n'));
     servers.push(plain);

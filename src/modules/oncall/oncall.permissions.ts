@@ -1,0 +1,15 @@
+import type { Permission, PermissionSpec } from '../../core/auth.ts';
+
+const RESPONDERS = ['admin', 'security-officer', 'operator'] as const;
+
+/**
+ * Who may see and change on-call schedules. Everyone who can see incidents may see who answers them (viewers too;
+ * the auditor reads through the auditor rule); the people who work incidents plan the rota.
+ */
+export const oncallPermissions: Record<Permission, PermissionSpec> = {
+  'oncall.read': { roles: [...RESPONDERS, 'viewer'], description: 'See schedules, shifts, who is on call and coverage gaps' },
+  'oncall.write': {
+    roles: RESPONDERS,
+    description: 'Create, change and delete schedules and overrides; issue calendar feed keys',
+  },
+};
