@@ -21,7 +21,13 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const testDb = await freshDatabase(dialect);
   const config = loadSkjoldConfig({
-    env: { SKJOLD_DATA_DIR: testDb.dataDir, DATABASE_URL: testDb.databaseUrl, SKJOLD_PORT: '0', SKJOLD_HOST: '127.0.0.1', ...opts.env },
+    env: {
+      SKJOLD_DATA_DIR: testDb.dataDir,
+      DATABASE_URL: testDb.databaseUrl,
+      SKJOLD_PORT: '0',
+      SKJOLD_HOST: '127.0.0.1',
+      ...opts.env,
+    },
   });
   const manualClock = opts.manualClock ? new ManualClock(new Date()) : undefined;
   const app = await createApp({

@@ -8,13 +8,22 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const browserTestsRun = existsSync(CHROMIUM) || Boolean(process.env['CI']);
 
 if (!browserTestsRun) {
-  console.warn(`\n*** ${CHROMIUM} is missing: browser end-to-end tests are SKIPPED (apt-get install chromium; in CI they must run) ***\n`);
+  console.warn(
+    `\n*** ${CHROMIUM} is missing: browser end-to-end tests are SKIPPED (apt-get install chromium; in CI they must run) ***\n`,
+  );
 }
 
 /** Headless Chromium with the flags this machine needs (no sandbox as root, no background network). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
   });
 }

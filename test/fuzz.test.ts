@@ -18,7 +18,23 @@ const RECORDS_ATTEMPTS = (t: string) => t.startsWith('audit_') || t === 'identit
 const nasty = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary', maxLength: 64 }),
-  fc.constantFrom('', ' ', '\u0000', '../../etc/passwd', "' OR 1=1 --", '<script>x</script>', 'a'.repeat(5000), '🛡️', '-1', '1e309', 'NaN', 'null', 'true', '[]', '{}'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    '<script>x</script>',
+    'a'.repeat(5000),
+    '🛡️',
+    '-1',
+    '1e309',
+    'NaN',
+    'null',
+    'true',
+    '[]',
+    '{}',
+  ),
   fc.integer(),
   fc.double(),
   fc.boolean(),
@@ -39,7 +55,12 @@ function propertyNames(schema: z.ZodType | undefined): string[] {
 /** Bodies shaped like the route's schema (its own keys with hostile values) and plain random JSON. */
 function bodyArb(r: RegisteredRoute): fc.Arbitrary<unknown> {
   const keys = propertyNames(r.body);
-  const value = fc.oneof({ depthSize: 'small' }, nasty, fc.array(nasty, { maxLength: 5 }), fc.dictionary(fc.string({ maxLength: 8 }), nasty, { maxKeys: 4 }));
+  const value = fc.oneof(
+    { depthSize: 'small' },
+    nasty,
+    fc.array(nasty, { maxLength: 5 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), nasty, { maxKeys: 4 }),
+  );
   const shaped = keys.length
     ? fc.record(Object.fromEntries(keys.map((k) => [k, value])) as Record<string, fc.Arbitrary<unknown>>, { requiredKeys: [] })
     : fc.constant({});
@@ -49,11 +70,19 @@ function bodyArb(r: RegisteredRoute): fc.Arbitrary<unknown> {
 function queryArb(r: RegisteredRoute): fc.Arbitrary<string> {
   const keys = [...propertyNames(r.query), 'x'];
   return fc
-    .dictionary(fc.constantFrom(...keys), fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String), fc.constantFrom('-1', '1e99', 'true', '%00')), { maxKeys: 4 })
+    .dictionary(
+      fc.constantFrom(...keys),
+      fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String), fc.constantFrom('-1', '1e99', 'true', '%00')),
+      { maxKeys: 4 },
+    )
     .map((d) => new URLSearchParams(d).toString());
 }
 
-const paramArb = fc.oneof(fc.constantFrom('1', '0', '-1', 'x', '99999999999999999999', '%2e%2e', 'null'), fc.uuid(), fc.string({ minLength: 1, maxLength: 30 }).map(encodeURIComponent));
+const paramArb = fc.oneof(
+  fc.constantFrom('1', '0', '-1', 'x', '99999999999999999999', '%2e%2e', 'null'),
+  fc.uuid(),
+  fc.string({ minLength: 1, maxLength: 30 }).map(encodeURIComponent),
+);
 
 describe.each(DIALECTS)('fuzzing every route ($dialect)', ({ dialect, skip }) => {
   let t: TestApp;
@@ -67,33 +96,48 @@ describe.each(DIALECTS)('fuzzing every route ($dialect)', ({ dialect, skip }) =>
     if (!skip) await t.dispose();
   });
 
-  it.skipIf(skip)('finds no 5xx and no partial write', async () => {
-    const runs = dialect === 'sqlite' ? 40 : 15;
-    const routes = t.routes.filter((r) => r.url.startsWith('/api/'));
-    expect(routes.length).toBeGreaterThan(10);
-    for (const r of routes) {
-      await fc.assert(
-        fc.asyncProperty(bodyArb(r), queryArb(r), fc.array(paramArb, { minLength: 3, maxLength: 3 }), async (body, query, params) => {
-          let i = 0;
-          const url = r.url.replace(/:[A-Za-z]+|\*/g, () => params[i++ % 3]!) + (query ? `?${query}` : '');
-          const before = await snapshotDatabase(t.database, RECORDS_ATTEMPTS);
-          const res = await t.app.inject({
-            method: r.method,
-            url,
-            headers: { ...headers, 'content-type': 'application/json' },
-            ...(r.method === 'GET' ? {} : { payload: JSON.stringify(body) }),
-          });
-          expect(res.statusCode, `${r.method} ${url} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
-          if (res.statusCode >= 400) {
-            expect(res.headers['content-type']).toContain('application/problem+json');
-            expect(res.json<{ code: string; status: number }>()).toMatchObject({ code: expect.stringMatching(/^[a-z_]+$/), status: res.statusCode });
-            expect(await snapshotDatabase(t.database, RECORDS_ATTEMPTS), `${r.method} ${url} changed data and failed`).toEqual(before);
-          }
-        }),
-        { numRuns: runs },
-      );
-    }
-  }, 240_000);
+  it.skipIf(skip)(
+    'finds no 5xx and no partial write',
+    async () => {
+      const runs = dialect === 'sqlite' ? 40 : 15;
+      const routes = t.routes.filter((r) => r.url.startsWith('/api/'));
+      expect(routes.length).toBeGreaterThan(10);
+      for (const r of routes) {
+        await fc.assert(
+          fc.asyncProperty(
+            bodyArb(r),
+            queryArb(r),
+            fc.array(paramArb, { minLength: 3, maxLength: 3 }),
+            async (body, query, params) => {
+              let i = 0;
+              const url = r.url.replace(/:[A-Za-z]+|\*/g, () => params[i++ % 3]!) + (query ? `?${query}` : '');
+              const before = await snapshotDatabase(t.database, RECORDS_ATTEMPTS);
+              const res = await t.app.inject({
+                method: r.method,
+                url,
+                headers: { ...headers, 'content-type': 'application/json' },
+                ...(r.method === 'GET' ? {} : { payload: JSON.stringify(body) }),
+              });
+              expect(res.statusCode, `${r.method} ${url} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+              if (res.statusCode >= 400) {
+                expect(res.headers['content-type']).toContain('application/problem+json');
+                expect(res.json<{ code: string; status: number }>()).toMatchObject({
+                  code: expect.stringMatching(/^[a-z_]+$/),
+                  status: res.statusCode,
+                });
+                expect(
+                  await snapshotDatabase(t.database, RECORDS_ATTEMPTS),
+                  `${r.method} ${url} changed data and failed`,
+                ).toEqual(before);
+              }
+            },
+          ),
+          { numRuns: runs },
+        );
+      }
+    },
+    240_000,
+  );
 
   it.skipIf(skip)('rejects malformed JSON, wrong media types and oversized bodies with problem JSON', async () => {
     const post = (payload: string, contentType: string) =>
@@ -108,7 +152,11 @@ describe.each(DIALECTS)('fuzzing every route ($dialect)', ({ dialect, skip }) =>
     expect(huge.statusCode).toBe(413);
     expect(huge.json()).toMatchObject({ code: 'body_too_large' });
     await t.audit.sink.flush();
-    const rejected = await t.database.db.selectFrom('audit_entries').select(['action', 'outcome']).where('action', '=', 'http.rejected').execute();
+    const rejected = await t.database.db
+      .selectFrom('audit_entries')
+      .select(['action', 'outcome'])
+      .where('action', '=', 'http.rejected')
+      .execute();
     expect(rejected.length).toBeGreaterThanOrEqual(3);
   });
 });

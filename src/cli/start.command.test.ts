@@ -50,11 +50,16 @@ describe('skjold start', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     // JSON log lines on stdout, ending with the clean stop.
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
     expect(lines.map((l) => l.msg)).toContain('stopped; audit log flushed');
     // The refused request was flushed to the audit log before exit.
     const db = new SQLite(join(dataDir, 'skjold.db'), { readonly: true });
-    const denied = db.prepare("SELECT count(*) AS n FROM audit_entries WHERE outcome = 'denied' AND target IS NULL").get() as { n: number };
+    const denied = db.prepare("SELECT count(*) AS n FROM audit_entries WHERE outcome = 'denied' AND target IS NULL").get() as {
+      n: number;
+    };
     db.close();
     expect(denied.n).toBe(1);
   }, 60_000);

@@ -15,7 +15,10 @@ describe('configuration', () => {
   it('reports every bad key at once, naming where each came from', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skjold-cfg-'));
     const file = join(dir, 'skjold.json');
-    writeFileSync(file, JSON.stringify({ core: { logLevel: 'loud', colour: 'blue' }, audit: { checkpointEvery: 0 }, nonsense: {} }));
+    writeFileSync(
+      file,
+      JSON.stringify({ core: { logLevel: 'loud', colour: 'blue' }, audit: { checkpointEvery: 0 }, nonsense: {} }),
+    );
     let err: unknown;
     try {
       loadSkjoldConfig({ file, env: { SKJOLD_PORT: 'eighty', DATABASE_URL: 'mysql://x', SKJOLD_ROLES: 'api,cook' } });

@@ -16,9 +16,7 @@ export type ConfigSection<S extends z.ZodObject = z.ZodObject> = {
 /** Boolean from env text: true/false/1/0/yes/no. */
 export const envBool = z.union([
   z.boolean(),
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes'),
 ]);
 
 export const coreConfig = {
@@ -53,7 +51,12 @@ export const coreConfig = {
     /** Seconds in-flight requests get to finish on SIGTERM. */
     shutdownGraceSeconds: z.coerce.number().int().min(1).max(300).default(20),
     /** Largest accepted request body in bytes. */
-    bodyLimit: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    bodyLimit: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
   }),
 } satisfies ConfigSection;
 

@@ -47,5 +47,4 @@ export const invalid = (code: string, message: string, errors?: FieldError[]): A
   new AppError('invalid', code, message, errors ? { errors } : {});
 export const conflict = (code: string, message: string): AppError => new AppError('conflict', code, message);
 export const forbidden = (code: string, message: string): AppError => new AppError('forbidden', code, message);
-export const unauthenticated = (code: string, message: string): AppError =>
-  new AppError('unauthenticated', code, message);
+export const unauthenticated = (code: string, message: string): AppError => new AppError('unauthenticated', code, message);

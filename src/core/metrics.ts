@@ -1,7 +1,11 @@
 import { Registry, collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 
 /** One Prometheus registry per app instance (tests build many apps in one process). */
-export function createMetrics(): { registry: Registry; httpRequests: Counter<'method' | 'route' | 'status'>; httpDuration: Histogram<'method' | 'route'> } {
+export function createMetrics(): {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route'>;
+} {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'skjold_' });
   const httpRequests = new Counter({

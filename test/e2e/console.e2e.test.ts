@@ -21,7 +21,6 @@ const OPERATOR = 'oncall-olivia';
 /** Screenshots of each step, for people to look at (test-results/ is git-ignored). */
 const SHOTS = join(RESULTS, 'console-e2e');
 
-
 /** Environment for the child processes: SQLite in the temp dir, quiet logs. */
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, SKJOLD_LOG_LEVEL: 'warn' };

@@ -43,7 +43,9 @@ export function openDatabase(opts: OpenOptions): Database {
       // int8 (counts, sequence numbers) as JS numbers: they stay far below 2^53.
       types: {
         getTypeParser: ((oid: number, format: 'text') =>
-          oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+          oid === 20
+            ? (v: string) => Number(v)
+            : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
       },
     });
     // An idle client whose connection dies (server restart, a terminated backend) is dropped by the pool and

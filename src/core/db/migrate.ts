@@ -8,7 +8,10 @@ export type MigrationSet = Record<string, ModuleMigration>;
  * Run pending migrations of all modules, forward-only, each recorded in `core_migrations`.
  * Returns Kysely's result set (one result per migration, never throws for a failed one).
  */
-export async function migrate(database: Database, modules: { name: string; migrations: Record<string, ModuleMigration> }[]): Promise<MigrationResultSet> {
+export async function migrate(
+  database: Database,
+  modules: { name: string; migrations: Record<string, ModuleMigration> }[],
+): Promise<MigrationResultSet> {
   const all: Record<string, Migration> = {};
   for (const m of modules) {
     for (const [name, mig] of Object.entries(m.migrations)) {

@@ -14,7 +14,10 @@ export function openApiDocument(routes: RegisteredRoute[], version: string): Rec
     if (!r.url.startsWith('/api/')) continue;
     const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [where, schema] of [
+      ['path', r.params],
+      ['query', r.query],
+    ] as const) {
       if (!schema) continue;
       const js = schemaOf(schema) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, s] of Object.entries(js.properties ?? {})) {

@@ -62,7 +62,8 @@ export function toAppError(err: unknown): AppError {
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
       return new AppError('unsupported', 'unsupported_media_type', 'send the body as application/json');
     if (e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new AppError('invalid', 'malformed_json', 'the JSON body is empty');
-    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.name === 'SyntaxError') return new AppError('invalid', 'malformed_json', 'request body is not valid JSON');
+    if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.name === 'SyntaxError')
+      return new AppError('invalid', 'malformed_json', 'request body is not valid JSON');
     if (e.statusCode && e.statusCode < 500) return new AppError('invalid', 'malformed_request', e.message ?? 'malformed request');
   }
   if (err instanceof SyntaxError || (e?.statusCode === 400 && typeof e.message === 'string')) {

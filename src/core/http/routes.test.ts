@@ -19,10 +19,19 @@ describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => 
     t = await createTestApp(dialect);
     await sql`CREATE TABLE test_things (id TEXT PRIMARY KEY, secret TEXT, n INTEGER)`.execute(t.database.db);
     t.policy.declare({ 'things.create': { roles: ['admin'], description: 'test' } });
-    const body = z.object({ id: z.string().min(1).max(20), secret: z.string().max(50), fail: z.enum(['no', 'throw', 'committed']) }).strict();
+    const body = z
+      .object({ id: z.string().min(1).max(20), secret: z.string().max(50), fail: z.enum(['no', 'throw', 'committed']) })
+      .strict();
     registerRoutes(
       t.app,
-      { database: t.database, policy: t.policy, audit: t.audit.sink, authenticator: t.identity.authenticator, clock: t.clock, log: t.log },
+      {
+        database: t.database,
+        policy: t.policy,
+        audit: t.audit.sink,
+        authenticator: t.identity.authenticator,
+        clock: t.clock,
+        log: t.log,
+      },
       [
         defineRoute({
           method: 'POST',
@@ -31,11 +40,20 @@ describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => 
           summary: 'test',
           body,
           async handler(ctx) {
-            await ctx.db.insertInto('test_things' as never).values({ id: ctx.body.id, secret: ctx.body.secret, n: 1 } as never).execute();
+            await ctx.db
+              .insertInto('test_things' as never)
+              .values({ id: ctx.body.id, secret: ctx.body.secret, n: 1 } as never)
+              .execute();
             ctx.audit.target(`thing:${ctx.body.id}`);
-            ctx.audit.change({ type: 'thing', id: ctx.body.id, before: null, after: { id: ctx.body.id, secret: ctx.body.secret } });
+            ctx.audit.change({
+              type: 'thing',
+              id: ctx.body.id,
+              before: null,
+              after: { id: ctx.body.id, secret: ctx.body.secret },
+            });
             if (ctx.body.fail === 'throw') throw new AppError('conflict', 'thing_conflict', 'refused after writing');
-            if (ctx.body.fail === 'committed') return new CommittedFailure(new AppError('forbidden', 'thing_counted', 'counted and refused'));
+            if (ctx.body.fail === 'committed')
+              return new CommittedFailure(new AppError('forbidden', 'thing_counted', 'counted and refused'));
             ctx.status(201);
             return { id: ctx.body.id };
           },
@@ -49,11 +67,18 @@ describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => 
     if (!skip) await t.dispose();
   });
 
-  const post = (payload: unknown) => t.app.inject({ method: 'POST', url: '/api/v1/things', headers: auth, payload: payload as Record<string, unknown> });
-  const things = async () => (await sql<{ id: string }>`SELECT id FROM test_things ORDER BY id`.execute(t.database.db)).rows.map((r) => r.id);
+  const post = (payload: unknown) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/things', headers: auth, payload: payload as Record<string, unknown> });
+  const things = async () =>
+    (await sql<{ id: string }>`SELECT id FROM test_things ORDER BY id`.execute(t.database.db)).rows.map((r) => r.id);
   const entries = async () => {
     await t.audit.sink.flush();
-    const rows = await t.database.db.selectFrom('audit_entries').select('entry').where('action', '=', 'things.create').orderBy('seq').execute();
+    const rows = await t.database.db
+      .selectFrom('audit_entries')
+      .select('entry')
+      .where('action', '=', 'things.create')
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => JSON.parse(r.entry) as Record<string, unknown>);
   };
 
@@ -118,9 +143,16 @@ describe('input hygiene', () => {
   it('refuses NUL characters anywhere in a body, naming the field', async () => {
     const t = await createTestApp('sqlite');
     try {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a\u0000b', password: 'x'.repeat(12) } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'a\u0000b', password: 'x'.repeat(12) },
+      });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.username', message: 'NUL characters are not allowed' }] });
+      expect(res.json()).toMatchObject({
+        code: 'validation_failed',
+        errors: [{ path: 'body.username', message: 'NUL characters are not allowed' }],
+      });
     } finally {
       await t.dispose();
     }

@@ -89,7 +89,9 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown, X = undefined> 
 export type AnyRoute = RouteDef<any, any, any, any>;
 
 /** Type helper: infers B, Q, P from the zod schemas. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined, X = undefined>(def: RouteDef<B, Q, P, X>): RouteDef<B, Q, P, X> {
+export function defineRoute<B = undefined, Q = undefined, P = undefined, X = undefined>(
+  def: RouteDef<B, Q, P, X>,
+): RouteDef<B, Q, P, X> {
   return def;
 }
 
@@ -159,7 +161,16 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, routes: An
       throw new Error(`route ${r.method} ${r.url} uses undeclared permission ${r.permission}`);
     }
     const audited = r.audited ?? true;
-    registry.push({ method: r.method, url: r.url, permission: r.permission, summary: r.summary, audited, body: r.body, query: r.query, params: r.params });
+    registry.push({
+      method: r.method,
+      url: r.url,
+      permission: r.permission,
+      summary: r.summary,
+      audited,
+      body: r.body,
+      query: r.query,
+      params: r.params,
+    });
     app.route({
       method: r.method,
       url: r.url,
@@ -169,7 +180,13 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps, routes: An
   }
 }
 
-async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function handle(
+  r: AnyRoute,
+  audited: boolean,
+  deps: RouteDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const { database, policy, audit, clock, log } = deps;
   let actor: Actor = { type: 'anonymous' };
   let action = r.action ?? (r.permission.includes('.') ? r.permission : `${r.method} ${r.url}`);
@@ -178,7 +195,8 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
   let detail: Record<string, unknown> | undefined;
   const base = () => ({
     actor: actorRef(actor),
-    actorName: actor.type === 'user' || actor.type === 'token' ? actor.username : actor.type === 'system' ? actor.name : undefined,
+    actorName:
+      actor.type === 'user' || actor.type === 'token' ? actor.username : actor.type === 'system' ? actor.name : undefined,
     action,
     target,
     ip: req.ip,
@@ -202,7 +220,8 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
     actor = auth.actor;
     // Authorize before looking at the body: a caller without the permission learns nothing.
     if (r.permission !== 'public') {
-      if (actor.type === 'anonymous') throw new AppError('unauthenticated', 'authentication_required', 'sign in or present an API token');
+      if (actor.type === 'anonymous')
+        throw new AppError('unauthenticated', 'authentication_required', 'sign in or present an API token');
       const enrolling = (actor.type === 'user' || actor.type === 'token') && actor.mfaEnrolmentRequired;
       if (enrolling && !r.allowDuringMfaEnrolment) {
         throw new AppError('forbidden', 'mfa_enrolment_required', 'enrol a second factor (TOTP) before using Skjold');
@@ -220,16 +239,24 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
     const parse = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T => {
       if (!schema) return undefined as T;
       const nul = findNul(value, where);
-      if (nul) throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, { errors: [{ path: nul, message: 'NUL characters are not allowed' }] });
+      if (nul)
+        throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, {
+          errors: [{ path: nul, message: 'NUL characters are not allowed' }],
+        });
       const res = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
-      if (!res.success) throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, { errors: zodFieldErrors(where, res.error) });
+      if (!res.success)
+        throw new AppError('invalid', 'validation_failed', `the request ${where} is invalid`, {
+          errors: zodFieldErrors(where, res.error),
+        });
       return res.data;
     };
     const params: unknown = parse(r.params, req.params, 'params');
     const query: unknown = parse(r.query, req.query, 'query');
     const body: unknown = parse(r.body, req.body, 'body');
 
-    const prepared: unknown = r.prepare ? await r.prepare({ actor, body, query, params, db: database.db, req, clock }) : undefined;
+    const prepared: unknown = r.prepare
+      ? await r.prepare({ actor, body, query, params, db: database.db, req, clock })
+      : undefined;
     let status: number | undefined;
     const run = async (db: Db): Promise<{ result: unknown; committedFailure?: AppError }> => {
       const ctx: RouteContext<unknown, unknown, unknown, unknown> = {
@@ -262,13 +289,25 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
       if (result instanceof CommittedFailure) {
         if (audited) {
           const st = statusOf(result.error.kind);
-          await audit.appendInTx(db, { ...base(), outcome: outcomeOf(st), status: st, changes: changes.length ? changes : undefined, detail: { ...detail, code: result.error.code } });
+          await audit.appendInTx(db, {
+            ...base(),
+            outcome: outcomeOf(st),
+            status: st,
+            changes: changes.length ? changes : undefined,
+            detail: { ...detail, code: result.error.code },
+          });
         }
         return { result, committedFailure: result.error };
       }
       const st = status ?? (result === undefined ? 204 : 200);
       if (audited && WRITE.has(r.method)) {
-        await audit.appendInTx(db, { ...base(), outcome: 'allowed', status: st, changes: changes.length ? changes : undefined, detail });
+        await audit.appendInTx(db, {
+          ...base(),
+          outcome: 'allowed',
+          status: st,
+          changes: changes.length ? changes : undefined,
+          detail,
+        });
       }
       return { result };
     };
@@ -278,7 +317,9 @@ async function handle(r: AnyRoute, audited: boolean, deps: RouteDeps, req: Fasti
     const st = status ?? (out.result === undefined ? 204 : 200);
     if (audited && !WRITE.has(r.method)) {
       // Reads are group-committed without holding the response: auditing must not double a read's latency.
-      void audit.append({ ...base(), outcome: outcomeOf(st), status: st, detail }).catch((e: unknown) => log.error({ err: e }, 'audit append failed'));
+      void audit
+        .append({ ...base(), outcome: outcomeOf(st), status: st, detail })
+        .catch((e: unknown) => log.error({ err: e }, 'audit append failed'));
     }
     if (out.result === reply || reply.sent) return reply;
     if (r.url.startsWith('/api/')) void reply.header('Cache-Control', 'no-store');

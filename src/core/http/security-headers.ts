@@ -25,7 +25,12 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-export function addSecurityHeaders(req: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void): void {
+export function addSecurityHeaders(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, p: unknown) => void,
+): void {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);
   // The id under which the request is in the audit log and the logs: quote it in an incident.
   void reply.header('X-Request-Id', req.id);

@@ -10,13 +10,20 @@ import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { registerRoutes, defineRoute } from './routes.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 
-function get(port: number, path: string, ca?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  ca?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, rejectUnauthorized: !!ca, ...(ca ? { ca, servername: 'localhost' } : {}) }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, rejectUnauthorized: !!ca, ...(ca ? { ca, servername: 'localhost' } : {}) },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -24,10 +31,13 @@ function get(port: number, path: string, ca?: string): Promise<{ status: number;
 
 function tlsHandshake(port: number, maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3', ciphers?: string): Promise<string> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion, ...(ciphers ? { ciphers } : {}) }, () => {
-      resolve(`ok ${s.getProtocol() ?? ''}`);
-      s.end();
-    });
+    const s = connect(
+      { host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1', maxVersion, ...(ciphers ? { ciphers } : {}) },
+      () => {
+        resolve(`ok ${s.getProtocol() ?? ''}`);
+        s.end();
+      },
+    );
     s.on('error', (e: Error) => resolve(`error ${e.message}`));
   });
 }
@@ -61,7 +71,10 @@ describe('HTTPS server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'skjold-own-cert-'));
     writeFileSync(join(dir, 'own-cert.pem'), pems.cert);
     writeFileSync(join(dir, 'own-key.pem'), pems.private);
-    t = await createTestApp('sqlite', { tls: true, env: { SKJOLD_TLS_CERT: join(dir, 'own-cert.pem'), SKJOLD_TLS_KEY: join(dir, 'own-key.pem') } });
+    t = await createTestApp('sqlite', {
+      tls: true,
+      env: { SKJOLD_TLS_CERT: join(dir, 'own-cert.pem'), SKJOLD_TLS_KEY: join(dir, 'own-key.pem') },
+    });
     expect(t.tls?.generated).toBe(false);
     expect(t.tls?.fingerprint).toBe(new X509Certificate(pems.cert).fingerprint256);
     const port = await t.listen();
@@ -90,15 +103,47 @@ describe('HTTPS server', () => {
     t = await createTestApp('sqlite');
     const app = t.app;
     expect(() =>
-      registerRoutes(app, { database: t!.database, policy: t!.policy, audit: t!.audit.sink, authenticator: t!.identity.authenticator, clock: t!.clock, log: t!.log }, [
-        { method: 'GET', url: '/api/v1/nothing', summary: 'x', handler: () => Promise.resolve({}) } as unknown as Parameters<typeof registerRoutes>[2][number],
-      ], []),
+      registerRoutes(
+        app,
+        {
+          database: t!.database,
+          policy: t!.policy,
+          audit: t!.audit.sink,
+          authenticator: t!.identity.authenticator,
+          clock: t!.clock,
+          log: t!.log,
+        },
+        [
+          { method: 'GET', url: '/api/v1/nothing', summary: 'x', handler: () => Promise.resolve({}) } as unknown as Parameters<
+            typeof registerRoutes
+          >[2][number],
+        ],
+        [],
+      ),
     ).toThrow(/declares no permission/);
     expect(() => app.get('/api/v1/raw', () => ({}))).toThrow(/declares no permission/);
     expect(() =>
-      registerRoutes(app, { database: t!.database, policy: t!.policy, audit: t!.audit.sink, authenticator: t!.identity.authenticator, clock: t!.clock, log: t!.log }, [
-        defineRoute({ method: 'GET', url: '/api/v1/undeclared', permission: 'nothing.read', summary: 'x', handler: () => Promise.resolve({}) }),
-      ], []),
+      registerRoutes(
+        app,
+        {
+          database: t!.database,
+          policy: t!.policy,
+          audit: t!.audit.sink,
+          authenticator: t!.identity.authenticator,
+          clock: t!.clock,
+          log: t!.log,
+        },
+        [
+          defineRoute({
+            method: 'GET',
+            url: '/api/v1/undeclared',
+            permission: 'nothing.read',
+            summary: 'x',
+            handler: () => Promise.resolve({}),
+          }),
+        ],
+        [],
+      ),
     ).toThrow(/undeclared permission/);
   });
 
@@ -108,8 +153,26 @@ describe('HTTPS server', () => {
     const gate = new Promise<void>((r) => (release = r));
     registerRoutes(
       t.app,
-      { database: t.database, policy: t.policy, audit: t.audit.sink, authenticator: t.identity.authenticator, clock: t.clock, log: t.log },
-      [defineRoute({ method: 'GET', url: '/api/v1/slow', permission: 'public', summary: 'slow', handler: async () => { await gate; return { done: true }; } })],
+      {
+        database: t.database,
+        policy: t.policy,
+        audit: t.audit.sink,
+        authenticator: t.identity.authenticator,
+        clock: t.clock,
+        log: t.log,
+      },
+      [
+        defineRoute({
+          method: 'GET',
+          url: '/api/v1/slow',
+          permission: 'public',
+          summary: 'slow',
+          handler: async () => {
+            await gate;
+            return { done: true };
+          },
+        }),
+      ],
       [],
     );
     const inflight = t.app.inject({ url: '/api/v1/slow' });
@@ -120,7 +183,11 @@ describe('HTTPS server', () => {
     expect(res.statusCode).toBe(200);
     await closing;
     await t.audit.stop?.();
-    const rows = await t.database.db.selectFrom('audit_entries').select(['action', 'outcome']).where('target', 'is', null).execute();
+    const rows = await t.database.db
+      .selectFrom('audit_entries')
+      .select(['action', 'outcome'])
+      .where('target', 'is', null)
+      .execute();
     expect(rows.some((r) => r.action === 'GET /api/v1/slow' && r.outcome === 'allowed')).toBe(true);
   });
 });

@@ -70,7 +70,10 @@ export function systemRoutes(d: SystemDeps): AnyRoute[] {
       url: '/api/v1/routes',
       permission: 'system.read',
       summary: 'Every API route with the permission it requires',
-      handler: () => Promise.resolve({ items: d.registry.map(({ method, url, permission, summary }) => ({ method, url, permission, summary })) }),
+      handler: () =>
+        Promise.resolve({
+          items: d.registry.map(({ method, url, permission, summary }) => ({ method, url, permission, summary })),
+        }),
     }),
   ];
   if (d.haveConsole) {
@@ -91,7 +94,9 @@ export function systemRoutes(d: SystemDeps): AnyRoute[] {
         summary: 'Console assets',
         handler: (ctx) => {
           const rest = (ctx.req.params as { '*': string })['*'];
-          return Promise.resolve(ctx.reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(`assets/${rest}`));
+          return Promise.resolve(
+            ctx.reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(`assets/${rest}`),
+          );
         },
       }),
     );

@@ -119,10 +119,7 @@ export class Sessions {
 
   /** A session by id, if not revoked (the authenticator has already checked its timeouts for this request). */
   async get(db: Db, id: string): Promise<LiveSession | undefined> {
-    const r = await selectLive(db)
-      .where('s.id', '=', id)
-      .where('s.revoked_at', 'is', null)
-      .executeTakeFirst();
+    const r = await selectLive(db).where('s.id', '=', id).where('s.revoked_at', 'is', null).executeTakeFirst();
     return r && toLive(r);
   }
 
@@ -215,5 +212,15 @@ function selectLive(db: Db) {
   return db
     .selectFrom('identity_sessions as s')
     .innerJoin('identity_users as u', 'u.id', 's.user_id')
-    .select(['s.id', 's.user_id', 's.stage', 's.csrf_token', 's.created_at', 's.last_seen_at', 's.expires_at', 'u.username', 'u.role']);
+    .select([
+      's.id',
+      's.user_id',
+      's.stage',
+      's.csrf_token',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      'u.username',
+      'u.role',
+    ]);
 }

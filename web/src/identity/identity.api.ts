@@ -10,7 +10,6 @@ export type { LoginResponse, MeResponse, Token, User };
 export const ROLES = ['admin', 'security-officer', 'operator', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-
 export interface EnrolStart {
   secret: string;
   otpauthUrl: string;
