@@ -133,6 +133,13 @@ try {
   await form.getByRole('button', { name: 'Save override' }).click();
   await page.getByText('Override saved.').waitFor();
   await page.screenshot({ path: join(out, 'oncall-override.png'), fullPage: true });
+  await page.getByRole('button', { name: 'My calendar link' }).click();
+  await page.getByRole('button', { name: 'Yes, my calendar link' }).click();
+  const feedUrl = await page.locator('.oncall-feed-url code').first().textContent();
+  const ics = await context.request.get(feedUrl ?? '');
+  if (ics.status() !== 200 || !(await ics.text()).startsWith('BEGIN:VCALENDAR\r\n'))
+    problems.push(`feed ${feedUrl} answered ${ics.status()}`);
+  await page.screenshot({ path: join(out, 'oncall-feed.png'), clip: { x: 0, y: 0, width: 1440, height: 260 } });
   await page.getByTestId('lang-da').click();
   await page.getByRole('link', { name: 'Vagt' }).click();
   await page.getByTestId('oncall-now').waitFor();

@@ -92,6 +92,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     config: config.monitoring,
     signals: incidents.sink,
     reportCompleteness: (db, c) => incidents.recordCheckCompleteness(db, c),
+    openIncidents: (db, components) => incidents.openOnComponents(db, components),
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
   });
   const oncall = createOncallModule({

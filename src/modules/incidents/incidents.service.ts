@@ -44,6 +44,16 @@ export interface IncidentDetail extends Incident {
   childKeys: string[];
 }
 
+/** An open incident on a component, reduced to what a public status page may show. */
+export interface OpenComponentIncident {
+  id: string;
+  component: string;
+  state: 'triggered' | 'acknowledged';
+  severity: Severity;
+  openedAt: string;
+  acknowledgedAt: string | null;
+}
+
 export interface IncidentFilter {
   state?: IncidentState | 'open' | undefined;
   source?: string | undefined;
@@ -161,6 +171,31 @@ export class IncidentsService {
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     return { items: page.map(toIncident), nextCursor: rows.length > f.limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Open incidents on any of the given components, oldest first, as the public status page may show them: the
+   * component, state and times only (no summary, dedup key, details, notes or actors: those carry internal names).
+   */
+  async openOnComponents(db: Db, components: readonly string[]): Promise<OpenComponentIncident[]> {
+    if (components.length === 0) return [];
+    const rows = await db
+      .selectFrom('incidents_incidents')
+      .select(['id', 'component', 'state', 'severity', 'opened_at', 'acknowledged_at'])
+      .where('state', '!=', 'resolved')
+      .where('component', 'in', [...components])
+      .orderBy('opened_at')
+      .orderBy('id')
+      .limit(200)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      component: r.component ?? '',
+      state: r.state === 'acknowledged' ? 'acknowledged' : 'triggered',
+      severity: r.severity,
+      openedAt: r.opened_at,
+      acknowledgedAt: r.acknowledged_at,
+    }));
   }
 
   async get(db: Db, id: string): Promise<IncidentDetail> {

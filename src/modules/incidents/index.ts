@@ -7,14 +7,21 @@ import { incidentsRoutes } from './api/incidents.routes.ts';
 import { maintenanceRoutes } from './api/maintenance.routes.ts';
 import type { IncidentsConfig } from './incidents.config.ts';
 import { incidentsPermissions } from './incidents.permissions.ts';
-import { IncidentsService, type NotificationRecord } from './incidents.service.ts';
+import { IncidentsService, type NotificationRecord, type OpenComponentIncident } from './incidents.service.ts';
 import { IncidentsSink } from './incidents.sink.ts';
 import { MaintenanceService } from './maintenance.service.ts';
 import { m0001Incidents } from './migrations/0001-incidents.ts';
 
 export { incidentsConfig, type IncidentsConfig } from './incidents.config.ts';
 export { incidentsPermissions } from './incidents.permissions.ts';
-export type { Incident, IncidentDetail, NotificationRecord, PostmortemAction, CompletenessRow } from './incidents.service.ts';
+export type {
+  Incident,
+  IncidentDetail,
+  NotificationRecord,
+  PostmortemAction,
+  CompletenessRow,
+  OpenComponentIncident,
+} from './incidents.service.ts';
 export type { TimelineEntry } from './incidents.timeline.ts';
 export type { MaintenanceWindow } from './maintenance.service.ts';
 
@@ -51,6 +58,8 @@ export interface IncidentsModule extends SkjoldModule {
   ): Promise<number>;
   /** Record checks expected vs executed for one subject and day (idempotent; the latest report wins). */
   recordCheckCompleteness(db: Db, c: CheckCompleteness): Promise<void>;
+  /** Open incidents on these status-page components, without internal fields (for the public status page). */
+  openOnComponents(db: Db, components: readonly string[]): Promise<OpenComponentIncident[]>;
   /** Domain operations for tests and the CLI. */
   service: IncidentsService;
   maintenance: MaintenanceService;
@@ -75,6 +84,7 @@ export function createIncidentsModule(deps: IncidentsDeps): IncidentsModule {
     recordNotification: (db, n) => service.recordNotification(db, n),
     recordEscalation: (db, e) => service.recordEscalation(db, e),
     recordCheckCompleteness: (db, c) => service.recordChecks(db, c),
+    openOnComponents: (db, components) => service.openOnComponents(db, components),
     routes: () => [...incidentsRoutes({ service, sink }), ...maintenanceRoutes({ maintenance, defaultTimeZone: deps.timeZone })],
   };
 }

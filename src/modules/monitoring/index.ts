@@ -10,6 +10,9 @@ import { MonitoringEngine } from './monitoring.engine.ts';
 import { monitoringPermissions } from './monitoring.permissions.ts';
 import { MonitoringService } from './monitoring.service.ts';
 import { m0001Monitoring } from './migrations/0001-monitoring.ts';
+import { m0002PublicComponent } from './migrations/0002-public-component.ts';
+import { statusRoutes } from './api/status.routes.ts';
+import { type OpenIncidentsReader, StatusPageService } from './status-page.service.ts';
 
 export { monitoringConfig, type MonitoringConfig } from './monitoring.config.ts';
 export { monitoringPermissions } from './monitoring.permissions.ts';
@@ -18,6 +21,13 @@ export type { CreatedMonitor, UptimeWindow, CompletenessItem, ResultsPage } from
 export type { MonitorDefinition, MonitorInput } from './api/monitor.schemas.ts';
 export { MonitoringService } from './monitoring.service.ts';
 export { MonitoringEngine } from './monitoring.engine.ts';
+export {
+  StatusPageService,
+  type OpenIncidentsReader,
+  type StatusDocument,
+  type StatusComponent,
+  type StatusIncident,
+} from './status-page.service.ts';
 export { RollupJob, type RollupResult, type CompletenessReporter } from './jobs/rollup.job.ts';
 
 export interface MonitoringDeps {
@@ -31,6 +41,8 @@ export interface MonitoringDeps {
   runEngine: boolean;
   /** Hand each monitor's daily checks expected vs executed to the incidents module's completeness record. */
   reportCompleteness?: CompletenessReporter | undefined;
+  /** Open incidents on status-page components (the incidents module's `openOnComponents`); default: none. */
+  openIncidents?: OpenIncidentsReader | undefined;
 }
 
 export interface MonitoringModule extends SkjoldModule {
@@ -38,6 +50,8 @@ export interface MonitoringModule extends SkjoldModule {
   /** The check engine (scheduler, runners, result writer); started only in the engine role. */
   engine: MonitoringEngine;
   rollup: RollupJob;
+  /** The public status page's document (cached). */
+  status: StatusPageService;
 }
 
 /**
@@ -49,6 +63,11 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
   const service = new MonitoringService({ clock: deps.clock, signals: deps.signals, config: deps.config });
   const engine = new MonitoringEngine(deps);
   const rollup = new RollupJob(deps);
+  const status = new StatusPageService({
+    clock: deps.clock,
+    title: deps.config.statusTitle,
+    openIncidents: deps.openIncidents ?? (() => Promise.resolve([])),
+  });
   let rollupTimer: NodeJS.Timeout | undefined;
   let rolling: Promise<unknown> = Promise.resolve();
   let started = false;
@@ -57,15 +76,17 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
   };
   return {
     name: 'monitoring',
-    migrations: { '0001-monitoring': m0001Monitoring },
+    migrations: { '0001-monitoring': m0001Monitoring, '0002-public-component': m0002PublicComponent },
     permissions: monitoringPermissions,
     service,
     engine,
     rollup,
+    status,
     routes: () => [
       // Lag figures only where the scheduler runs (the engine role); null elsewhere.
       ...monitorsRoutes({ service, scheduler: () => (deps.runEngine ? { ...engine.stats(), running: started } : null) }),
       ...heartbeatRoutes({ service }),
+      ...statusRoutes({ status }),
     ],
     async start() {
       if (!deps.runEngine) return;

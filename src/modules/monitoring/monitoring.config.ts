@@ -27,6 +27,8 @@ export const monitoringConfig = {
     reloadSeconds: z.coerce.number().int().min(1).max(3600).default(30),
     /** Public base URL shown in heartbeat URLs (e.g. https://skjold.example.dk); empty: a relative path. */
     publicUrl: z.string().max(500).default(''),
+    /** Provider name in the public status page's header. */
+    statusTitle: z.string().trim().min(1).max(100).default('Skjold'),
   }),
 };
 export type MonitoringConfig = z.infer<typeof monitoringConfig.schema>;

@@ -304,7 +304,7 @@ export class MonitoringEngine {
               location: this.#location,
             },
             occurredAt: new Date(t.at),
-            component: rt.def.component,
+            component: rt.def.component ?? rt.def.publicComponent ?? undefined,
           });
         }
         await this.#writeTransition(trx, t, summary, raised);

@@ -19,6 +19,8 @@ export interface Monitor {
   locations: string[];
   /** How many locations must fail for the monitor to count as failing. */
   quorum: number;
+  /** Component name on the public status page; null: not shown there. */
+  publicComponent: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -47,6 +49,7 @@ export function toMonitor(r: MonitorRow): Monitor {
     lastHeartbeatAt: r.last_heartbeat_at,
     locations: JSON.parse(r.locations) as string[],
     quorum: r.quorum,
+    publicComponent: r.public_component,
     createdBy: r.created_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

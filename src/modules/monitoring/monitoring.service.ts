@@ -163,6 +163,7 @@ export class MonitoringService {
         type: def.type,
         definition: JSON.stringify(def),
         interval_s: def.intervalSeconds,
+        public_component: def.publicComponent ?? null,
         paused: 0,
         heartbeat_token_hash: token ? hashToken(token) : null,
         last_heartbeat_at: null,
@@ -209,6 +210,7 @@ export class MonitoringService {
         name: def.name,
         definition: JSON.stringify(def),
         interval_s: def.intervalSeconds,
+        public_component: def.publicComponent ?? null,
         updated_at: this.d.clock.now().toISOString(),
       })
       .where('id', '=', id)

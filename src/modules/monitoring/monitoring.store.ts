@@ -23,6 +23,8 @@ export interface MonitorsTable {
   created_by: string;
   created_at: string;
   updated_at: string;
+  /** Status-page component name (migration 0002); null: not public. Duplicates `definition.publicComponent`. */
+  public_component: string | null;
 }
 
 export interface ResultsTable {

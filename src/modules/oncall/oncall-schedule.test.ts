@@ -112,6 +112,15 @@ describe('layers, restrictions and overrides', () => {
     ]);
   });
 
+  it('keeps a business-hours window at 08:00–17:00 local on both sides of the October change', () => {
+    // Fri 2026-10-23 (CEST: 06:00Z–15:00Z) and Mon 2026-10-26 (CET: 07:00Z–16:00Z); the weekend is a gap.
+    const r = rules([business]);
+    expect(plain(r, '2026-10-23T00:00:00.000Z', '2026-10-27T00:00:00.000Z').map(([, s, e]) => [s, e])).toEqual([
+      ['2026-10-23T06:00:00.000Z', '2026-10-23T15:00:00.000Z'],
+      ['2026-10-26T07:00:00.000Z', '2026-10-26T16:00:00.000Z'],
+    ]);
+  });
+
   it('lets an override beat every layer, the later override beating an earlier one', () => {
     const r = rules(
       [base, business],

@@ -1,19 +1,33 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSession } from '../app/session.tsx';
-import { Badge, ConfirmButton, Notice, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../app/ui.tsx';
+import {
+  Badge,
+  ConfirmButton,
+  CopyButton,
+  Notice,
+  PageHeader,
+  ProblemAlert,
+  SelectField,
+  TextField,
+  fieldError,
+} from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { utcToWallTime, wallTimeToUtc } from '../i18n/format.ts';
-import { oncallApi, type OnCallNow, type Override, type Schedule, type ShiftView } from './oncall.api.ts';
+import { oncallApi, type IssuedKey, type OnCallNow, type Override, type Schedule, type ShiftView } from './oncall.api.ts';
 import './oncall.css';
 
 const DAYS = 14;
-const PALETTE = ['#2563eb', '#059669', '#9333ea', '#d97706', '#0891b2', '#db2777', '#4d7c0f', '#7c3aed'];
+const PALETTE = ['#2563eb', '#d97706', '#059669', '#9333ea', '#0891b2', '#db2777', '#4d7c0f', '#7c2d12'];
 
-/** A stable colour per person. */
+const assigned = new Map<string, string>();
+/** A colour per person, handed out in the order people first appear (distinct for the first eight). */
 function colourOf(userId: string): string {
-  let h = 0;
-  for (const c of userId) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  return PALETTE[h % PALETTE.length] ?? '#2563eb';
+  let c = assigned.get(userId);
+  if (!c) {
+    c = PALETTE[assigned.size % PALETTE.length] ?? '#2563eb';
+    assigned.set(userId, c);
+  }
+  return c;
 }
 
 /** Local midnights (UTC ms) of the next DAYS + 1 days in `timeZone`, starting today. */
@@ -50,7 +64,9 @@ export function OncallPage() {
 
   return (
     <>
-      <PageHeader title={t('oncall.title')} />
+      <PageHeader title={t('oncall.title')}>
+        <FeedButton label={t('oncall.feed.mine')} issue={() => oncallApi.rotateMyKey()} />
+      </PageHeader>
       <ProblemAlert error={error} onDismiss={() => setError(null)} />
       {now === null && !error ? <p className="muted">{t('app.loading')}</p> : null}
       {now ? (
@@ -98,13 +114,13 @@ export function OncallPage() {
         </section>
       ) : null}
       {schedules?.map((s) => (
-        <ScheduleCalendar key={`${s.id}-${version}`} schedule={s} onChanged={() => setVersion((v) => v + 1)} />
+        <ScheduleCalendar key={s.id} schedule={s} version={version} onChanged={() => setVersion((v) => v + 1)} />
       ))}
     </>
   );
 }
 
-function ScheduleCalendar({ schedule, onChanged }: { schedule: Schedule; onChanged: () => void }) {
+function ScheduleCalendar({ schedule, version, onChanged }: { schedule: Schedule; version: number; onChanged: () => void }) {
   const { t, dateTime, lang } = useI18n();
   const session = useSession();
   const canWrite = session.can('oncall.write');
@@ -131,7 +147,7 @@ function ScheduleCalendar({ schedule, onChanged }: { schedule: Schedule; onChang
         setError(err);
       }
     })();
-  }, [schedule.id, days]);
+  }, [schedule.id, days, version]);
 
   const people = useMemo(() => {
     const m = new Map<string, string>();
@@ -162,6 +178,9 @@ function ScheduleCalendar({ schedule, onChanged }: { schedule: Schedule; onChang
         <h2>{schedule.name}</h2>
         <span className="muted small">{schedule.timeZone}</span>
         {schedule.gapFiring ? <Badge tone="bad">{t('oncall.gapFiring')}</Badge> : null}
+        {canWrite ? (
+          <FeedButton label={t('oncall.feed.schedule')} issue={() => oncallApi.rotateScheduleKey(schedule.id)} />
+        ) : null}
         {canWrite ? (
           <button type="button" className="btn btn-small" aria-expanded={adding} onClick={() => setAdding((a) => !a)}>
             {t('oncall.override.new')}
@@ -342,5 +361,32 @@ function OverrideForm(props: { schedule: Schedule; people: [string, string][]; o
         </button>
       </div>
     </form>
+  );
+}
+
+/** Issue a new secret calendar-feed link (the old one stops working) and show it once, to copy. */
+function FeedButton({ label, issue }: { label: string; issue: () => Promise<IssuedKey> }) {
+  const { t } = useI18n();
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const go = async () => {
+    setError(null);
+    try {
+      setUrl(`${window.location.origin}${(await issue()).url}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <span className="oncall-feed">
+      <ConfirmButton label={label} question={t('oncall.feed.confirm')} onConfirm={() => void go()} />
+      {url ? (
+        <span className="oncall-feed-url">
+          <code className="small">{url}</code>
+          <CopyButton text={url} />
+        </span>
+      ) : null}
+      <ProblemAlert error={error} onDismiss={() => setError(null)} />
+    </span>
   );
 }

@@ -55,6 +55,12 @@ export interface ScheduleGaps {
   gaps: { start: string; end: string }[];
 }
 
+/** A feed key, shown once; `url` is the feed's path. */
+export interface IssuedKey {
+  key: string;
+  url: string;
+}
+
 const sid = (id: string) => encodeURIComponent(id);
 
 export const oncallApi = {
@@ -64,6 +70,8 @@ export const oncallApi = {
     api.get<{ items: ShiftView[] }>(`/api/v1/oncall/schedules/${sid(id)}/shifts${query({ from, to })}`),
   now: () => api.get<{ items: OnCallNow[] }>('/api/v1/oncall/now'),
   gaps: () => api.get<{ items: ScheduleGaps[] }>('/api/v1/oncall/gaps'),
+  rotateMyKey: () => api.post<IssuedKey>('/api/v1/oncall/me/calendar-key'),
+  rotateScheduleKey: (id: string) => api.post<IssuedKey>(`/api/v1/oncall/schedules/${sid(id)}/calendar-key`),
   addOverride: (id: string, o: { userId: string; startsAt: string; endsAt: string; reason: string }) =>
     api.post<Override>(`/api/v1/oncall/schedules/${sid(id)}/overrides`, o),
   removeOverride: (id: string, overrideId: string) =>

@@ -62,6 +62,16 @@ const common = {
   severity: z.enum(['critical', 'major', 'minor', 'info']).default('major'),
   /** Public status-page component this monitor feeds, if any. */
   component: z.string().max(200).optional(),
+  /**
+   * Name customers see on the public status page (`Webhotel`, `E-mail`); null or absent: not on the status page.
+   * Monitors with the same name form one component. Also sent as the signal's component when `component` is unset.
+   */
+  publicComponent: z
+    .string()
+    .trim()
+    .min(1, 'publicComponent is at least 1 character (null removes it)')
+    .max(80, 'publicComponent is at most 80 characters')
+    .nullish(),
 };
 
 export const httpMonitor = z.strictObject({

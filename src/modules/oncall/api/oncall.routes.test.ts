@@ -222,6 +222,18 @@ describe.each(DIALECTS)('on-call API on $dialect', ({ dialect, skip }) => {
     await api('DELETE', `/api/v1/oncall/schedules/${s.id}`, operator);
   });
 
+  it.skipIf(skip)('resolves a firing gap signal when its schedule is deleted', async () => {
+    const s = await create({ name: 'Doomed', layers: [] });
+    expect((await t.oncall.coverage.perform()).find((r) => r.scheduleId === s.id)?.effect).toBe('raised');
+    expect((await api('DELETE', `/api/v1/oncall/schedules/${s.id}`, operator)).statusCode).toBe(204);
+    const list = (await api('GET', '/api/v1/incidents?source=oncall', operator)).json<{ items: Incident[] }>().items;
+    expect(list.find((i) => i.dedupKey === `oncall:gap:${s.id}`)).toMatchObject({ state: 'resolved' });
+    const audit = await auditChanges('oncall.schedules.delete');
+    expect(audit.at(-1)?.changes?.[0]).toMatchObject({ type: 'oncall_schedule', before: { id: s.id }, after: null });
+    const gone = await api('GET', `/api/v1/oncall/schedules/${s.id}`, viewer);
+    expect(gone.json<{ code: string }>().code).toBe('oncall_schedule_not_found');
+  });
+
   it.skipIf(skip)('serves iCalendar feeds only with the current secret key, per schedule and per user', async () => {
     const s = await create({ name: 'Feed', layers: [daily()] });
     const feed = (key: string) =>
@@ -274,6 +286,13 @@ describe.each(DIALECTS)('on-call API on $dialect', ({ dialect, skip }) => {
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/v1/oncall/users/${bob}/calendar.ics?key=${rotated.key}` })).statusCode,
     ).toBe(404);
+    // A viewer issues their own personal key (and cannot issue anyone else's).
+    const own = await api('POST', '/api/v1/oncall/me/calendar-key', viewer);
+    expect(own.statusCode).toBe(201);
+    expect(own.json<IssuedKey>().url).toContain(`/api/v1/oncall/users/${bob}/calendar.ics?key=`);
+    expect((await t.app.inject({ method: 'GET', url: userKey.url })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: own.json<IssuedKey>().url })).statusCode).toBe(200);
+    expect((await api('POST', `/api/v1/oncall/users/${ann}/calendar-key`, viewer)).statusCode).toBe(403);
     const ghost = await api('POST', '/api/v1/oncall/users/ghost/calendar-key', operator);
     expect([ghost.statusCode, ghost.json<{ code: string }>().code]).toEqual([404, 'oncall_user_not_found']);
     await api('DELETE', `/api/v1/oncall/schedules/${s.id}`, operator);

@@ -1,5 +1,6 @@
 import { actorRef } from '../../../core/auth.ts';
 import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
+import { forbidden } from '../../../core/errors.ts';
 import type { SignalSink } from '../../../core/signals.ts';
 import { gapKey } from '../jobs/coverage-gaps.job.ts';
 import type { IssuedKey, OncallService, OnCallNow, Override, Schedule, ScheduleGaps, ShiftView } from '../oncall.service.ts';
@@ -186,6 +187,28 @@ export function oncallRoutes(d: { service: OncallService; signals: SignalSink; d
         ctx.audit.change({
           type: 'oncall_calendar_key',
           id: `user:${ctx.params.id}`,
+          before: null,
+          after: { calendarKey: issued.key },
+        });
+        ctx.status(201);
+        return issued;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/oncall/me/calendar-key',
+      permission: 'oncall.read',
+      action: 'oncall.calendar.rotate',
+      summary: 'Issue a new secret key for your own personal on-call iCalendar feed (the old key stops working)',
+      async handler(ctx): Promise<IssuedKey> {
+        const a = ctx.actor;
+        if (a.type !== 'user' && a.type !== 'token')
+          throw forbidden('oncall_user_required', 'only a user has a personal calendar');
+        ctx.audit.target(`user:${a.userId}`);
+        const issued = await service.rotateUserKey(ctx.db, a.userId);
+        ctx.audit.change({
+          type: 'oncall_calendar_key',
+          id: `user:${a.userId}`,
           before: null,
           after: { calendarKey: issued.key },
         });
