@@ -481,6 +481,7 @@ export const da: Messages = {
   'monitors.field.failureThreshold': 'Fejl før nede',
   'monitors.field.successThreshold': 'Succeser før oppe',
   'monitors.field.severity': 'Alvor',
+  'monitors.field.publicComponent': 'Tjeneste på statussiden (tom: ikke offentlig)',
   'monitors.field.url': 'URL',
   'monitors.field.method': 'Metode',
   'monitors.field.expectedStatus': 'Forventet status (f.eks. 200-299, 301)',

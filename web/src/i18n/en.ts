@@ -478,6 +478,7 @@ export const en = {
   'monitors.field.failureThreshold': 'Failures before down',
   'monitors.field.successThreshold': 'Successes before up',
   'monitors.field.severity': 'Severity',
+  'monitors.field.publicComponent': 'Status page component (empty: not public)',
   'monitors.field.url': 'URL',
   'monitors.field.method': 'Method',
   'monitors.field.expectedStatus': 'Expected status (e.g. 200-299, 301)',

@@ -19,6 +19,7 @@ const COMMON: FieldSpec[] = [
   { name: 'failureThreshold', kind: 'number' },
   { name: 'successThreshold', kind: 'number' },
   { name: 'severity', kind: { options: ['critical', 'major', 'minor', 'info'] } },
+  { name: 'publicComponent', kind: 'text', optional: true },
 ];
 const hostPort: FieldSpec[] = [
   { name: 'host', kind: 'text' },
@@ -94,7 +95,9 @@ function toDefinition(type: MonitorType, v: Values): Record<string, unknown> {
   for (const f of [...COMMON, ...FIELDS[type]]) {
     const raw = v[f.name];
     if (f.name === 'keyword' || f.name === 'keywordAbsent') continue;
-    if (f.kind === 'check') out[f.name] = raw === true;
+    // An emptied status-page component is sent as null, so that an edit takes the monitor off the status page.
+    if (f.name === 'publicComponent') out[f.name] = typeof raw === 'string' && raw.trim() ? raw.trim() : null;
+    else if (f.kind === 'check') out[f.name] = raw === true;
     else if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) continue;
     else if (f.list)
       out[f.name] = String(raw)
