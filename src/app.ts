@@ -22,10 +22,28 @@ import type { SkjoldModule } from './core/module.ts';
 import { auditConfig, createAuditModule, type AuditConfig, type AuditModule } from './modules/audit/index.ts';
 import { createIdentityModule, identityConfig, type IdentityConfig, type IdentityModule } from './modules/identity/index.ts';
 import { createIncidentsModule, incidentsConfig, type IncidentsConfig, type IncidentsModule } from './modules/incidents/index.ts';
-import { createMonitoringModule, monitoringConfig, type MonitoringConfig, type MonitoringModule } from './modules/monitoring/index.ts';
-import { createOncallModule, oncallConfig, type OncallConfig, type OncallModule, type OncallUser } from './modules/oncall/index.ts';
+import {
+  createMonitoringModule,
+  monitoringConfig,
+  type MonitoringConfig,
+  type MonitoringModule,
+} from './modules/monitoring/index.ts';
+import {
+  createOncallModule,
+  oncallConfig,
+  type OncallConfig,
+  type OncallModule,
+  type OncallUser,
+} from './modules/oncall/index.ts';
 
-export const CONFIG_SECTIONS = [coreConfig, identityConfig, auditConfig, incidentsConfig, monitoringConfig, oncallConfig] as const;
+export const CONFIG_SECTIONS = [
+  coreConfig,
+  identityConfig,
+  auditConfig,
+  incidentsConfig,
+  monitoringConfig,
+  oncallConfig,
+] as const;
 export interface SkjoldConfig {
   core: CoreConfig;
   identity: IdentityConfig;
@@ -107,7 +125,8 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
       const found = new Map<string, OncallUser>();
       if (wanted.size === 0) return found;
       for (const u of await identity.service.users.list(db)) {
-        if (wanted.has(u.id)) found.set(u.id, { id: u.id, username: u.username, displayName: u.displayName, disabled: u.disabled });
+        if (wanted.has(u.id))
+          found.set(u.id, { id: u.id, username: u.username, displayName: u.displayName, disabled: u.disabled });
       }
       return found;
     },
@@ -124,7 +143,8 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
   for (const m of modules) policy.declare(m.permissions);
   policy.declare(systemPermissions);
 
-  const tls = opts.tls === false ? undefined : await loadTls({ dataDir, certFile: config.core.tlsCert, keyFile: config.core.tlsKey });
+  const tls =
+    opts.tls === false ? undefined : await loadTls({ dataDir, certFile: config.core.tlsCert, keyFile: config.core.tlsKey });
   const app = Fastify({
     logger: false,
     genReqId: () => randomUUID(),
@@ -167,7 +187,17 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     // Requests that fail before routing (malformed JSON, body too large) are still API requests: audit them.
     if (req.url.startsWith('/api/')) {
       void audit.sink
-        .append({ actor: 'anonymous', action: 'http.rejected', target: req.url.split('?')[0], ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, 512), outcome: 'failed', status: reply.statusCode >= 400 ? reply.statusCode : undefined, requestId: req.id, detail: { code: e.code } })
+        .append({
+          actor: 'anonymous',
+          action: 'http.rejected',
+          target: req.url.split('?')[0],
+          ip: req.ip,
+          userAgent: req.headers['user-agent']?.slice(0, 512),
+          outcome: 'failed',
+          status: reply.statusCode >= 400 ? reply.statusCode : undefined,
+          requestId: req.id,
+          detail: { code: e.code },
+        })
         .catch(() => undefined);
     }
     return sendProblem(reply, e);
@@ -175,9 +205,21 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/api/')) {
       void audit.sink
-        .append({ actor: 'anonymous', action: 'http.not_found', target: req.url.split('?')[0]?.slice(0, 512), ip: req.ip, userAgent: req.headers['user-agent']?.slice(0, 512), outcome: 'failed', status: 404, requestId: req.id })
+        .append({
+          actor: 'anonymous',
+          action: 'http.not_found',
+          target: req.url.split('?')[0]?.slice(0, 512),
+          ip: req.ip,
+          userAgent: req.headers['user-agent']?.slice(0, 512),
+          outcome: 'failed',
+          status: 404,
+          requestId: req.id,
+        })
         .catch(() => undefined);
-      return sendProblem(reply, new AppError('not_found', 'route_not_found', `no API route ${req.method} ${req.url.split('?')[0]}`));
+      return sendProblem(
+        reply,
+        new AppError('not_found', 'route_not_found', `no API route ${req.method} ${req.url.split('?')[0]}`),
+      );
     }
     // Console routes are client-side: serve index.html for any other GET.
     if (haveConsole && req.method === 'GET') return reply.type('text/html').sendFile('index.html');

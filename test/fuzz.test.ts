@@ -61,9 +61,7 @@ function bodyArb(r: RegisteredRoute): fc.Arbitrary<unknown> {
     fc.array(nasty, { maxLength: 5 }),
     fc.dictionary(fc.string({ maxLength: 8 }), nasty, { maxKeys: 4 }),
   );
-  const shaped = keys.length
-    ? fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] })
-    : fc.constant({});
+  const shaped = keys.length ? fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] }) : fc.constant({});
   return fc.oneof(shaped, fc.jsonValue({ maxDepth: 3 }), fc.array(nasty, { maxLength: 3 }));
 }
 

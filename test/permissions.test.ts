@@ -32,31 +32,66 @@ interface Ids {
   overrideId: string;
 }
 const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unknown }> = {
-  'POST /api/v1/users': () => ({ payload: { username: `walk-${randomUUID().slice(0, 8)}`, role: 'viewer', password: TEST_PASSWORD } }),
+  'POST /api/v1/users': () => ({
+    payload: { username: `walk-${randomUUID().slice(0, 8)}`, role: 'viewer', password: TEST_PASSWORD },
+  }),
   'PATCH /api/v1/users/:id': (ids) => ({ url: `/api/v1/users/${ids.victimId}`, payload: { disabled: true, role: 'viewer' } }),
   'POST /api/v1/users/:id/mfa/reset': (ids) => ({ url: `/api/v1/users/${ids.victimId}/mfa/reset` }),
   'DELETE /api/v1/tokens/:id': (ids) => ({ url: `/api/v1/tokens/${ids.victimTokenId}` }),
   'POST /api/v1/audit/verify': () => ({ payload: {} }),
   'POST /api/v1/monitors': () => ({ payload: { type: 'heartbeat', name: 'walk', intervalSeconds: 3600 } }),
-  'POST /api/v1/monitors/apply': () => ({ payload: { monitors: [{ type: 'heartbeat', name: 'walk applied', intervalSeconds: 3600 }] } }),
-  'PATCH /api/v1/monitors/:id': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}`, payload: { name: `walk ${randomUUID().slice(0, 8)}` } }),
+  'POST /api/v1/monitors/apply': () => ({
+    payload: { monitors: [{ type: 'heartbeat', name: 'walk applied', intervalSeconds: 3600 }] },
+  }),
+  'PATCH /api/v1/monitors/:id': (ids) => ({
+    url: `/api/v1/monitors/${ids.monitorId}`,
+    payload: { name: `walk ${randomUUID().slice(0, 8)}` },
+  }),
   'POST /api/v1/monitors/:id/resume': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/resume` }),
   'POST /api/v1/monitors/:id/pause': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/pause` }),
   'DELETE /api/v1/monitors/:id': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}` }),
   'POST /api/v1/incidents/:id/ack': (ids) => ({ url: `/api/v1/incidents/${ids.openIncidentId}/ack` }),
   'POST /api/v1/incidents/:id/resolve': (ids) => ({ url: `/api/v1/incidents/${ids.resolvableIncidentId}/resolve`, payload: {} }),
-  'POST /api/v1/incidents/:id/notes': (ids) => ({ url: `/api/v1/incidents/${ids.openIncidentId}/notes`, payload: { text: 'walk' } }),
-  'PUT /api/v1/incidents/:id/postmortem': (ids) => ({ url: `/api/v1/incidents/${ids.resolvedIncidentId}/postmortem`, payload: { summary: 's', rootCause: 'r' } }),
-  'POST /api/v1/signals': () => ({ payload: { source: 'walk', dedupKey: 'walk:1', status: 'firing', severity: 'minor', summary: 'walk' } }),
+  'POST /api/v1/incidents/:id/notes': (ids) => ({
+    url: `/api/v1/incidents/${ids.openIncidentId}/notes`,
+    payload: { text: 'walk' },
+  }),
+  'PUT /api/v1/incidents/:id/postmortem': (ids) => ({
+    url: `/api/v1/incidents/${ids.resolvedIncidentId}/postmortem`,
+    payload: { summary: 's', rootCause: 'r' },
+  }),
+  'POST /api/v1/signals': () => ({
+    payload: { source: 'walk', dedupKey: 'walk:1', status: 'firing', severity: 'minor', summary: 'walk' },
+  }),
   'POST /api/v1/oncall/schedules': () => ({ payload: { name: 'walk' } }),
-  'PATCH /api/v1/oncall/schedules/:id': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}`, payload: { name: 'walked' } }),
+  'PATCH /api/v1/oncall/schedules/:id': (ids) => ({
+    url: `/api/v1/oncall/schedules/${ids.scheduleId}`,
+    payload: { name: 'walked' },
+  }),
   'DELETE /api/v1/oncall/schedules/:id': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.doomedScheduleId}` }),
-  'POST /api/v1/oncall/schedules/:id/overrides': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}/overrides`, payload: { userId: ids.victimId, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-02T00:00:00Z' } }),
-  'DELETE /api/v1/oncall/schedules/:id/overrides/:overrideId': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}/overrides/${ids.overrideId}` }),
+  'POST /api/v1/oncall/schedules/:id/overrides': (ids) => ({
+    url: `/api/v1/oncall/schedules/${ids.scheduleId}/overrides`,
+    payload: { userId: ids.victimId, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-02T00:00:00Z' },
+  }),
+  'DELETE /api/v1/oncall/schedules/:id/overrides/:overrideId': (ids) => ({
+    url: `/api/v1/oncall/schedules/${ids.scheduleId}/overrides/${ids.overrideId}`,
+  }),
   'POST /api/v1/oncall/schedules/:id/calendar-key': (ids) => ({ url: `/api/v1/oncall/schedules/${ids.scheduleId}/calendar-key` }),
   'POST /api/v1/oncall/users/:id/calendar-key': (ids) => ({ url: `/api/v1/oncall/users/${ids.victimId}/calendar-key` }),
-  'POST /api/v1/maintenance-windows': () => ({ payload: { title: 'walk', changeRef: 'CHG-1', keyPrefixes: ['walk:'], kind: 'once', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } }),
-  'PATCH /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.windowId}`, payload: { title: 'walked' } }),
+  'POST /api/v1/maintenance-windows': () => ({
+    payload: {
+      title: 'walk',
+      changeRef: 'CHG-1',
+      keyPrefixes: ['walk:'],
+      kind: 'once',
+      startsAt: '2030-01-01T00:00:00Z',
+      endsAt: '2030-01-01T01:00:00Z',
+    },
+  }),
+  'PATCH /api/v1/maintenance-windows/:id': (ids) => ({
+    url: `/api/v1/maintenance-windows/${ids.windowId}`,
+    payload: { title: 'walked' },
+  }),
   'DELETE /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.doomedWindowId}` }),
 };
 
@@ -77,10 +112,23 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
     const victim = await signInAs(t, 'security-officer');
     const victimToken = await createUserWithToken(t, 'operator');
     const db = t.database.db;
-    const raise = (dedupKey: string) => t.incidents.sink.raise(db, { source: 'walk', dedupKey, status: 'firing', severity: 'minor', summary: 'walk' });
+    const raise = (dedupKey: string) =>
+      t.incidents.sink.raise(db, { source: 'walk', dedupKey, status: 'firing', severity: 'minor', summary: 'walk' });
     const resolved = await raise('walk:resolved');
     await t.incidents.service.resolve(db, resolved.incidentId, TEST_ACTOR, undefined);
-    const windowInput = { title: 'walk', changeRef: 'CHG-1', keyPrefixes: ['walk:none'], components: [], kind: 'once' as const, startsAt: '2030-01-01T00:00:00.000Z', endsAt: '2030-01-01T01:00:00.000Z', weekdays: [], localTime: null, durationMinutes: null, timeZone: 'UTC' };
+    const windowInput = {
+      title: 'walk',
+      changeRef: 'CHG-1',
+      keyPrefixes: ['walk:none'],
+      components: [],
+      kind: 'once' as const,
+      startsAt: '2030-01-01T00:00:00.000Z',
+      endsAt: '2030-01-01T01:00:00.000Z',
+      weekdays: [],
+      localTime: null,
+      durationMinutes: null,
+      timeZone: 'UTC',
+    };
     ids = {
       victimId: victim.user.id,
       victimTokenId: victimToken.tokenId,
@@ -91,7 +139,12 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
       doomedWindowId: (await t.incidents.maintenance.create(db, windowInput, 'system:test')).id,
       monitorId: await (async () => {
         const noAudit = { target: () => undefined, change: () => undefined };
-        const m = await t.monitoring.service.create(db, { type: 'heartbeat', name: 'walk', intervalSeconds: 3600 }, 'system:test', noAudit);
+        const m = await t.monitoring.service.create(
+          db,
+          { type: 'heartbeat', name: 'walk', intervalSeconds: 3600 },
+          'system:test',
+          noAudit,
+        );
         await t.monitoring.service.setPaused(db, m.id, true, noAudit);
         return m.id;
       })(),
@@ -99,7 +152,12 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
         const input = { name: 'walk', description: '', timeZone: 'UTC', layers: [] };
         const schedule = await t.oncall.service.create(db, input, 'system:test');
         const doomed = await t.oncall.service.create(db, input, 'system:test');
-        const window = { userId: victim.user.id, startsAt: '2030-01-01T00:00:00.000Z', endsAt: '2030-01-02T00:00:00.000Z', reason: '' };
+        const window = {
+          userId: victim.user.id,
+          startsAt: '2030-01-01T00:00:00.000Z',
+          endsAt: '2030-01-02T00:00:00.000Z',
+          reason: '',
+        };
         const override = await t.oncall.service.addOverride(db, schedule.id, window, 'system:test');
         return { scheduleId: schedule.id, doomedScheduleId: doomed.id, overrideId: override.id };
       })()),
@@ -122,7 +180,9 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
   it.skipIf(skip)('covers every route, and every write route has a meaningful sample request', () => {
     const guarded = t.routes.filter((r) => r.permission !== 'public' && r.permission !== 'authenticated');
     expect(guarded.length).toBeGreaterThan(5);
-    const missing = guarded.filter((r) => isWrite(r) && ROLES.some((role) => !t.policy.roleHas(role, r.permission as Permission)) && !WRITE_SAMPLES[key(r)]);
+    const missing = guarded.filter(
+      (r) => isWrite(r) && ROLES.some((role) => !t.policy.roleHas(role, r.permission as Permission)) && !WRITE_SAMPLES[key(r)],
+    );
     expect(missing.map(key)).toEqual([]);
   });
 
@@ -176,13 +236,19 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
     }
   });
 
-  it.skipIf(skip)('lets a caller holding the permission make each sampled change (so the refusals above mean something)', async () => {
-    for (const r of t.routes.filter((x) => WRITE_SAMPLES[key(x)] && x.permission !== 'public' && x.permission !== 'authenticated')) {
-      const role = ROLES.find((ro) => t.policy.roleHas(ro, r.permission as Permission))!;
-      const before = await snapshotDatabase(t.database, (n) => n.startsWith('audit_'));
-      const res = await request(r, sessions.get(role)!.headers);
-      expect({ route: key(r), ok: res.statusCode < 300 }).toEqual({ route: key(r), ok: true });
-      if (r.url !== '/api/v1/audit/verify') expect(await snapshotDatabase(t.database, (n) => n.startsWith('audit_'))).not.toEqual(before);
-    }
-  });
+  it.skipIf(skip)(
+    'lets a caller holding the permission make each sampled change (so the refusals above mean something)',
+    async () => {
+      for (const r of t.routes.filter(
+        (x) => WRITE_SAMPLES[key(x)] && x.permission !== 'public' && x.permission !== 'authenticated',
+      )) {
+        const role = ROLES.find((ro) => t.policy.roleHas(ro, r.permission as Permission))!;
+        const before = await snapshotDatabase(t.database, (n) => n.startsWith('audit_'));
+        const res = await request(r, sessions.get(role)!.headers);
+        expect({ route: key(r), ok: res.statusCode < 300 }).toEqual({ route: key(r), ok: true });
+        if (r.url !== '/api/v1/audit/verify')
+          expect(await snapshotDatabase(t.database, (n) => n.startsWith('audit_'))).not.toEqual(before);
+      }
+    },
+  );
 });

@@ -24,7 +24,12 @@ export const PAGES: Page[] = [
   { path: '/monitors', title: 'nav.monitors', allowed: (s) => s.can('monitors.read'), render: () => <MonitorsPage /> },
   { path: '/incidents', title: 'nav.incidents', allowed: (s) => s.can('incidents.read'), render: () => <IncidentsPage /> },
   { path: '/oncall', title: 'nav.oncall', allowed: (s) => s.can('oncall.read'), render: () => <OncallPage /> },
-  { path: '/maintenance', title: 'nav.maintenance', allowed: (s) => s.can('maintenance.read'), render: () => <MaintenancePage /> },
+  {
+    path: '/maintenance',
+    title: 'nav.maintenance',
+    allowed: (s) => s.can('maintenance.read'),
+    render: () => <MaintenancePage />,
+  },
   { path: '/audit', title: 'nav.audit', allowed: (s) => s.can('audit.read'), render: () => <AuditPage /> },
   { path: '/users', title: 'nav.users', allowed: (s) => s.can('users.read'), render: () => <UsersPage /> },
   { path: '/tokens', title: 'nav.tokens', allowed: (s) => s.canAny('tokens.'), render: () => <TokensPage /> },

@@ -372,7 +372,8 @@ export const da: Messages = {
   'incidents.addNote': 'Tilføj en note',
   'incidents.saveNote': 'Tilføj note',
   'incidents.completeness.title': 'Fuldstændighed',
-  'incidents.completeness.intro': 'Pr. dag (UTC) og kilde: alle afvigelser (fejlsignaler) over for signaler registreret på en hændelse, og overvågningens udførte over for forventede kontroller.',
+  'incidents.completeness.intro':
+    'Pr. dag (UTC) og kilde: alle afvigelser (fejlsignaler) over for signaler registreret på en hændelse, og overvågningens udførte over for forventede kontroller.',
   'incidents.completeness.day': 'Dag (UTC)',
   'incidents.completeness.deviations': 'Afvigelser',
   'incidents.completeness.registered': 'Registreret',
@@ -384,11 +385,13 @@ export const da: Messages = {
   'problem.incident_resolved': 'En løst hændelse kan ikke kvitteres.',
   'problem.incident_not_resolved': 'Løs hændelsen, før evalueringen skrives.',
   'problem.window_scope_required': 'Angiv mindst ét dedup-nøgleprefiks eller én komponent, som vinduet dækker.',
-  'problem.window_schedule_invalid': 'Tjek vinduets tider: slut skal ligge efter start, og ugentlige vinduer skal have ugedage, et klokkeslæt og en varighed.',
+  'problem.window_schedule_invalid':
+    'Tjek vinduets tider: slut skal ligge efter start, og ugentlige vinduer skal have ugedage, et klokkeslæt og en varighed.',
   'problem.time_zone_invalid': 'Ukendt tidszone.',
   'problem.maintenance_window_not_found': 'Det vedligeholdsvindue findes ikke.',
   'maintenance.title': 'Vedligeholdsvinduer',
-  'maintenance.intro': 'Afvigelser i et vindue registreres stadig, markeres som forventede med ændringsreferencen og kalder ikke op.',
+  'maintenance.intro':
+    'Afvigelser i et vindue registreres stadig, markeres som forventede med ændringsreferencen og kalder ikke op.',
   'maintenance.showEnded': 'Vis afsluttede vinduer',
   'maintenance.new': 'Nyt vindue',
   'maintenance.created': 'Vinduet “{title}” er oprettet.',
@@ -454,7 +457,8 @@ export const da: Messages = {
   'monitors.failed': 'Fejlet',
   'monitors.sparkLabel': 'Svartid pr. time for {name}, seneste 24 timer',
   'monitors.heartbeatTitle': 'Heartbeat-URL: kopiér den nu',
-  'monitors.heartbeatWarning': 'Lad jobbet kalde denne URL (GET eller POST) efter hver kørsel. Den vises kun én gang: Skjold gemmer kun et hash af den.',
+  'monitors.heartbeatWarning':
+    'Lad jobbet kalde denne URL (GET eller POST) efter hver kørsel. Den vises kun én gang: Skjold gemmer kun et hash af den.',
   'monitors.state.up': 'Oppe',
   'monitors.state.down': 'Nede',
   'monitors.state.unknown': 'Ikke tjekket endnu',

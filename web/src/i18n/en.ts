@@ -369,7 +369,8 @@ export const en = {
   'incidents.addNote': 'Add a note',
   'incidents.saveNote': 'Add note',
   'incidents.completeness.title': 'Completeness record',
-  'incidents.completeness.intro': 'Per day (UTC) and source: every deviation (firing signal) against the signals registered on an incident, and monitoring’s checks executed against expected.',
+  'incidents.completeness.intro':
+    'Per day (UTC) and source: every deviation (firing signal) against the signals registered on an incident, and monitoring’s checks executed against expected.',
   'incidents.completeness.day': 'Day (UTC)',
   'incidents.completeness.deviations': 'Deviations',
   'incidents.completeness.registered': 'Registered',
@@ -381,11 +382,13 @@ export const en = {
   'problem.incident_resolved': 'A resolved incident cannot be acknowledged.',
   'problem.incident_not_resolved': 'Resolve the incident before writing its postmortem.',
   'problem.window_scope_required': 'Name at least one dedup-key prefix or component the window covers.',
-  'problem.window_schedule_invalid': 'Check the window’s times: the end must come after the start, and weekly windows need weekdays, a time and a duration.',
+  'problem.window_schedule_invalid':
+    'Check the window’s times: the end must come after the start, and weekly windows need weekdays, a time and a duration.',
   'problem.time_zone_invalid': 'Unknown time zone.',
   'problem.maintenance_window_not_found': 'That maintenance window does not exist.',
   'maintenance.title': 'Maintenance windows',
-  'maintenance.intro': 'Deviations inside a window are still registered, marked as expected with the change reference, and not paged.',
+  'maintenance.intro':
+    'Deviations inside a window are still registered, marked as expected with the change reference, and not paged.',
   'maintenance.showEnded': 'Show ended windows',
   'maintenance.new': 'New window',
   'maintenance.created': 'Window “{title}” created.',
@@ -451,7 +454,8 @@ export const en = {
   'monitors.failed': 'Failed',
   'monitors.sparkLabel': 'Hourly response time of {name}, last 24 hours',
   'monitors.heartbeatTitle': 'Heartbeat URL: copy it now',
-  'monitors.heartbeatWarning': 'Let the job call this URL (GET or POST) after each run. It is shown only once: Skjold keeps only a hash of it.',
+  'monitors.heartbeatWarning':
+    'Let the job call this URL (GET or POST) after each run. It is shown only once: Skjold keeps only a hash of it.',
   'monitors.state.up': 'Up',
   'monitors.state.down': 'Down',
   'monitors.state.unknown': 'Not checked yet',
