@@ -3,6 +3,8 @@
  * local wall-clock time in their time zone, so 02:00 Copenhagen is 01:00 UTC in winter and 00:00 UTC in summer.
  */
 
+import { isTimeZone, localParts, zonedToUtc } from '../../core/time-zone.ts';
+
 export interface WindowSchedule {
   kind: 'once' | 'weekly';
   /** once: start; weekly: first moment the rule applies. UTC ISO. */
@@ -19,70 +21,7 @@ export interface WindowSchedule {
   endedAt: string | null;
 }
 
-const fmtCache = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = fmtCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    fmtCache.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Whether the runtime knows the IANA time zone. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    formatter(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Local calendar fields of an instant in a zone. */
-function localParts(ms: number, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  const p: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(ms)))
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return {
-    y: p['year'] ?? 0,
-    mo: p['month'] ?? 1,
-    d: p['day'] ?? 1,
-    h: p['hour'] ?? 0,
-    mi: p['minute'] ?? 0,
-    s: p['second'] ?? 0,
-  };
-}
-
-/** Offset (local − UTC) in ms of a zone at an instant. */
-function offsetAt(ms: number, timeZone: string): number {
-  const l = localParts(ms, timeZone);
-  return Date.UTC(l.y, l.mo - 1, l.d, l.h, l.mi, l.s) - Math.floor(ms / 1000) * 1000;
-}
-
-/**
- * The UTC instant of a local wall-clock time. A time skipped by a spring-forward change maps to the same
- * wall time after the change (02:30 → 03:30); an ambiguous autumn time maps to its first occurrence.
- */
-export function zonedToUtc(y: number, mo: number, d: number, h: number, mi: number, timeZone: string): number {
-  const wall = Date.UTC(y, mo - 1, d, h, mi);
-  // The offsets a day either side bracket any change; whichever candidate really shows this wall time wins.
-  const before = wall - offsetAt(wall - 86_400_000, timeZone);
-  const after = wall - offsetAt(wall + 86_400_000, timeZone);
-  const valid = [before, after].filter((c) => c + offsetAt(c, timeZone) === wall);
-  if (valid.length > 0) return Math.min(...valid);
-  // Skipped by spring forward: the same wall time read with the offset from before the change.
-  return before;
-}
+export { isTimeZone, zonedToUtc };
 
 /** The occurrence [start, end) of the window that covers `at`, or null. */
 export function occurrenceAt(s: WindowSchedule, at: Date): { start: Date; end: Date } | null {

@@ -1,4 +1,4 @@
-import { localParts, zonedToUtc } from './zoned-time.ts';
+import { localParts, zonedToUtc } from '../../core/time-zone.ts';
 
 /**
  * Who is on call, computed lazily from a schedule's rules (no stored shifts). Layers are listed bottom to top: a later

@@ -6,7 +6,7 @@ import type { OncallConfig } from './oncall.config.ts';
 import { renderCalendar, type CalendarEvent } from './oncall.ical.ts';
 import { findGaps, resolveSchedule, whoIsOnCall, type ScheduleLayer, type ScheduleRules, type Shift } from './oncall-schedule.ts';
 import { oncallStore, type OverrideRow, type ScheduleRow } from './oncall.store.ts';
-import { isTimeZone } from './zoned-time.ts';
+import { isTimeZone } from '../../core/time-zone.ts';
 
 const DAY = 86_400_000;
 /** Longest range one shifts query may cover. */

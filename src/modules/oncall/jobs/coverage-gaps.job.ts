@@ -2,7 +2,7 @@ import type { Clock } from '../../../core/clock.ts';
 import type { Database } from '../../../core/db/database.ts';
 import type { SignalSink } from '../../../core/signals.ts';
 import type { OncallService } from '../oncall.service.ts';
-import { formatLocal } from '../zoned-time.ts';
+import { formatLocal } from '../../../core/time-zone.ts';
 
 /** What the job did for one schedule. */
 export interface CoverageResult {

@@ -1,6 +1,6 @@
 /**
- * Wall-clock maths in an IANA time zone with nothing but Intl. A module-local copy of the same rules the incidents
- * module uses for maintenance windows (modules do not import each other's internals).
+ * Wall-clock maths in an IANA time zone with nothing but Intl: maintenance windows, on-call hand-offs and anything
+ * else that happens at a local time (02:00 Copenhagen is 01:00 UTC in winter and 00:00 UTC in summer).
  */
 
 const fmtCache = new Map<string, Intl.DateTimeFormat>();
