@@ -1,74 +1,24 @@
 import { api, query } from '../app/api.ts';
 
-/** Shapes of the incidents API (mirrors src/modules/incidents; the console does not import server code). */
-export type IncidentState = 'triggered' | 'acknowledged' | 'resolved';
-export type Severity = 'critical' | 'major' | 'minor' | 'info';
+// The API's own types, imported as types only (erased from the bundle) so the console cannot drift from the server.
+import type { Severity } from '../../../src/core/signals.ts';
+import type { Incident, IncidentDetail, PostmortemAction } from '../../../src/modules/incidents/incidents.service.ts';
+import type { IncidentState, TimelineKind } from '../../../src/modules/incidents/incidents.store.ts';
+import type { TimelineEntry } from '../../../src/modules/incidents/incidents.timeline.ts';
+import type { MaintenanceWindow } from '../../../src/modules/incidents/maintenance.service.ts';
+
+export type {
+  Incident,
+  IncidentDetail,
+  IncidentState,
+  MaintenanceWindow,
+  PostmortemAction,
+  Severity,
+  TimelineEntry,
+  TimelineKind,
+};
 export const SEVERITIES: readonly Severity[] = ['critical', 'major', 'minor', 'info'];
 export const STATES: readonly IncidentState[] = ['triggered', 'acknowledged', 'resolved'];
-
-export interface PostmortemAction {
-  text: string;
-  owner?: string | undefined;
-  done: boolean;
-}
-
-export interface Incident {
-  id: string;
-  dedupKey: string;
-  source: string;
-  severity: Severity;
-  summary: string;
-  component: string | null;
-  state: IncidentState;
-  expected: boolean;
-  changeRef: string | null;
-  flapping: boolean;
-  openedAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  lastSignalAt: string;
-  signalCount: number;
-  reopenCount: number;
-  postmortem: { summary: string; rootCause: string; actions: PostmortemAction[]; updatedAt: string; updatedBy: string } | null;
-}
-
-export type TimelineKind =
-  'signal' | 'state' | 'ack' | 'escalation' | 'notification' | 'note' | 'resolution' | 'flapping' | 'child' | 'postmortem';
-
-export interface TimelineEntry {
-  seq: number;
-  at: string;
-  kind: TimelineKind;
-  actor: string | null;
-  actorName: string | null;
-  signalId: string | null;
-  body: Record<string, unknown>;
-}
-
-export interface IncidentDetail extends Incident {
-  timeline: TimelineEntry[];
-  childKeys: string[];
-}
-
-export interface MaintenanceWindow {
-  id: string;
-  title: string;
-  changeRef: string;
-  keyPrefixes: string[];
-  components: string[];
-  kind: 'once' | 'weekly';
-  startsAt: string;
-  endsAt: string | null;
-  weekdays: number[];
-  localTime: string | null;
-  durationMinutes: number | null;
-  timeZone: string;
-  endedAt: string | null;
-  activeNow: boolean;
-  nextStart: string | null;
-}
 
 export interface NewWindow {
   title: string;

@@ -1,36 +1,15 @@
 import { api } from '../app/api.ts';
 
-/** Shapes of `GET /api/v1/status` (mirrors src/modules/monitoring/status-page.service.ts). */
-export type ComponentState = 'operational' | 'degraded' | 'outage';
+// The API's own types, imported as types only (erased from the bundle) so the page cannot drift from the server.
+import type {
+  ComponentState,
+  StatusComponent,
+  StatusDay,
+  StatusDocument,
+  StatusIncident,
+} from '../../../src/modules/monitoring/status-page.service.ts';
 
-export interface StatusDay {
-  date: string;
-  uptime: number | null;
-}
-
-export interface StatusComponent {
-  name: string;
-  state: ComponentState;
-  uptime90: number | null;
-  days: StatusDay[];
-}
-
-export interface StatusIncident {
-  id: string;
-  component: string;
-  title: string;
-  state: 'investigating' | 'identified';
-  startedAt: string;
-  updatedAt: string | null;
-}
-
-export interface StatusDocument {
-  title: string;
-  state: ComponentState;
-  components: StatusComponent[];
-  incidents: StatusIncident[];
-  generatedAt: string;
-}
+export type { ComponentState, StatusComponent, StatusDay, StatusDocument, StatusIncident };
 
 /** The public status document: no session, and a 401 (which cannot happen) would not end any session. */
 export const statusApi = {
