@@ -1,65 +1,17 @@
 import { api, query } from '../app/api.ts';
 
-/** Shapes of the on-call API (mirrors src/modules/oncall; the console does not import server code). */
-export interface ScheduleLayer {
-  id: string;
-  name: string;
-  users: string[];
-  rotation: 'daily' | 'weekly' | 'days' | 'hours';
-  every: number;
-  handoffTime: string;
-  startDate: string;
-  restriction: { weekdays: number[]; from: string; to: string } | null;
-}
+// The API's own types, imported as types only (erased from the bundle) so the console cannot drift from the server.
+import type { ScheduleLayer } from '../../../src/modules/oncall/oncall-schedule.ts';
+import type {
+  IssuedKey,
+  OnCallNow,
+  Override,
+  Schedule,
+  ScheduleGaps,
+  ShiftView,
+} from '../../../src/modules/oncall/oncall.service.ts';
 
-export interface Schedule {
-  id: string;
-  name: string;
-  description: string;
-  timeZone: string;
-  layers: ScheduleLayer[];
-  hasCalendarKey: boolean;
-  gapFiring: boolean;
-}
-
-export interface Override {
-  id: string;
-  scheduleId: string;
-  userId: string;
-  startsAt: string;
-  endsAt: string;
-  reason: string;
-}
-
-export interface ShiftView {
-  userId: string;
-  userName: string;
-  start: string;
-  end: string;
-  source: string;
-  sourceType: 'layer' | 'override';
-}
-
-export interface OnCallNow {
-  scheduleId: string;
-  scheduleName: string;
-  timeZone: string;
-  current: ShiftView | null;
-  next: ShiftView | null;
-}
-
-export interface ScheduleGaps {
-  scheduleId: string;
-  scheduleName: string;
-  timeZone: string;
-  gaps: { start: string; end: string }[];
-}
-
-/** A feed key, shown once; `url` is the feed's path. */
-export interface IssuedKey {
-  key: string;
-  url: string;
-}
+export type { IssuedKey, OnCallNow, Override, Schedule, ScheduleGaps, ScheduleLayer, ShiftView };
 
 const sid = (id: string) => encodeURIComponent(id);
 
