@@ -253,6 +253,50 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
   );
 }
 
+/**
+ * A list table: a header cell per column and, when there is nothing to list, one full-width row saying so (its span
+ * follows the columns, so an optional column cannot leave it short).
+ */
+export function ListTable({
+  testId,
+  columns,
+  empty,
+  isEmpty,
+  children,
+}: {
+  testId?: string;
+  columns: ReactNode[];
+  empty: ReactNode;
+  isEmpty: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table" data-testid={testId}>
+        <thead>
+          <tr>
+            {columns.map((c, i) => (
+              <th key={i} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {isEmpty ? (
+            <tr>
+              <td colSpan={columns.length} className="empty">
+                {empty}
+              </td>
+            </tr>
+          ) : null}
+          {children}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The field error a form should show beside `name`, from an ApiError's `errors[]`. */
 export function fieldError(err: unknown, name: string): string | undefined {
   return err instanceof ApiError ? err.fieldError(name) : undefined;

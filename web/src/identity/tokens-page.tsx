@@ -1,6 +1,16 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSession } from '../app/session.tsx';
-import { Badge, ConfirmButton, CopyButton, Notice, PageHeader, ProblemAlert, TextField, fieldError } from '../app/ui.tsx';
+import {
+  Badge,
+  ConfirmButton,
+  CopyButton,
+  Notice,
+  PageHeader,
+  ProblemAlert,
+  TextField,
+  fieldError,
+  ListTable,
+} from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { identityApi, type CreatedToken, type Token } from './identity.api.ts';
 
@@ -106,70 +116,59 @@ export function TokensPage() {
       <ProblemAlert error={loadError} />
       {tokens === null && !loadError ? <p className="muted">{t('app.loading')}</p> : null}
       {tokens ? (
-        <div className="table-wrap">
-          <table className="table" data-testid="tokens-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('tokens.col.name')}</th>
-                {all ? <th scope="col">{t('tokens.col.owner')}</th> : null}
-                <th scope="col">{t('tokens.col.scopes')}</th>
-                <th scope="col">{t('tokens.col.created')}</th>
-                <th scope="col">{t('tokens.col.expires')}</th>
-                <th scope="col">{t('tokens.col.lastUsed')}</th>
-                <th scope="col">{t('tokens.col.status')}</th>
-                <th scope="col">{t('tokens.col.actions')}</th>
+        <ListTable
+          testId="tokens-table"
+          columns={[
+            t('tokens.col.name'),
+            ...(all ? [t('tokens.col.owner')] : []),
+            t('tokens.col.scopes'),
+            t('tokens.col.created'),
+            t('tokens.col.expires'),
+            t('tokens.col.lastUsed'),
+            t('tokens.col.status'),
+            t('tokens.col.actions'),
+          ]}
+          empty={t('tokens.empty')}
+          isEmpty={tokens.length === 0}
+        >
+          {tokens.map((tok) => {
+            const st = statusOf(tok, now);
+            return (
+              <tr key={tok.id} className={st === 'active' ? undefined : 'row-muted'}>
+                <td className="strong">{tok.name}</td>
+                {all ? <td>{tok.username}</td> : null}
+                <td>
+                  <ul className="scope-list">
+                    {tok.scopes.map((s) => (
+                      <li key={s}>
+                        <code>{s}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td className="nowrap">{dateTime(tok.createdAt, false)}</td>
+                <td className="nowrap">
+                  {tok.expiresAt ? dateTime(tok.expiresAt, false) : <span className="muted">{t('tokens.noExpiry')}</span>}
+                </td>
+                <td className="nowrap">
+                  {tok.lastUsedAt ? dateTime(tok.lastUsedAt, false) : <span className="muted">{t('common.never')}</span>}
+                </td>
+                <td>
+                  <Badge tone={st === 'active' ? 'ok' : st === 'revoked' ? 'bad' : 'neutral'}>{t(`tokens.status.${st}`)}</Badge>
+                </td>
+                <td className="actions">
+                  {st === 'active' && canRevoke(tok) ? (
+                    <ConfirmButton
+                      label={t('tokens.revoke')}
+                      question={t('tokens.confirmRevoke', { name: tok.name })}
+                      onConfirm={() => void revoke(tok)}
+                    />
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tokens.length === 0 ? (
-                <tr>
-                  <td colSpan={8} className="empty">
-                    {t('tokens.empty')}
-                  </td>
-                </tr>
-              ) : null}
-              {tokens.map((tok) => {
-                const st = statusOf(tok, now);
-                return (
-                  <tr key={tok.id} className={st === 'active' ? undefined : 'row-muted'}>
-                    <td className="strong">{tok.name}</td>
-                    {all ? <td>{tok.username}</td> : null}
-                    <td>
-                      <ul className="scope-list">
-                        {tok.scopes.map((s) => (
-                          <li key={s}>
-                            <code>{s}</code>
-                          </li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td className="nowrap">{dateTime(tok.createdAt, false)}</td>
-                    <td className="nowrap">
-                      {tok.expiresAt ? dateTime(tok.expiresAt, false) : <span className="muted">{t('tokens.noExpiry')}</span>}
-                    </td>
-                    <td className="nowrap">
-                      {tok.lastUsedAt ? dateTime(tok.lastUsedAt, false) : <span className="muted">{t('common.never')}</span>}
-                    </td>
-                    <td>
-                      <Badge tone={st === 'active' ? 'ok' : st === 'revoked' ? 'bad' : 'neutral'}>
-                        {t(`tokens.status.${st}`)}
-                      </Badge>
-                    </td>
-                    <td className="actions">
-                      {st === 'active' && canRevoke(tok) ? (
-                        <ConfirmButton
-                          label={t('tokens.revoke')}
-                          question={t('tokens.confirmRevoke', { name: tok.name })}
-                          onConfirm={() => void revoke(tok)}
-                        />
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ListTable>
       ) : null}
     </>
   );

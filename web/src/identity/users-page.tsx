@@ -1,7 +1,17 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link } from '../app/router.tsx';
 import { useSession } from '../app/session.tsx';
-import { Badge, ConfirmButton, Notice, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../app/ui.tsx';
+import {
+  Badge,
+  ConfirmButton,
+  Notice,
+  PageHeader,
+  ProblemAlert,
+  SelectField,
+  TextField,
+  fieldError,
+  ListTable,
+} from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { ROLES, identityApi, type Role, type User } from './identity.api.ts';
 
@@ -81,119 +91,100 @@ export function UsersPage() {
       <ProblemAlert error={loadError} />
       {users === null && !loadError ? <p className="muted">{t('app.loading')}</p> : null}
       {users ? (
-        <div className="table-wrap">
-          <table className="table" data-testid="users-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('users.col.user')}</th>
-                <th scope="col">{t('users.col.role')}</th>
-                <th scope="col">{t('users.col.mfa')}</th>
-                <th scope="col">{t('users.col.status')}</th>
-                <th scope="col">{t('users.col.created')}</th>
-                <th scope="col">{t('users.col.lastLogin')}</th>
-                {showActions ? <th scope="col">{t('users.col.actions')}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {users.length === 0 ? (
-                <tr>
-                  <td colSpan={7} className="empty">
-                    {t('users.empty')}
-                  </td>
-                </tr>
-              ) : null}
-              {users.map((u) =>
-                editing === u.id ? (
-                  <EditUserRow
-                    key={u.id}
-                    user={u}
-                    onCancel={() => setEditing(null)}
-                    onSave={(patch) => act(() => identityApi.updateUser(u.id, patch), t('users.updated', { name: name(u) }))}
-                  />
-                ) : (
-                  <tr key={u.id} data-username={u.username} className={u.disabled ? 'row-muted' : undefined}>
-                    <td className="nowrap">
-                      <span className="strong">{u.username}</span>
-                      {u.id === session.me.user.id ? <span className="tag">{t('users.you')}</span> : null}
-                      {u.displayName && u.displayName !== u.username ? <span className="sub">{u.displayName}</span> : null}
-                    </td>
-                    <td className="nowrap">{t(`roles.${u.role}`)}</td>
-                    <td>
-                      {u.mfaEnabled ? (
-                        <Badge tone="ok">{t('users.mfaOn')}</Badge>
-                      ) : (
-                        <Badge tone="neutral">{t('users.mfaOff')}</Badge>
-                      )}
-                    </td>
-                    <td>
-                      {u.disabled ? (
-                        <Badge tone="bad">{t('users.disabled')}</Badge>
-                      ) : (
-                        <Badge tone="ok">{t('users.active')}</Badge>
-                      )}
-                    </td>
-                    <td className="nowrap">
-                      <Time value={u.createdAt} />
-                    </td>
-                    <td className="nowrap">
-                      {u.lastLoginAt ? <Time value={u.lastLoginAt} /> : <span className="muted">{t('common.never')}</span>}
-                    </td>
-                    {showActions ? (
-                      <td className="actions">
-                        {canUpdate ? (
-                          <button type="button" className="btn btn-small" onClick={() => setEditing(u.id)}>
-                            {t('common.edit')}
-                          </button>
-                        ) : null}
-                        {canUpdate && u.id !== session.me.user.id ? (
-                          u.disabled ? (
-                            <button
-                              type="button"
-                              className="btn btn-small"
-                              onClick={() =>
-                                void act(
-                                  () => identityApi.updateUser(u.id, { disabled: false }),
-                                  t('users.updated', { name: name(u) }),
-                                )
-                              }
-                            >
-                              {t('users.enable')}
-                            </button>
-                          ) : (
-                            <ConfirmButton
-                              label={t('users.disable')}
-                              question={t('users.confirmDisable', { name: name(u) })}
-                              onConfirm={() =>
-                                void act(
-                                  () => identityApi.updateUser(u.id, { disabled: true }),
-                                  t('users.updated', { name: name(u) }),
-                                )
-                              }
-                            />
-                          )
-                        ) : null}
-                        {canResetMfa && u.mfaEnabled && u.id !== session.me.user.id ? (
-                          <ConfirmButton
-                            label={t('users.resetMfa')}
-                            question={t('users.confirmResetMfa', { name: name(u) })}
-                            onConfirm={() =>
-                              void act(() => identityApi.resetMfa(u.id), t('users.mfaWasReset', { name: name(u) }))
-                            }
-                          />
-                        ) : null}
-                        {canAudit ? (
-                          <Link className="btn btn-small btn-plain" to={`/audit?target=${encodeURIComponent(`user:${u.id}`)}`}>
-                            {t('users.auditTrail')}
-                          </Link>
-                        ) : null}
-                      </td>
+        <ListTable
+          testId="users-table"
+          columns={[
+            t('users.col.user'),
+            t('users.col.role'),
+            t('users.col.mfa'),
+            t('users.col.status'),
+            t('users.col.created'),
+            t('users.col.lastLogin'),
+            ...(showActions ? [t('users.col.actions')] : []),
+          ]}
+          empty={t('users.empty')}
+          isEmpty={users.length === 0}
+        >
+          {users.map((u) =>
+            editing === u.id ? (
+              <EditUserRow
+                key={u.id}
+                user={u}
+                onCancel={() => setEditing(null)}
+                onSave={(patch) => act(() => identityApi.updateUser(u.id, patch), t('users.updated', { name: name(u) }))}
+              />
+            ) : (
+              <tr key={u.id} data-username={u.username} className={u.disabled ? 'row-muted' : undefined}>
+                <td className="nowrap">
+                  <span className="strong">{u.username}</span>
+                  {u.id === session.me.user.id ? <span className="tag">{t('users.you')}</span> : null}
+                  {u.displayName && u.displayName !== u.username ? <span className="sub">{u.displayName}</span> : null}
+                </td>
+                <td className="nowrap">{t(`roles.${u.role}`)}</td>
+                <td>
+                  {u.mfaEnabled ? <Badge tone="ok">{t('users.mfaOn')}</Badge> : <Badge tone="neutral">{t('users.mfaOff')}</Badge>}
+                </td>
+                <td>
+                  {u.disabled ? <Badge tone="bad">{t('users.disabled')}</Badge> : <Badge tone="ok">{t('users.active')}</Badge>}
+                </td>
+                <td className="nowrap">
+                  <Time value={u.createdAt} />
+                </td>
+                <td className="nowrap">
+                  {u.lastLoginAt ? <Time value={u.lastLoginAt} /> : <span className="muted">{t('common.never')}</span>}
+                </td>
+                {showActions ? (
+                  <td className="actions">
+                    {canUpdate ? (
+                      <button type="button" className="btn btn-small" onClick={() => setEditing(u.id)}>
+                        {t('common.edit')}
+                      </button>
                     ) : null}
-                  </tr>
-                ),
-              )}
-            </tbody>
-          </table>
-        </div>
+                    {canUpdate && u.id !== session.me.user.id ? (
+                      u.disabled ? (
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() =>
+                            void act(
+                              () => identityApi.updateUser(u.id, { disabled: false }),
+                              t('users.updated', { name: name(u) }),
+                            )
+                          }
+                        >
+                          {t('users.enable')}
+                        </button>
+                      ) : (
+                        <ConfirmButton
+                          label={t('users.disable')}
+                          question={t('users.confirmDisable', { name: name(u) })}
+                          onConfirm={() =>
+                            void act(
+                              () => identityApi.updateUser(u.id, { disabled: true }),
+                              t('users.updated', { name: name(u) }),
+                            )
+                          }
+                        />
+                      )
+                    ) : null}
+                    {canResetMfa && u.mfaEnabled && u.id !== session.me.user.id ? (
+                      <ConfirmButton
+                        label={t('users.resetMfa')}
+                        question={t('users.confirmResetMfa', { name: name(u) })}
+                        onConfirm={() => void act(() => identityApi.resetMfa(u.id), t('users.mfaWasReset', { name: name(u) }))}
+                      />
+                    ) : null}
+                    {canAudit ? (
+                      <Link className="btn btn-small btn-plain" to={`/audit?target=${encodeURIComponent(`user:${u.id}`)}`}>
+                        {t('users.auditTrail')}
+                      </Link>
+                    ) : null}
+                  </td>
+                ) : null}
+              </tr>
+            ),
+          )}
+        </ListTable>
       ) : null}
     </>
   );

@@ -1,6 +1,16 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useSession } from '../app/session.tsx';
-import { Badge, ConfirmButton, Notice, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../app/ui.tsx';
+import {
+  Badge,
+  ConfirmButton,
+  Notice,
+  PageHeader,
+  ProblemAlert,
+  SelectField,
+  TextField,
+  fieldError,
+  ListTable,
+} from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { wallTimeToUtc } from '../i18n/format.ts';
 import { incidentsApi, type MaintenanceWindow, type NewWindow } from './incidents.api.ts';
@@ -88,59 +98,50 @@ export function MaintenancePage() {
       <ProblemAlert error={error} onDismiss={() => setError(null)} />
       {items === null && !error ? <p className="muted">{t('app.loading')}</p> : null}
       {items ? (
-        <div className="table-wrap">
-          <table className="table" data-testid="maintenance-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('maintenance.col.title')}</th>
-                <th scope="col">{t('maintenance.col.change')}</th>
-                <th scope="col">{t('maintenance.col.scope')}</th>
-                <th scope="col">{t('maintenance.col.schedule')}</th>
-                <th scope="col">{t('maintenance.col.status')}</th>
-                {canWrite ? <th scope="col">{t('users.col.actions')}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    {t('maintenance.empty')}
-                  </td>
-                </tr>
-              ) : null}
-              {items.map((w) => (
-                <tr key={w.id} className={w.endedAt ? 'row-muted' : undefined}>
-                  <td className="strong">{w.title}</td>
-                  <td className="mono">{w.changeRef}</td>
-                  <td className="mono small">{[...w.keyPrefixes.map((p) => `${p}*`), ...w.components].join(', ')}</td>
-                  <td>{schedule(w)}</td>
-                  <td className="nowrap">
-                    {w.endedAt ? (
-                      <Badge tone="neutral">{t('maintenance.status.ended')}</Badge>
-                    ) : w.activeNow ? (
-                      <Badge tone="warn">{t('maintenance.status.active')}</Badge>
-                    ) : w.nextStart ? (
-                      <span className="small">{t('maintenance.status.next', { at: dateTime(w.nextStart, false) })}</span>
-                    ) : (
-                      <Badge tone="neutral">{t('maintenance.status.none')}</Badge>
-                    )}
-                  </td>
-                  {canWrite ? (
-                    <td>
-                      {!w.endedAt ? (
-                        <ConfirmButton
-                          label={t('maintenance.remove')}
-                          question={t('maintenance.confirmRemove', { title: w.title })}
-                          onConfirm={() => void remove(w)}
-                        />
-                      ) : null}
-                    </td>
+        <ListTable
+          testId="maintenance-table"
+          columns={[
+            t('maintenance.col.title'),
+            t('maintenance.col.change'),
+            t('maintenance.col.scope'),
+            t('maintenance.col.schedule'),
+            t('maintenance.col.status'),
+            ...(canWrite ? [t('users.col.actions')] : []),
+          ]}
+          empty={t('maintenance.empty')}
+          isEmpty={items.length === 0}
+        >
+          {items.map((w) => (
+            <tr key={w.id} className={w.endedAt ? 'row-muted' : undefined}>
+              <td className="strong">{w.title}</td>
+              <td className="mono">{w.changeRef}</td>
+              <td className="mono small">{[...w.keyPrefixes.map((p) => `${p}*`), ...w.components].join(', ')}</td>
+              <td>{schedule(w)}</td>
+              <td className="nowrap">
+                {w.endedAt ? (
+                  <Badge tone="neutral">{t('maintenance.status.ended')}</Badge>
+                ) : w.activeNow ? (
+                  <Badge tone="warn">{t('maintenance.status.active')}</Badge>
+                ) : w.nextStart ? (
+                  <span className="small">{t('maintenance.status.next', { at: dateTime(w.nextStart, false) })}</span>
+                ) : (
+                  <Badge tone="neutral">{t('maintenance.status.none')}</Badge>
+                )}
+              </td>
+              {canWrite ? (
+                <td>
+                  {!w.endedAt ? (
+                    <ConfirmButton
+                      label={t('maintenance.remove')}
+                      question={t('maintenance.confirmRemove', { title: w.title })}
+                      onConfirm={() => void remove(w)}
+                    />
                   ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </ListTable>
       ) : null}
     </>
   );

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, navigate, usePath } from '../app/router.tsx';
 import { useSession } from '../app/session.tsx';
-import { PageHeader, ProblemAlert } from '../app/ui.tsx';
+import { PageHeader, ProblemAlert, ListTable } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { MonitorDetail } from './monitor-detail.tsx';
 import { MonitorForm } from './monitor-form.tsx';
@@ -60,54 +60,45 @@ function MonitorList() {
       <ProblemAlert error={error} />
       {items === null && !error ? <p className="muted">{t('app.loading')}</p> : null}
       {items ? (
-        <div className="table-wrap">
-          <table className="table" data-testid="monitors-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('monitors.col.name')}</th>
-                <th scope="col">{t('monitors.col.type')}</th>
-                <th scope="col">{t('monitors.col.state')}</th>
-                <th scope="col">{t('monitors.col.uptime')}</th>
-                <th scope="col">{t('monitors.col.responseTime')}</th>
-                <th scope="col">{t('monitors.col.lastCheck')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    {t('monitors.empty')}
-                  </td>
-                </tr>
-              ) : null}
-              {items.map((m) => (
-                <tr key={m.id} className={m.paused ? 'row-muted' : undefined}>
-                  <td>
-                    <Link to={`/monitors/${m.id}`} className="strong">
-                      {m.name}
-                    </Link>
-                    <div className="monitor-target">{targetText(m)}</div>
-                  </td>
-                  <td>{t(`monitors.type.${m.type}`)}</td>
-                  <td>
-                    <MonitorStateBadge m={m} />
-                    {m.state === 'down' && m.lastError ? <div className="monitor-error">{m.lastError}</div> : null}
-                  </td>
-                  <td className="nowrap">
-                    {m.uptime24h === null ? <span className="muted">–</span> : `${m.uptime24h.toFixed(2)} %`}
-                  </td>
-                  <td>
-                    <Sparkline values={m.spark} label={t('monitors.sparkLabel', { name: m.name })} />
-                    {m.lastResponseMs !== null ? <span className="muted"> {m.lastResponseMs} ms</span> : null}
-                  </td>
-                  <td className="nowrap">
-                    {m.lastCheckAt ? dateTime(m.lastCheckAt) : <span className="muted">{t('common.never')}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable
+          testId="monitors-table"
+          columns={[
+            t('monitors.col.name'),
+            t('monitors.col.type'),
+            t('monitors.col.state'),
+            t('monitors.col.uptime'),
+            t('monitors.col.responseTime'),
+            t('monitors.col.lastCheck'),
+          ]}
+          empty={t('monitors.empty')}
+          isEmpty={items.length === 0}
+        >
+          {items.map((m) => (
+            <tr key={m.id} className={m.paused ? 'row-muted' : undefined}>
+              <td>
+                <Link to={`/monitors/${m.id}`} className="strong">
+                  {m.name}
+                </Link>
+                <div className="monitor-target">{targetText(m)}</div>
+              </td>
+              <td>{t(`monitors.type.${m.type}`)}</td>
+              <td>
+                <MonitorStateBadge m={m} />
+                {m.state === 'down' && m.lastError ? <div className="monitor-error">{m.lastError}</div> : null}
+              </td>
+              <td className="nowrap">
+                {m.uptime24h === null ? <span className="muted">–</span> : `${m.uptime24h.toFixed(2)} %`}
+              </td>
+              <td>
+                <Sparkline values={m.spark} label={t('monitors.sparkLabel', { name: m.name })} />
+                {m.lastResponseMs !== null ? <span className="muted"> {m.lastResponseMs} ms</span> : null}
+              </td>
+              <td className="nowrap">
+                {m.lastCheckAt ? dateTime(m.lastCheckAt) : <span className="muted">{t('common.never')}</span>}
+              </td>
+            </tr>
+          ))}
+        </ListTable>
       ) : null}
     </>
   );

@@ -10,6 +10,7 @@ import {
   SelectField,
   TextField,
   fieldError,
+  ListTable,
 } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { utcToWallTime, wallTimeToUtc } from '../i18n/format.ts';
@@ -72,45 +73,30 @@ export function OncallPage() {
       {now ? (
         <section className="panel" data-testid="oncall-now">
           <h2>{t('oncall.now.title')}</h2>
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('oncall.col.schedule')}</th>
-                  <th scope="col">{t('oncall.col.now')}</th>
-                  <th scope="col">{t('oncall.col.until')}</th>
-                  <th scope="col">{t('oncall.col.next')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {now.length === 0 ? (
-                  <tr>
-                    <td colSpan={4} className="empty">
-                      {t('oncall.empty')}
-                    </td>
-                  </tr>
-                ) : null}
-                {now.map((n) => (
-                  <tr key={n.scheduleId}>
-                    <td className="strong">{n.scheduleName}</td>
-                    <td>
-                      {n.current ? (
-                        <span className="oncall-person">
-                          <span className="oncall-dot" style={{ background: colourOf(n.current.userId) }} />
-                          {n.current.userName}
-                          {n.current.sourceType === 'override' ? <Badge tone="info">{t('oncall.override')}</Badge> : null}
-                        </span>
-                      ) : (
-                        <Badge tone="bad">{t('oncall.nobody')}</Badge>
-                      )}
-                    </td>
-                    <td className="nowrap">{n.current ? dateTime(n.current.end, false) : '—'}</td>
-                    <td>{n.next ? `${n.next.userName} (${dateTime(n.next.start, false)})` : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable
+            columns={[t('oncall.col.schedule'), t('oncall.col.now'), t('oncall.col.until'), t('oncall.col.next')]}
+            empty={t('oncall.empty')}
+            isEmpty={now.length === 0}
+          >
+            {now.map((n) => (
+              <tr key={n.scheduleId}>
+                <td className="strong">{n.scheduleName}</td>
+                <td>
+                  {n.current ? (
+                    <span className="oncall-person">
+                      <span className="oncall-dot" style={{ background: colourOf(n.current.userId) }} />
+                      {n.current.userName}
+                      {n.current.sourceType === 'override' ? <Badge tone="info">{t('oncall.override')}</Badge> : null}
+                    </span>
+                  ) : (
+                    <Badge tone="bad">{t('oncall.nobody')}</Badge>
+                  )}
+                </td>
+                <td className="nowrap">{n.current ? dateTime(n.current.end, false) : '—'}</td>
+                <td>{n.next ? `${n.next.userName} (${dateTime(n.next.start, false)})` : '—'}</td>
+              </tr>
+            ))}
+          </ListTable>
         </section>
       ) : null}
       {schedules?.map((s) => (
