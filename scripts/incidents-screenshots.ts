@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../test/browser.ts';
+import { launchChromium, openConsolePage, signInThroughForm } from '../test/browser.ts';
 import { createApp, loadSkjoldConfig } from '../src/app.ts';
 import { createLogger } from '../src/core/logger.ts';
 
@@ -114,24 +114,10 @@ const backup = await sink.raise(db, {
 });
 await app.incidents.service.resolve(db, backup.incidentId, system, 'Disk on the target extended; backup re-run OK');
 
-const problems: string[] = [];
 const browser = await launchChromium();
+const { page, problems } = await openConsolePage(browser);
 try {
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    locale: 'en-GB',
-    timezoneId: 'Europe/Copenhagen',
-    viewport: { width: 1440, height: 900 },
-  });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${base}/`);
-  await page.getByLabel('Username').fill('jonas');
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInThroughForm(page, base, 'jonas', password);
   await page.getByRole('link', { name: 'Incidents' }).click();
   await page.getByTestId('incidents-table').waitFor();
   await page.getByRole('button', { name: 'Completeness record' }).click();

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../test/browser.ts';
+import { launchChromium, openConsolePage, signInThroughForm } from '../test/browser.ts';
 import { createApp, loadSkjoldConfig } from '../src/app.ts';
 import { createLogger } from '../src/core/logger.ts';
 
@@ -101,24 +101,10 @@ await app.oncall.service.addOverride(
 );
 await app.oncall.coverage.perform();
 
-const problems: string[] = [];
 const browser = await launchChromium();
+const { context, page, problems } = await openConsolePage(browser);
 try {
-  const context = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    locale: 'en-GB',
-    timezoneId: 'Europe/Copenhagen',
-    viewport: { width: 1440, height: 900 },
-  });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${base}/`);
-  await page.getByLabel('Username').fill('jonas');
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInThroughForm(page, base, 'jonas', password);
   await page.getByRole('link', { name: 'On call' }).click();
   await page.getByTestId('oncall-now').waitFor();
   await page.getByTestId('oncall-calendar').first().locator('.oncall-block').first().waitFor();

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Closable, httpServer } from '../../src/modules/monitoring/checks/check.test-servers.ts';
 import { createTestApp, type TestApp } from '../app.ts';
-import { browserTestsRun, launchChromium } from '../browser.ts';
+import { browserTestsRun, launchChromium, openConsolePage, signInThroughForm } from '../browser.ts';
 import { createTestUser, createUserWithToken } from '../identity.ts';
 
 /**
@@ -68,20 +68,9 @@ describe.skipIf(!browserTestsRun)('from a failing monitor to an acknowledged inc
     expect(incident.state).toBe('triggered');
 
     const operator = await createTestUser(t, 'operator');
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true,
-      locale: 'en-GB',
-      viewport: { width: 1440, height: 900 },
-    });
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page, problems } = await openConsolePage(browser);
     try {
-      await page.goto(`${base}/`);
-      await page.getByLabel('Username').fill(operator.username);
-      await page.getByLabel('Password').fill(operator.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInThroughForm(page, base, operator.username, operator.password);
       await page.getByRole('link', { name: 'Monitors' }).click();
       const row = page.getByTestId('monitors-table').locator('tr', { hasText: 'Webshop' });
       await expect.poll(() => row.textContent()).toContain('Down');
@@ -99,7 +88,7 @@ describe.skipIf(!browserTestsRun)('from a failing monitor to an acknowledged inc
     } finally {
       await context.close();
     }
-    expect(errors).toEqual([]);
+    expect(problems).toEqual([]);
     const after = await t.database.db
       .selectFrom('incidents_incidents')
       .select('state')

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app.ts';
-import { browserTestsRun, launchChromium } from '../browser.ts';
+import { browserTestsRun, launchChromium, openConsolePage, signInThroughForm } from '../browser.ts';
 import { createTestUser } from '../identity.ts';
 
 /**
@@ -44,24 +44,9 @@ describe.skipIf(!browserTestsRun)('incidents console end to end (Chromium)', () 
       severity: 'critical',
       summary: 'shop.example.dk answers 503',
     });
-    const context = await browser.newContext({
-      ignoreHTTPSErrors: true,
-      locale: 'en-GB',
-      timezoneId: 'Europe/Copenhagen',
-      viewport: { width: 1440, height: 900 },
-    });
-    context.setDefaultTimeout(15_000);
-    const page: Page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    const { context, page, problems } = await openConsolePage(browser);
     try {
-      await page.goto(`${base}/`);
-      await page.getByLabel('Username').fill(operator.username);
-      await page.getByLabel('Password').fill(operator.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInThroughForm(page, base, operator.username, operator.password);
       await page.getByRole('link', { name: 'Incidents' }).click();
       const row = page.locator(`tr[data-incident="${raised.incidentId}"]`);
       await expect.poll(() => row.getByTestId('incident-state').textContent()).toContain('Triggered');
