@@ -15,7 +15,7 @@ import { createLogger } from '../../src/core/logger.ts';
 export async function requestCost(): Promise<
   { what: string; db: string; n: number; seconds: number; rate: string; target: string }[]
 > {
-  const n = Number(process.env['AUDIT_BENCH_REQUESTS'] ?? 3000);
+  const n = Number(process.env['AUDIT_BENCH_REQUESTS'] ?? 10000);
   const real = await start(false);
   const none = await start(true);
   try {

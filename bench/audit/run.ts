@@ -10,7 +10,7 @@
  *   3. what auditing adds to an authenticated API request (see `requestCost`).
  *
  * Sizes: AUDIT_BENCH_APPENDS (default 200,000), AUDIT_BENCH_VERIFY, AUDIT_BENCH_PG_VERIFY (default
- * 200,000), AUDIT_BENCH_REQUESTS (default 3,000). PostgreSQL parts are skipped when 127.0.0.1:5432 does not answer.
+ * 200,000), AUDIT_BENCH_REQUESTS (default 10,000). PostgreSQL parts are skipped when 127.0.0.1:5432 does not answer.
  * Targets: ≥ 20,000 appends/s and ≥ 500,000 verified entries/s on SQLite; auditing < 10 % of a request.
  */
 import { randomBytes } from 'node:crypto';

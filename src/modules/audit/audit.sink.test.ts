@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { DIALECTS } from '../../../test/databases.ts';
+import { COMMIT_INTERVAL_MS } from './audit.sink.ts';
 import { leafHash } from './audit.store.ts';
 
 describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
@@ -61,6 +62,31 @@ describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
       const rows = await t.database.db.selectFrom('audit_entries').select(['seq', 'entry', 'leaf']).orderBy('seq').execute();
       expect(rows.map((r) => r.seq)).toEqual([1, 2]);
       for (const r of rows) expect(Buffer.from(r.leaf).equals(leafHash(r.entry))).toBe(true);
+    },
+  );
+
+  it.skipIf(skip || dialect !== 'sqlite')(
+    'spaces writer-thread commits under steady traffic, so requests share a commit and its fsync',
+    async () => {
+      const commits: { at: number; count: number }[] = [];
+      const previous = t.audit.sink.onCommitted;
+      t.audit.sink.onCommitted = (count) => {
+        commits.push({ at: performance.now(), count });
+        previous?.(count);
+      };
+      // One record every ~1 ms for 150 ms, the way a busy API sends them.
+      const done: Promise<number>[] = [];
+      const started = performance.now();
+      for (let i = 0; i < 150; i++) {
+        done.push(t.audit.sink.append({ actor: 'system:test', action: 'test.steady', outcome: 'allowed' }));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await Promise.all(done);
+      expect(commits.reduce((n, c) => n + c.count, 0)).toBe(150);
+      // Commits start at least COMMIT_INTERVAL_MS apart: no more of them than the elapsed time allows.
+      const elapsed = performance.now() - started;
+      expect(commits.length).toBeLessThanOrEqual(Math.floor(elapsed / COMMIT_INTERVAL_MS) + 1);
+      expect(commits.length).toBeLessThan(150 / 3);
     },
   );
 });

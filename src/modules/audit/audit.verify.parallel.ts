@@ -6,7 +6,7 @@ import SQLite from 'better-sqlite3';
 import { keyIdOf, verifyCheckpointSignature } from './audit.keys.ts';
 import { type Checkpoint, checkpointsOf } from './audit.store.ts';
 import type { VerifyOk } from './audit.verify.ts';
-import { type ChunkJob, type ChunkResult, hashChunk } from './audit.verify.worker.ts';
+import { type ChunkJob, type ChunkResult, hashChunk, releaseConnections } from './audit.verify.worker.ts';
 import { MerkleFrontier } from './merkle.ts';
 
 export interface ParallelOptions {
@@ -72,7 +72,13 @@ export async function verifyInParallel(file: string, publicKey: KeyObject, opts:
       const size = job.lo - 1 + local;
       const cp = byChunk.get(size);
       if (!cp) return null;
-      const tree = MerkleFrontier.from(size, [...base, ...nodes.map(latin1)]);
+      // Inside the chunk the two frontiers simply follow each other; at its very end the chunk is one more
+      // chunk root, which may merge with the roots before it.
+      let tree: MerkleFrontier;
+      if (local === chunkSize) {
+        tree = chunks.clone();
+        tree.push(latin1(nodes[0] as string));
+      } else tree = MerkleFrontier.from(size, [...base, ...nodes.map(latin1)]);
       if (tree.root().toString('hex') !== cp.root || cp.keyId !== keyId || !verifyCheckpointSignature(publicKey, cp)) return null;
       try {
         if (MerkleFrontier.fromHex(cp.treeSize, cp.frontier).root().toString('hex') !== cp.root) return null;
@@ -89,59 +95,93 @@ export async function verifyInParallel(file: string, publicKey: KeyObject, opts:
 
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-/** Start workers that load the TypeScript worker module through tsx (the same way bin/skjold.js runs). */
-function startWorker(): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const target = new URL('./audit.verify.worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-  return new Worker(boot, { eval: true });
+/**
+ * Verification workers, started on first use and kept (unreferenced, so they never hold the process open):
+ * starting one costs about 250 ms here (it loads TypeScript through tsx), a tenth of verifying a million
+ * entries, so only the first verification after start pays it. Between verifications a worker holds no
+ * database connection (see `release` in the worker).
+ */
+interface PooledWorker {
+  worker: Worker;
+  ready: Promise<void>;
+  isReady: boolean;
+}
+const pool: PooledWorker[] = [];
+
+function pooledWorkers(count: number): PooledWorker[] {
+  while (pool.length < count) {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const target = new URL('./audit.verify.worker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+    const worker = new Worker(boot, { eval: true });
+    worker.unref();
+    const entry: PooledWorker = { worker, isReady: false, ready: Promise.resolve() };
+    entry.ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', (m) => {
+        if (m !== 'ready') return reject(new Error('verify worker did not start'));
+        entry.isReady = true;
+        resolve();
+      });
+      worker.once('error', reject);
+    });
+    entry.ready.catch(() => undefined);
+    const drop = (): void => {
+      const i = pool.indexOf(entry);
+      if (i >= 0) pool.splice(i, 1);
+    };
+    worker.once('error', drop);
+    worker.once('exit', drop);
+    pool.push(entry);
+  }
+  return pool.slice(0, count);
+}
+
+/** Stop the pooled workers (tests, shutdown); the next verification starts new ones. */
+export async function stopVerifyWorkers(): Promise<void> {
+  const all = pool.splice(0);
+  await Promise.all(all.map((p) => p.worker.terminate()));
 }
 
 /**
- * Hand jobs to `count` workers, one at a time each; null as soon as a chunk needs a closer look or a worker
- * fails. Starting a worker takes a few hundred milliseconds (it loads TypeScript through tsx): until the
- * first one is up, this thread hashes chunks itself.
+ * Hand jobs to `count` pooled workers, one at a time each; null as soon as a chunk needs a closer look or a
+ * worker fails. Until the first worker is up (only on the first use), this thread hashes chunks itself.
  */
 async function runJobs(jobs: ChunkJob[], count: number): Promise<(ChunkResult | undefined)[] | null> {
   const results: (ChunkResult | undefined)[] = new Array<ChunkResult | undefined>(jobs.length);
-  const workers = Array.from({ length: count }, startWorker);
+  const workers = pooledWorkers(count);
   let nextJob = 0;
-  let ready = 0;
   let failed = false;
   try {
-    const done = Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const give = (): void => {
-              const job = failed ? undefined : jobs[nextJob++];
-              if (!job) return resolve();
-              w.postMessage(job);
-            };
-            w.on('message', (r: ChunkResult | 'ready') => {
-              if (r === 'ready') {
-                ready++;
-                return give();
-              }
-              results[r.chunk] = r;
-              if (!r.ok) {
-                failed = true;
-                return reject(new Error('chunk needs a closer look'));
-              }
-              give();
-            });
-            w.on('error', reject);
-            w.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`verify worker exited with ${code}`))));
-          }),
-      ),
+    // Settled, not all: a worker still hashing when another reports trouble must answer before it is reused,
+    // or its late answer would be taken for a job of the next verification.
+    const done = Promise.allSettled(
+      workers.map(async (p) => {
+        await p.ready;
+        const w = p.worker;
+        w.ref();
+        try {
+          for (let job = failed ? undefined : jobs[nextJob++]; job; job = failed ? undefined : jobs[nextJob++]) {
+            const r = await ask(w, job);
+            results[r.chunk] = r;
+            if (!r.ok) throw new Error('chunk needs a closer look');
+          }
+        } catch (e) {
+          failed = true;
+          throw e;
+        } finally {
+          w.postMessage({ release: true });
+          w.unref();
+        }
+      }),
     );
-    // Avoid an unhandled rejection while this thread is still busy below.
-    done.catch(() => (failed = true));
-    while (ready === 0 && !failed && nextJob < jobs.length) {
+    while (!workers.some((p) => p.isReady) && !failed && nextJob < jobs.length) {
       const job = jobs[nextJob++] as ChunkJob;
       const r = hashChunk(job);
       results[job.chunk] = r;
-      if (!r.ok) return null;
+      if (!r.ok) {
+        failed = true;
+        break;
+      }
       await tick();
     }
     await done;
@@ -149,6 +189,34 @@ async function runJobs(jobs: ChunkJob[], count: number): Promise<(ChunkResult | 
   } catch {
     return null;
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    // This thread's own connection, if it hashed chunks while the workers started.
+    releaseConnections();
   }
+}
+
+/** One job to one worker: its answer, or the worker's failure. */
+function ask(w: Worker, job: ChunkJob): Promise<ChunkResult> {
+  return new Promise<ChunkResult>((resolve, reject) => {
+    const settle = (): void => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (m: ChunkResult): void => {
+      settle();
+      resolve(m);
+    };
+    const onError = (e: Error): void => {
+      settle();
+      reject(e);
+    };
+    const onExit = (code: number): void => {
+      settle();
+      reject(new Error(`verify worker exited with ${code}`));
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(job);
+  });
 }

@@ -78,6 +78,23 @@ describe.each(DIALECTS)('audit verification on $dialect', ({ dialect, skip }) =>
     expect(await verify({ parallel: { chunkSize: 8, minEntries: 1 } })).toEqual(res);
   });
 
+  it.skipIf(skip)('gives the right answer after a refused run, with the same pooled workers', async () => {
+    if (!t.database.file) return;
+    const key = t.audit.service.key.publicKey;
+    const opts = { chunkSize: 2, minEntries: 1, workers: 2 };
+    const clean = await verifyInParallel(t.database.file, key, opts);
+    expect(clean).toMatchObject({ ok: true, entries: 40 });
+    // Entry 3 is in the first chunk: one worker refuses while the other is still hashing later chunks, whose
+    // answers must not be taken for the next run's.
+    const r = await rowOf(t, 3);
+    for (let round = 0; round < 4; round++) {
+      await setRow(t, 3, r.entry.replace('test.append', 'test.forged'));
+      expect(await verifyInParallel(t.database.file, key, opts)).toBeNull();
+      await setRow(t, 3, r.entry);
+      expect(await verifyInParallel(t.database.file, key, opts)).toEqual(clean);
+    }
+  });
+
   it.skipIf(skip)('pinpoints an entry edited with its leaf hash rewritten when checkpoints are dense around it', async () => {
     const r = await rowOf(t, 11);
     const forged = r.entry.replace('test.append', 'test.forged');

@@ -122,7 +122,14 @@ export function hashChunk(job: ChunkJob): ChunkResult {
 }
 
 parentPort?.postMessage('ready');
-parentPort?.on('message', (job: ChunkJob) => {
+/** Close this thread's connections: a pooled worker holds none between verifications. */
+export function releaseConnections(): void {
+  for (const s of connections.values()) s.database.close();
+  connections.clear();
+}
+
+parentPort?.on('message', (job: ChunkJob | { release: true }) => {
+  if ('release' in job) return releaseConnections();
   let result: ChunkResult;
   try {
     result = hashChunk(job);
