@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { DIALECTS } from '../../../test/databases.ts';
+import type { GroupCommitAuditSink } from './audit.sink.ts';
 import { COMMIT_INTERVAL_MS } from './audit.sink.ts';
 import { leafHash } from './audit.store.ts';
 
@@ -69,8 +70,9 @@ describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
     'spaces writer-thread commits under steady traffic, so requests share a commit and its fsync',
     async () => {
       const commits: { at: number; count: number }[] = [];
-      const previous = t.audit.sink.onCommitted;
-      t.audit.sink.onCommitted = (count) => {
+      const sink = t.audit.sink as GroupCommitAuditSink;
+      const previous = sink.onCommitted;
+      sink.onCommitted = (count) => {
         commits.push({ at: performance.now(), count });
         previous?.(count);
       };
