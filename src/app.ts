@@ -120,18 +120,38 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     config: config.oncall,
     signals: incidents.sink,
     // Users are read through identity's service, never its tables.
-    lookupUsers: async (db, ids) => {
-      const wanted = new Set(ids);
+    lookupUsers: async (db, keys, by = 'id') => {
+      const wanted = new Set(keys);
       const found = new Map<string, OncallUser>();
       if (wanted.size === 0) return found;
       for (const u of await identity.service.users.list(db)) {
-        if (wanted.has(u.id))
-          found.set(u.id, { id: u.id, username: u.username, displayName: u.displayName, disabled: u.disabled });
+        const k = by === 'username' ? u.username : u.id;
+        if (wanted.has(k)) found.set(k, { id: u.id, username: u.username, displayName: u.displayName, disabled: u.disabled });
       }
       return found;
     },
     timeZone: config.core.timeZone,
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+    dataDir,
+    incidentEvents: incidents.events,
+    timeline: incidents,
+    selfUrl: `https://${config.core.host === '0.0.0.0' || config.core.host === '::' ? 'localhost' : config.core.host}:${config.core.port}`,
+    incidents: {
+      async summary(db, id) {
+        try {
+          const i = await incidents.service.row(db, id);
+          return { summary: i.summary, state: i.state };
+        } catch {
+          return null;
+        }
+      },
+      async ack(db, id, actor) {
+        const i = await incidents.service.row(db, id);
+        if (i.state !== 'triggered') return { ok: false, state: i.state, summary: i.summary };
+        const r = await incidents.service.ack(db, id, actor);
+        return { ok: true, state: r.after.state, summary: r.after.summary };
+      },
+    },
   });
   const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall];
 

@@ -1,3 +1,4 @@
+import { IncidentEvents } from './incidents.events.ts';
 import { sql } from 'kysely';
 import { actorRef, type Actor } from '../../core/auth.ts';
 import { iso, type Clock } from '../../core/clock.ts';
@@ -140,7 +141,10 @@ function decodeCursor(c: string): { openedAt: string; id: string } {
 
 /** Incidents as people work them: list, read, acknowledge, resolve, note, postmortem; plus the completeness record. */
 export class IncidentsService {
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly events: IncidentEvents = new IncidentEvents(),
+  ) {}
 
   async row(db: Db, id: string): Promise<IncidentRow> {
     const r = await db.selectFrom('incidents_incidents').selectAll().where('id', '=', id).executeTakeFirst();
@@ -232,6 +236,7 @@ export class IncidentsService {
       actorName: actorName(actor),
       body: { from: r.state, to: 'acknowledged' },
     });
+    await this.events.settled(db, { incidentId: id, state: 'acknowledged', by: actorRef(actor) });
     return { before: toIncident(r), after: toIncident(after) };
   }
 
@@ -254,6 +259,7 @@ export class IncidentsService {
       actorName: actorName(actor),
       body: { from: r.state, to: 'resolved', by: 'user', ...(note ? { note } : {}) },
     });
+    await this.events.settled(db, { incidentId: id, state: 'resolved', by: actorRef(actor) });
     return { before: toIncident(r), after: toIncident(after) };
   }
 

@@ -42,7 +42,9 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
     expect(r).toMatchObject({ effect: 'resolved', incidentId: a.incidentId, page: false });
     const inc = await incident(a.incidentId);
     expect(inc).toMatchObject({ state: 'resolved', resolvedBy: 'signal', severity: 'critical', signalCount: 3 });
-    expect(inc.timeline.map((e) => e.kind)).toEqual(['state', 'signal', 'signal', 'resolution', 'signal']);
+    // The escalation entry: no policy is set up here, and the timeline says that nobody was paged.
+    expect(inc.timeline.map((e) => e.kind)).toEqual(['state', 'signal', 'escalation', 'signal', 'resolution', 'signal']);
+    expect(inc.timeline[2]?.body).toMatchObject({ target: 'nobody' });
     const stored = await t.database.db
       .selectFrom('incidents_signals')
       .select(['id', 'effect'])
@@ -190,7 +192,7 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
     await expect(sql`DELETE FROM incidents_timeline WHERE incident_id = ${a.incidentId}`.execute(t.database.db)).rejects.toThrow(
       /append-only/,
     );
-    expect((await incident(a.incidentId)).timeline).toHaveLength(2);
+    expect((await incident(a.incidentId)).timeline.map((e) => e.kind)).toEqual(['state', 'signal', 'escalation']);
   });
 
   it.skipIf(skip)('lets on-call put notifications and escalations on the timeline', async () => {
@@ -211,11 +213,12 @@ describe.each(DIALECTS)('the incidents SignalSink on $dialect', ({ dialect, skip
       error: 'gateway 502',
     });
     await t.incidents.recordEscalation(t.database.db, { incidentId: a.incidentId, level: 2, target: 'schedule:secondary' });
-    const tl = (await incident(a.incidentId)).timeline.slice(2);
+    // After the opening state, the signal and the "nobody paged: no policy" escalation entry.
+    const tl = (await incident(a.incidentId)).timeline.slice(3);
     expect(tl.map((e) => [e.seq, e.kind, e.body])).toEqual([
-      [3, 'notification', { channel: 'email', recipient: 'oncall@example.net', outcome: 'sent', receipt: '<id@mx>', level: 1 }],
-      [4, 'notification', { channel: 'sms', recipient: '+4512345678', outcome: 'failed', error: 'gateway 502' }],
-      [5, 'escalation', { level: 2, target: 'schedule:secondary' }],
+      [4, 'notification', { channel: 'email', recipient: 'oncall@example.net', outcome: 'sent', receipt: '<id@mx>', level: 1 }],
+      [5, 'notification', { channel: 'sms', recipient: '+4512345678', outcome: 'failed', error: 'gateway 502' }],
+      [6, 'escalation', { level: 2, target: 'schedule:secondary' }],
     ]);
   });
 

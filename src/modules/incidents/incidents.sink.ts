@@ -1,3 +1,4 @@
+import type { IncidentEvents } from './incidents.events.ts';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { iso, type Clock } from '../../core/clock.ts';
@@ -20,6 +21,7 @@ export interface SinkDeps {
   config: IncidentsConfig;
   maintenance: MaintenanceService;
   dialect: DialectName;
+  events: IncidentEvents;
 }
 
 interface Classified {
@@ -231,6 +233,7 @@ export class IncidentsSink implements SignalSink {
       body: { from: inc.state, to: 'resolved', by: 'signal' },
     });
     await this.#flapCheck(db, inc, nowIso);
+    await this.d.events.settled(db, { incidentId: inc.id, state: 'resolved', by: 'signal' });
   }
 
   /** Mark or clear flapping from the number of state changes in the flap window; returns the new flag. */
@@ -329,6 +332,15 @@ export class IncidentsSink implements SignalSink {
       },
       { at: nowIso, severity: worse ? input.severity : undefined },
     );
+    if (page && (effect === 'opened' || effect === 'reopened'))
+      await this.d.events.page(db, {
+        incidentId: inc.id,
+        dedupKey: signal.dedup_key,
+        source: signal.source,
+        severity: SEVERITY_RANK[input.severity] > SEVERITY_RANK[inc.severity] ? input.severity : inc.severity,
+        summary: signal.summary,
+        effect,
+      });
     return { signalId: id, incidentId: inc.id, effect, expected: cls.expected, page };
   }
 }

@@ -8,6 +8,7 @@ import { maintenanceRoutes } from './api/maintenance.routes.ts';
 import type { IncidentsConfig } from './incidents.config.ts';
 import { incidentsPermissions } from './incidents.permissions.ts';
 import { IncidentsService, type NotificationRecord, type OpenComponentIncident } from './incidents.service.ts';
+import { IncidentEvents } from './incidents.events.ts';
 import { IncidentsSink } from './incidents.sink.ts';
 import { MaintenanceService } from './maintenance.service.ts';
 import { m0001Incidents } from './migrations/0001-incidents.ts';
@@ -22,6 +23,8 @@ export type {
   CompletenessRow,
   OpenComponentIncident,
 } from './incidents.service.ts';
+export type { PageRequest, IncidentSettled } from './incidents.events.ts';
+export { IncidentEvents } from './incidents.events.ts';
 export type { TimelineEntry } from './incidents.timeline.ts';
 export type { MaintenanceWindow } from './maintenance.service.ts';
 
@@ -63,6 +66,8 @@ export interface IncidentsModule extends SkjoldModule {
   /** Domain operations for tests and the CLI. */
   service: IncidentsService;
   maintenance: MaintenanceService;
+  /** Pages asked for and incidents settled, delivered inside the changing transaction (the on-call module pages). */
+  events: IncidentEvents;
 }
 
 /**
@@ -72,8 +77,9 @@ export interface IncidentsModule extends SkjoldModule {
 export function createIncidentsModule(deps: IncidentsDeps): IncidentsModule {
   const { clock, config, database } = deps;
   const maintenance = new MaintenanceService(clock);
-  const service = new IncidentsService(clock);
-  const sink = new IncidentsSink({ clock, config, maintenance, dialect: database.dialect });
+  const events = new IncidentEvents();
+  const service = new IncidentsService(clock, events);
+  const sink = new IncidentsSink({ clock, config, maintenance, dialect: database.dialect, events });
   return {
     name: 'incidents',
     migrations: { '0001-incidents': m0001Incidents },
@@ -81,6 +87,7 @@ export function createIncidentsModule(deps: IncidentsDeps): IncidentsModule {
     sink,
     service,
     maintenance,
+    events,
     recordNotification: (db, n) => service.recordNotification(db, n),
     recordEscalation: (db, e) => service.recordEscalation(db, e),
     recordCheckCompleteness: (db, c) => service.recordChecks(db, c),

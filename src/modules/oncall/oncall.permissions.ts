@@ -10,6 +10,11 @@ export const oncallPermissions: Record<Permission, PermissionSpec> = {
   'oncall.read': { roles: [...RESPONDERS, 'viewer'], description: 'See schedules, shifts, who is on call and coverage gaps' },
   'oncall.write': {
     roles: RESPONDERS,
-    description: 'Create, change and delete schedules and overrides; issue calendar feed keys',
+    description:
+      'Create, change and delete schedules, overrides, escalation policies and contact details; issue calendar feed keys',
+  },
+  'oncall.channels.write': {
+    roles: ['admin', 'security-officer'],
+    description: 'Create, change and delete notification channels (they hold SMTP passwords, webhook secrets and gateway keys)',
   },
 };

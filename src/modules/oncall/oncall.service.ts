@@ -7,6 +7,8 @@ import { renderCalendar, type CalendarEvent } from './oncall.ical.ts';
 import { findGaps, resolveSchedule, whoIsOnCall, type ScheduleLayer, type ScheduleRules, type Shift } from './oncall-schedule.ts';
 import { oncallStore, type OverrideRow, type ScheduleRow } from './oncall.store.ts';
 import { isTimeZone } from '../../core/time-zone.ts';
+import type { AuditChange } from '../../core/audit.ts';
+import type { ScheduleDefinition } from './api/oncall.schemas.ts';
 
 const DAY = 86_400_000;
 /** Longest range one shifts query may cover. */
@@ -22,8 +24,11 @@ export interface OncallUser {
   disabled: boolean;
 }
 
-/** Look users up by id; ids without a user are absent from the map. */
-export type UserLookup = (db: Db, ids: readonly string[]) => Promise<Map<string, OncallUser>>;
+/**
+ * Look users up by id, or by (normalised, lower-case) username when `by` is `username`; the map is keyed by what was
+ * asked for, and keys without a user are absent from it.
+ */
+export type UserLookup = (db: Db, keys: readonly string[], by?: 'id' | 'username') => Promise<Map<string, OncallUser>>;
 
 /** A layer as written by API callers: the id is assigned when absent. */
 export type LayerInput = Omit<ScheduleLayer, 'id'> & { id?: string | undefined };
@@ -95,6 +100,34 @@ export interface IssuedKey {
   /** Path of the feed with the key (prefix with the console's origin). */
   url: string;
 }
+
+/** What `applySchedules` did with one definition. */
+export interface ScheduleApplyResult {
+  name: string;
+  action: 'created' | 'updated' | 'unchanged';
+  id: string;
+}
+
+/** The one spelling of a username, as identity stores it (NFKC, trimmed, lower case). */
+const normaliseUsername = (u: string) => u.normalize('NFKC').trim().toLowerCase();
+
+/** The fields a definition file controls, in a fixed key order: equal JSON means unchanged. */
+const comparable = (s: { name: string; description: string; timeZone: string; layers: ScheduleLayer[] }) =>
+  JSON.stringify({
+    name: s.name,
+    description: s.description,
+    timeZone: s.timeZone,
+    layers: s.layers.map((l) => ({
+      id: l.id,
+      name: l.name,
+      users: l.users,
+      rotation: l.rotation,
+      every: l.every,
+      handoffTime: l.handoffTime,
+      startDate: l.startDate,
+      restriction: l.restriction,
+    })),
+  });
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -440,5 +473,115 @@ export class OncallService {
     events.sort((a, b) => a.start.getTime() - b.start.getTime());
     const user = (await this.d.lookupUsers(db, [userId])).get(userId);
     return renderCalendar({ name: `On call: ${user ? user.displayName || user.username : userId}`, now, events });
+  }
+  /**
+   * Create or update schedules from definitions (a file kept in git), matched by name; people are named by username.
+   * All or nothing: the first problem (unknown user or zone, a name twice, an ambiguous name) throws with the item's
+   * path under `pathPrefix`, and the caller's transaction rolls back. Schedules missing from the list are kept.
+   * Overrides and calendar keys are not part of a definition and are left as they are.
+   */
+  async applySchedules(
+    db: Db,
+    defs: readonly ScheduleDefinition[],
+    opts: { actor: string; defaultTimeZone: string; pathPrefix: string; audit: { change(c: AuditChange): void } },
+  ): Promise<ScheduleApplyResult[]> {
+    const at = (i: number, rest = '') => `${opts.pathPrefix}.${i}${rest}`;
+    const seen = new Map<string, number>();
+    for (const [i, d] of defs.entries()) {
+      const first = seen.get(d.name);
+      if (first !== undefined)
+        throw invalid('oncall_schedule_name_duplicate', `the schedule name ${d.name} appears twice`, [
+          { path: at(i, '.name'), message: `also item ${first}` },
+        ]);
+      seen.set(d.name, i);
+    }
+    const wanted = [...new Set(defs.flatMap((d) => d.layers.flatMap((l) => l.users.map(normaliseUsername))))];
+    const users = await this.d.lookupUsers(db, wanted, 'username');
+    const missing: FieldError[] = defs.flatMap((d, i) =>
+      d.layers.flatMap((l, j) =>
+        l.users
+          .map((u, k) => ({ u, path: at(i, `.layers.${j}.users.${k}`) }))
+          .filter((x) => !users.has(normaliseUsername(x.u)))
+          .map((x) => ({ path: x.path, message: `no user ${x.u}` })),
+      ),
+    );
+    if (missing.length) throw invalid('oncall_user_not_found', 'every person on a schedule must be an existing user', missing);
+
+    const existing = await oncallStore.listSchedules(db);
+    const out: ScheduleApplyResult[] = [];
+    for (const [i, d] of defs.entries()) {
+      const matches = existing.filter((r) => r.name === d.name);
+      if (matches.length > 1)
+        throw invalid('oncall_schedule_name_ambiguous', `${matches.length} schedules are named ${d.name}: rename them first`, [
+          { path: at(i, '.name'), message: 'several schedules have this name' },
+        ]);
+      const current = matches[0] ? toSchedule(matches[0]) : undefined;
+      const timeZone = d.timeZone ?? current?.timeZone ?? opts.defaultTimeZone;
+      // A layer without an id keeps the id of the current layer of the same name, so applying is idempotent.
+      const taken = new Set(d.layers.flatMap((l) => (l.id ? [l.id] : [])));
+      const idOf = (l: { id?: string | undefined; name: string }) => {
+        if (l.id) return l.id;
+        const same = current?.layers.find((c) => c.name === l.name && !taken.has(c.id));
+        if (same) taken.add(same.id);
+        return same?.id;
+      };
+      const layers: LayerInput[] = d.layers.map((l) => ({
+        id: idOf(l),
+        name: l.name,
+        users: l.users.map((u) => users.get(normaliseUsername(u))!.id),
+        rotation: l.rotation,
+        every: l.every,
+        handoffTime: l.handoffTime,
+        startDate: l.startDate,
+        restriction: l.restriction,
+      }));
+      const input: ScheduleInput = { name: d.name, description: d.description, timeZone, layers };
+      try {
+        if (!current) {
+          const created = await this.create(db, input, opts.actor);
+          opts.audit.change({ type: 'oncall_schedule', id: created.id, before: null, after: { ...created } });
+          out.push({ name: d.name, action: 'created', id: created.id });
+          continue;
+        }
+        const resolved = await this.#validate(db, input);
+        if (comparable({ ...input, layers: resolved }) === comparable(current)) {
+          out.push({ name: d.name, action: 'unchanged', id: current.id });
+          continue;
+        }
+        const { before, after } = await this.update(db, current.id, { ...input, layers: resolved });
+        opts.audit.change({ type: 'oncall_schedule', id: after.id, before: { ...before }, after: { ...after } });
+        out.push({ name: d.name, action: 'updated', id: current.id });
+      } catch (e) {
+        // #validate names fields as `body.…`; point at the item in the list instead.
+        if (e instanceof AppError && e.errors)
+          throw new AppError(e.kind, e.code, e.message, {
+            errors: e.errors.map((f) => ({ ...f, path: f.path.replace(/^body/, at(i)) })),
+          });
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  /** Every schedule as `applySchedules` takes it back, sorted by name, with people named by username. */
+  async exportSchedules(db: Db): Promise<ScheduleDefinition[]> {
+    const rows = (await this.list(db)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const users = await this.d.lookupUsers(db, [...new Set(rows.flatMap((s) => s.layers.flatMap((l) => l.users)))]);
+    return rows.map((s) => ({
+      name: s.name,
+      description: s.description,
+      timeZone: s.timeZone,
+      layers: s.layers.map((l) => ({
+        id: l.id,
+        name: l.name,
+        // A user that no longer exists stays visible by id (applying it back then names the problem).
+        users: l.users.map((u) => users.get(u)?.username ?? u),
+        rotation: l.rotation,
+        every: l.every,
+        handoffTime: l.handoffTime,
+        startDate: l.startDate,
+        restriction: l.restriction ? { ...l.restriction, weekdays: [...l.restriction.weekdays] } : null,
+      })),
+    }));
   }
 }

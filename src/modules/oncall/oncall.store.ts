@@ -86,3 +86,100 @@ export const oncallStore = {
     await db.insertInto('oncall_user_feeds').values(row).execute();
   },
 };
+
+export interface PoliciesTable {
+  id: string;
+  name: string;
+  description: string;
+  /** JSON array of EscalationLevel. */
+  levels: string;
+  /** How many more times the whole policy runs when nobody acknowledged after the last level. */
+  repeat: number;
+  /** JSON PolicyMatch. */
+  match: string;
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChannelsTable {
+  id: string;
+  name: string;
+  kind: string;
+  /** JSON of the channel configuration without its secret fields. */
+  config: string;
+  /** The secret fields as JSON, sealed with the data directory's secrets key (null when there are none). */
+  secrets: string | null;
+  /** 1: a channel people can be paged through (e-mail, SMS) and the default for people without their own order. */
+  for_users: number;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactsTable {
+  user_id: string;
+  email: string | null;
+  phone: string | null;
+  /** JSON array of channel ids, in the order to try. */
+  channels: string;
+  updated_at: string;
+}
+
+export interface EscalationsTable {
+  id: string;
+  incident_id: string;
+  policy_id: string;
+  summary: string;
+  severity: string;
+  /** Index of the level paged last. */
+  level: number;
+  round: number;
+  state: 'active' | 'stopped' | 'exhausted';
+  /** When the next level is due (null when not active). */
+  next_at: string | null;
+  stop_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  escalation_id: string;
+  incident_id: string;
+  round: number;
+  level: number;
+  /** `user:<id>` or `channel:<id>`. */
+  recipient: string;
+  recipient_name: string;
+  /** JSON array of channel ids to try in order (fallback). */
+  channels: string;
+  channel_index: number;
+  state: 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  next_attempt_at: string;
+  /** While `sending`: until when this process holds the page; after that another engine may take it over. */
+  lease_until: string | null;
+  receipt: string | null;
+  last_error: string | null;
+  sent_channel: string | null;
+  ack_used_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export type PolicyRow = Selectable<PoliciesTable>;
+export type ChannelRow = Selectable<ChannelsTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type EscalationRow = Selectable<EscalationsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+
+declare module '../../core/db/tables.ts' {
+  interface Tables {
+    oncall_policies: PoliciesTable;
+    oncall_channels: ChannelsTable;
+    oncall_contacts: ContactsTable;
+    oncall_escalations: EscalationsTable;
+    oncall_outbox: OutboxTable;
+  }
+}

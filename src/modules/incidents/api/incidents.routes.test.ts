@@ -103,13 +103,14 @@ describe.each(DIALECTS)('incidents API on $dialect', ({ dialect, skip }) => {
     expect(detail.json<IncidentDetail>().timeline.map((e) => e.kind)).toEqual([
       'state',
       'signal',
+      'escalation',
       'ack',
       'note',
       'resolution',
       'postmortem',
     ]);
-    expect(detail.json<IncidentDetail>().timeline[3]).toMatchObject({ body: { text: 'restarting the dump\nwith more disk' } });
-    expect(detail.json<IncidentDetail>().timeline[3]?.actorName).toMatch(/^operator-/);
+    expect(detail.json<IncidentDetail>().timeline[4]).toMatchObject({ body: { text: 'restarting the dump\nwith more disk' } });
+    expect(detail.json<IncidentDetail>().timeline[4]?.actorName).toMatch(/^operator-/);
 
     const [ackAudit] = (await auditChanges('incidents.ack')).filter((a) => a.outcome === 'allowed');
     expect(ackAudit?.changes?.[0]).toMatchObject({

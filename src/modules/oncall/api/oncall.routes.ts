@@ -3,8 +3,19 @@ import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
 import { forbidden } from '../../../core/errors.ts';
 import type { SignalSink } from '../../../core/signals.ts';
 import { gapKey } from '../jobs/coverage-gaps.job.ts';
-import type { IssuedKey, OncallService, OnCallNow, Override, Schedule, ScheduleGaps, ShiftView } from '../oncall.service.ts';
+import type {
+  IssuedKey,
+  OncallService,
+  OnCallNow,
+  Override,
+  Schedule,
+  ScheduleApplyResult,
+  ScheduleGaps,
+  ShiftView,
+} from '../oncall.service.ts';
+import type { ScheduleDefinition } from './oncall.schemas.ts';
 import {
+  applySchedulesBody,
   createOverrideBody,
   createScheduleBody,
   feedQuery,
@@ -17,6 +28,8 @@ import {
 } from './oncall.schemas.ts';
 
 const DAY = 86_400_000;
+const count = (rs: readonly ScheduleApplyResult[], action: ScheduleApplyResult['action']) =>
+  rs.filter((r) => r.action === action).length;
 
 /** On-call schedules, overrides, shifts, who is on call, coverage gaps and the secret-key calendar feeds. */
 export function oncallRoutes(d: { service: OncallService; signals: SignalSink; defaultTimeZone: string }): AnyRoute[] {
@@ -49,6 +62,34 @@ export function oncallRoutes(d: { service: OncallService; signals: SignalSink; d
         ctx.status(201);
         return created;
       },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/oncall/schedules/apply',
+      permission: 'oncall.write',
+      action: 'oncall.schedules.apply',
+      body: applySchedulesBody,
+      summary: 'Create or update schedules from definitions, by name (idempotent; all or nothing); one result per item',
+      async handler(ctx): Promise<{ results: ScheduleApplyResult[] }> {
+        const results = await service.applySchedules(ctx.db, ctx.body.schedules, {
+          actor: actorRef(ctx.actor),
+          defaultTimeZone: d.defaultTimeZone,
+          pathPrefix: 'body.schedules',
+          audit: ctx.audit,
+        });
+        ctx.audit.detail({ created: count(results, 'created'), updated: count(results, 'updated') });
+        return { results };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/oncall/schedules/export',
+      permission: 'oncall.read',
+      query: noQuery,
+      summary: 'Every schedule’s definition (people by username), in the form POST /api/v1/oncall/schedules/apply takes back',
+      handler: async (ctx): Promise<{ schedules: ScheduleDefinition[] }> => ({
+        schedules: await service.exportSchedules(ctx.db),
+      }),
     }),
     defineRoute({
       method: 'GET',

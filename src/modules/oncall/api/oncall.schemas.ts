@@ -76,6 +76,31 @@ export const updateScheduleBody = z
   .refine((b) => Object.keys(b).length > 0, 'change at least one field');
 export type UpdateScheduleBody = z.infer<typeof updateScheduleBody>;
 
+/** A layer in a definition file: like `layerSchema`, but people are named by username so the file is portable. */
+export const layerDefinition = layerSchema.safeExtend({
+  /** Usernames in rotation order. */
+  users: z.array(line(64).min(1)).min(1).max(100),
+});
+
+/** One schedule as `POST /api/v1/oncall/schedules/apply` takes it and `GET …/export` gives it; matched by name. */
+export const scheduleDefinition = z.strictObject({
+  /** Display name; the key that matches a definition to an existing schedule. */
+  name: line(200).min(1),
+  /** Free text for people. */
+  description: line(2000).default(''),
+  /** IANA time zone (default: the current schedule's, or core.timeZone for a new one). */
+  timeZone: line(64).min(1).optional(),
+  /** Layers bottom to top (replaced as a whole); a layer without an id keeps the id of the current layer of its name. */
+  layers: z.array(layerDefinition).max(20).default([]),
+});
+export type ScheduleDefinition = z.infer<typeof scheduleDefinition>;
+
+export const applySchedulesBody = z.strictObject({
+  /** Schedule definitions; all are applied or, at the first problem, none. */
+  schedules: z.array(scheduleDefinition).max(1000, 'at most 1,000 schedules per request'),
+});
+export type ApplySchedulesBody = z.infer<typeof applySchedulesBody>;
+
 export const createOverrideBody = z.strictObject({
   /** Who covers. */
   userId,
