@@ -106,7 +106,8 @@ export function createOncallModule(deps: OncallDeps): OncallModule {
     pollMs: config.pagingPollMs,
     attemptsPerChannel: config.pagingAttemptsPerChannel,
     sendTimeoutMs: config.pagingSendTimeoutMs,
-    leaseSeconds: Math.ceil(config.pagingSendTimeoutMs / 1000) * 3 + 5,
+    // Longer than any send can take: a page still held when it runs out was lost with its process.
+    leaseSeconds: Math.ceil(config.pagingSendTimeoutMs / 1000) * 2 + 2,
     concurrency: config.pagingConcurrency,
   });
   deps.incidentEvents.onPage((db, p) => pager.onPage(db, p));
