@@ -49,6 +49,8 @@ export interface ReceivedMail {
   html: string | undefined;
   headers: ParsedMail['headers'];
   raw: string;
+  /** When the message's data was complete (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface SmtpReceiverOptions {
@@ -110,6 +112,7 @@ export async function startSmtpReceiver(opts: SmtpReceiverOptions = {}): Promise
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        const receivedAt = Date.now();
         const raw = Buffer.concat(chunks).toString('utf8');
         simpleParser(raw).then(
           (parsed) => {
@@ -122,6 +125,7 @@ export async function startSmtpReceiver(opts: SmtpReceiverOptions = {}): Promise
               html: parsed.html === false ? undefined : parsed.html,
               headers: parsed.headers,
               raw,
+              receivedAt,
             };
             const rejection = rejections.shift();
             if (rejection) {
@@ -193,6 +197,8 @@ export interface ReceivedRequest {
   body: string;
   /** The body parsed as JSON, undefined when it is not JSON. */
   json: unknown;
+  /** When the whole request was read (ms since the epoch). */
+  receivedAt: number;
 }
 
 type Behaviour =
@@ -254,7 +260,7 @@ export async function startHttpReceiver(opts: { tls?: boolean } = {}): Promise<H
       } catch {
         json = undefined;
       }
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json });
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now() });
       const b = next();
       if (b.kind === 'hang') return;
       if (b.kind === 'respond') {

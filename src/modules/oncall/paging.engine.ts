@@ -59,6 +59,20 @@ export interface PagingEngineDeps {
   concurrency: number;
 }
 
+type Outcome = { ok: true; receipt: string } | { ok: false; retryable: boolean; error: string };
+
+/** A finished send, waiting to be recorded. */
+interface Completion {
+  row: OutboxRow;
+  channelId: string | null;
+  channelName: string;
+  channels: string[];
+  escState: string | null;
+  outcome: Outcome;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 /** One page's message to a channel, before it becomes a PageMessage. */
 interface Recipient {
   ref: string;
@@ -82,6 +96,11 @@ export class PagingEngine {
   #again = false;
   #stopped = true;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Pages this process queued already claimed (state sending), to send once their transaction has committed. */
+  readonly #fresh = new Map<string, number>();
+  /** Finished sends waiting to be recorded, in one transaction for all of them. */
+  #done: Completion[] = [];
+  #recording: Promise<void> | null = null;
 
   constructor(d: PagingEngineDeps) {
     this.#d = d;
@@ -186,10 +205,12 @@ export class PagingEngine {
         recipient_name: r.name,
         channels: JSON.stringify(r.channels),
         channel_index: 0,
-        state: r.channels.length ? 'pending' : 'failed',
-        attempts: 0,
+        // Claimed at birth: this process sends it right after the commit, with no claiming round trip. If the
+        // process dies first, the lease runs out and any engine sends it.
+        state: r.channels.length ? 'sending' : 'failed',
+        attempts: r.channels.length ? 1 : 0,
         next_attempt_at: iso(now),
-        lease_until: null,
+        lease_until: r.channels.length ? iso(new Date(now.getTime() + this.#d.leaseSeconds * 1000)) : null,
         receipt: null,
         last_error: r.channels.length ? null : 'no channel to reach this person: set their contact channels',
         sent_channel: null,
@@ -202,6 +223,7 @@ export class PagingEngine {
         .values(row)
         .onConflict((oc) => oc.columns(['escalation_id', 'round', 'level', 'recipient']).doNothing())
         .executeTakeFirst();
+      if (r.channels.length && Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) this.#fresh.set(row.id, 0);
       if (!r.channels.length && Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0)
         await timeline.recordNotification(db, {
           incidentId: esc.incident_id,
@@ -310,8 +332,49 @@ export class PagingEngine {
 
   /** One round: advance due escalations, then start sending due pages. Resolves when the sends are handed off. */
   async runOnce(): Promise<void> {
+    await this.#sendFresh();
     await this.#advance();
+    await this.#sendFresh();
     await this.#deliverDue();
+  }
+
+  /** Send the pages this process queued, once their transaction is visible (committed). */
+  async #sendFresh(): Promise<void> {
+    if (this.#fresh.size === 0) return;
+    const room = this.#d.concurrency - this.#inFlight.size;
+    if (room <= 0) return;
+    // Taken out of the map before the first await: a concurrent round must not send the same page.
+    const taken = [...this.#fresh.entries()].slice(0, room);
+    for (const [id] of taken) this.#fresh.delete(id);
+    const rows = await this.#d.database.db
+      .selectFrom('oncall_outbox')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        taken.map(([id]) => id),
+      )
+      .where('state', '=', 'sending')
+      .execute();
+    const found = new Set(rows.map((r) => r.id));
+    for (const [id, seen] of taken) {
+      // Not visible yet (its transaction is still open, PostgreSQL) or rolled back: look again a few times, then
+      // leave it to the lease (a rolled-back page does not exist; a committed one is found by #deliverDue).
+      if (!found.has(id) && seen < 40) this.#fresh.set(id, seen + 1);
+    }
+    for (const row of rows) this.#start(row);
+    if (this.#fresh.size) setTimeout(() => this.kick(), 25).unref();
+  }
+
+  #start(row: OutboxRow): void {
+    const p = this.#send(row)
+      .catch((e: unknown) => this.#d.log.error({ err: e, page: row.id }, 'paging: send bookkeeping failed'))
+      .finally(() => {
+        this.#inFlight.delete(p);
+        // A slot is free: anything still due goes now rather than at the next poll.
+        this.kick();
+      });
+    this.#inFlight.add(p);
   }
 
   /** Wait until no page is being sent (tests). */
@@ -393,29 +456,29 @@ export class PagingEngine {
       .orderBy('next_attempt_at')
       .limit(room)
       .execute();
-    for (const row of due) {
-      const lease = iso(new Date(clock.now().getTime() + this.#d.leaseSeconds * 1000));
-      const claimed = await database.db
-        .updateTable('oncall_outbox')
-        .set({ state: 'sending', lease_until: lease, attempts: row.attempts + 1 })
-        .where('id', '=', row.id)
-        .where('state', '=', row.state)
-        .where('attempts', '=', row.attempts)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue;
-      const p = this.#send({ ...row, state: 'sending', lease_until: lease, attempts: row.attempts + 1 })
-        .catch((e: unknown) => this.#d.log.error({ err: e, page: row.id }, 'paging: send bookkeeping failed'))
-        .finally(() => {
-          this.#inFlight.delete(p);
-          // A slot is free: anything still due goes now rather than at the next poll.
-          this.kick();
-        });
-      this.#inFlight.add(p);
-    }
+    if (due.length === 0) return;
+    // Claim them all in one transaction: each row only if nobody changed it since it was read.
+    const lease = iso(new Date(clock.now().getTime() + this.#d.leaseSeconds * 1000));
+    const claimed = await database.db.transaction().execute(async (trx) => {
+      const mine: OutboxRow[] = [];
+      for (const row of due) {
+        const r = await trx
+          .updateTable('oncall_outbox')
+          .set({ state: 'sending', lease_until: lease, attempts: row.attempts + 1 })
+          .where('id', '=', row.id)
+          .where('state', '=', row.state)
+          .where('attempts', '=', row.attempts)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 1)
+          mine.push({ ...row, state: 'sending', lease_until: lease, attempts: row.attempts + 1 });
+      }
+      return mine;
+    });
+    for (const row of claimed) this.#start(row);
   }
 
   async #send(row: OutboxRow): Promise<void> {
-    const { database, clock, setup, timeline, log } = this.#d;
+    const { database, clock, setup, log } = this.#d;
     const db = database.db;
     const channels = JSON.parse(row.channels) as string[];
     const channelId = channels[row.channel_index];
@@ -423,7 +486,7 @@ export class PagingEngine {
       ? await db.selectFrom('oncall_channels').selectAll().where('id', '=', channelId).executeTakeFirst()
       : undefined;
     const esc = await db.selectFrom('oncall_escalations').selectAll().where('id', '=', row.escalation_id).executeTakeFirst();
-    let outcome: { ok: true; receipt: string } | { ok: false; retryable: boolean; error: string };
+    let outcome: Outcome;
     if (!ch || ch.enabled !== 1) outcome = { ok: false, retryable: false, error: 'the channel no longer exists or is disabled' };
     else {
       let email: string | undefined;
@@ -457,89 +520,126 @@ export class PagingEngine {
       }
     }
     const channelName = ch ? `${ch.kind}:${ch.name}` : 'none';
-    await db.transaction().execute(async (trx) => {
-      const now = clock.now();
-      // Still ours? A lease that ran out may have been taken over; then the other engine reports.
-      const current = await trx.selectFrom('oncall_outbox').selectAll().where('id', '=', row.id).executeTakeFirst();
-      if (!current || current.state !== 'sending' || current.attempts !== row.attempts) return;
-      if (outcome.ok) {
-        await trx
-          .updateTable('oncall_outbox')
-          .set({
-            state: 'sent',
-            receipt: outcome.receipt.slice(0, 500),
-            sent_at: iso(now),
-            sent_channel: ch?.id ?? null,
-            lease_until: null,
-          })
-          .where('id', '=', row.id)
-          .execute();
-        await timeline.recordNotification(trx, {
-          incidentId: row.incident_id,
-          channel: channelName,
-          recipient: row.recipient_name,
-          outcome: 'sent',
+    await new Promise<void>((resolve, reject) => {
+      this.#done.push({
+        row,
+        channelId: ch?.id ?? null,
+        channelName,
+        channels,
+        escState: esc?.state ?? null,
+        outcome,
+        resolve,
+        reject,
+      });
+      this.#recordSoon();
+    });
+  }
+
+  /** Record finished sends together: one transaction (one fsync) for every send that finished meanwhile. */
+  #recordSoon(): void {
+    if (this.#recording) return;
+    this.#recording = new Promise<void>((r) => setImmediate(r))
+      .then(async () => {
+        while (this.#done.length) {
+          const batch = this.#done.splice(0);
+          try {
+            await this.#d.database.db.transaction().execute(async (trx) => {
+              for (const c of batch) await this.#complete(trx, c);
+            });
+            for (const c of batch) c.resolve();
+          } catch (e) {
+            for (const c of batch) c.reject(e);
+          }
+        }
+      })
+      .finally(() => {
+        this.#recording = null;
+        if (this.#done.length) this.#recordSoon();
+      });
+  }
+
+  async #complete(trx: Db, c: Completion): Promise<void> {
+    const { clock, timeline } = this.#d;
+    const { row, outcome, channels, channelName } = c;
+    const now = clock.now();
+    // Still ours? A lease that ran out may have been taken over; then the other engine reports.
+    const current = await trx.selectFrom('oncall_outbox').selectAll().where('id', '=', row.id).executeTakeFirst();
+    if (!current || current.state !== 'sending' || current.attempts !== row.attempts) return;
+    if (outcome.ok) {
+      await trx
+        .updateTable('oncall_outbox')
+        .set({
+          state: 'sent',
           receipt: outcome.receipt.slice(0, 500),
-          level: row.level + 1,
-        });
-        return;
-      }
-      if (outcome.retryable && row.attempts < this.#d.attemptsPerChannel) {
-        // Backoff 1 s, 4 s, 16 s …: a channel that hiccups gets another go soon; a dead one falls back quickly.
-        const wait = 1000 * 4 ** (row.attempts - 1);
-        await trx
-          .updateTable('oncall_outbox')
-          .set({
-            state: 'pending',
-            next_attempt_at: iso(new Date(now.getTime() + wait)),
-            last_error: outcome.error,
-            lease_until: null,
-          })
-          .where('id', '=', row.id)
-          .execute();
-        return;
-      }
+          sent_at: iso(now),
+          sent_channel: c.channelId,
+          lease_until: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
       await timeline.recordNotification(trx, {
         incidentId: row.incident_id,
         channel: channelName,
         recipient: row.recipient_name,
-        outcome: 'failed',
-        error: outcome.error,
+        outcome: 'sent',
+        receipt: outcome.receipt.slice(0, 500),
         level: row.level + 1,
       });
-      const nextIndex = row.channel_index + 1;
-      const stillWanted = current.state === 'sending' && esc?.state !== 'stopped';
-      if (nextIndex < channels.length && stillWanted) {
-        await trx
-          .updateTable('oncall_outbox')
-          .set({
-            state: 'pending',
-            channel_index: nextIndex,
-            attempts: 0,
-            next_attempt_at: iso(now),
-            last_error: outcome.error,
-            lease_until: null,
-          })
-          .where('id', '=', row.id)
-          .execute();
-        return;
-      }
+      return;
+    }
+    if (outcome.retryable && row.attempts < this.#d.attemptsPerChannel) {
+      // Backoff 1 s, 4 s, 16 s …: a channel that hiccups gets another go soon; a dead one falls back quickly.
+      const wait = 1000 * 4 ** (row.attempts - 1);
       await trx
         .updateTable('oncall_outbox')
-        .set({ state: 'failed', last_error: outcome.error, lease_until: null })
+        .set({
+          state: 'pending',
+          next_attempt_at: iso(new Date(now.getTime() + wait)),
+          last_error: outcome.error,
+          lease_until: null,
+        })
         .where('id', '=', row.id)
         .execute();
-      // A page that reached nobody is itself a deviation (P16); it lands on its own incident.
-      await this.#d.signals.raise(trx, {
-        source: 'oncall',
-        dedupKey: `paging-failed:${row.recipient}`,
-        status: 'firing',
-        severity: 'critical',
-        summary: `A page to ${row.recipient_name} failed on every channel: ${outcome.error}`.slice(0, 300),
-        details: { incidentId: row.incident_id, page: row.id, level: row.level + 1 },
-      });
+      return;
+    }
+    await timeline.recordNotification(trx, {
+      incidentId: row.incident_id,
+      channel: channelName,
+      recipient: row.recipient_name,
+      outcome: 'failed',
+      error: outcome.error,
+      level: row.level + 1,
     });
-    this.kick();
+    const nextIndex = row.channel_index + 1;
+    if (nextIndex < channels.length && c.escState !== 'stopped') {
+      await trx
+        .updateTable('oncall_outbox')
+        .set({
+          state: 'pending',
+          channel_index: nextIndex,
+          attempts: 0,
+          next_attempt_at: iso(now),
+          last_error: outcome.error,
+          lease_until: null,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      return;
+    }
+    await trx
+      .updateTable('oncall_outbox')
+      .set({ state: 'failed', last_error: outcome.error, lease_until: null })
+      .where('id', '=', row.id)
+      .execute();
+    // A page that reached nobody is itself a deviation (P16); it lands on its own incident.
+    await this.#d.signals.raise(trx, {
+      source: 'oncall',
+      dedupKey: `paging-failed:${row.recipient}`,
+      status: 'firing',
+      severity: 'critical',
+      summary: `A page to ${row.recipient_name} failed on every channel: ${outcome.error}`.slice(0, 300),
+      details: { incidentId: row.incident_id, page: row.id, level: row.level + 1 },
+    });
   }
 
   // ---- acknowledgement links ----
