@@ -26,10 +26,17 @@ interface Ids {
   doomedWindowId: string;
   /** Monitoring: a paused heartbeat monitor (resumed, paused, changed, then deleted by the walk). */
   monitorId: string;
+  /** Monitoring: a probe (token rotated, then deleted by the walk). */
+  probeId: string;
   /** On-call: a schedule (changed, overridden, keyed), one to delete, and an override to delete. */
   scheduleId: string;
   doomedScheduleId: string;
   overrideId: string;
+  /** Paging: a policy to change and one to delete; a channel to change and one to delete. */
+  policyId: string;
+  doomedPolicyId: string;
+  channelId: string;
+  doomedChannelId: string;
 }
 const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unknown }> = {
   'POST /api/v1/users': () => ({
@@ -50,6 +57,12 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
   'POST /api/v1/monitors/:id/resume': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/resume` }),
   'POST /api/v1/monitors/:id/pause': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}/pause` }),
   'DELETE /api/v1/monitors/:id': (ids) => ({ url: `/api/v1/monitors/${ids.monitorId}` }),
+  'POST /api/v1/probes': () => {
+    const n = randomUUID().slice(0, 8);
+    return { payload: { name: `walk ${n}`, location: `walk-${n}` } };
+  },
+  'POST /api/v1/probes/:id/rotate': (ids) => ({ url: `/api/v1/probes/${ids.probeId}/rotate` }),
+  'DELETE /api/v1/probes/:id': (ids) => ({ url: `/api/v1/probes/${ids.probeId}` }),
   'POST /api/v1/incidents/:id/ack': (ids) => ({ url: `/api/v1/incidents/${ids.openIncidentId}/ack` }),
   'POST /api/v1/incidents/:id/resolve': (ids) => ({ url: `/api/v1/incidents/${ids.resolvableIncidentId}/resolve`, payload: {} }),
   'POST /api/v1/incidents/:id/notes': (ids) => ({
@@ -64,6 +77,7 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
     payload: { source: 'walk', dedupKey: 'walk:1', status: 'firing', severity: 'minor', summary: 'walk' },
   }),
   'POST /api/v1/oncall/schedules': () => ({ payload: { name: 'walk' } }),
+  'POST /api/v1/oncall/schedules/apply': () => ({ payload: { schedules: [{ name: 'walk applied' }] } }),
   'PATCH /api/v1/oncall/schedules/:id': (ids) => ({
     url: `/api/v1/oncall/schedules/${ids.scheduleId}`,
     payload: { name: 'walked' },
@@ -93,7 +107,37 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
     payload: { title: 'walked' },
   }),
   'DELETE /api/v1/maintenance-windows/:id': (ids) => ({ url: `/api/v1/maintenance-windows/${ids.doomedWindowId}` }),
+  'POST /api/v1/escalation-policies': () => ({ payload: WALK_POLICY('walk new') }),
+  'POST /api/v1/escalation-policies/apply': () => ({ payload: { escalationPolicies: [WALK_POLICY('walk applied')] } }),
+  'PUT /api/v1/escalation-policies/:id': (ids) => ({
+    url: `/api/v1/escalation-policies/${ids.policyId}`,
+    payload: { ...WALK_POLICY('walk'), repeat: 2 },
+  }),
+  'DELETE /api/v1/escalation-policies/:id': (ids) => ({ url: `/api/v1/escalation-policies/${ids.doomedPolicyId}` }),
+  'POST /api/v1/notification-channels': () => ({ payload: WALK_CHANNEL('walk new') }),
+  'POST /api/v1/notification-channels/apply': () => ({ payload: { channels: [WALK_CHANNEL('walk applied')] } }),
+  'PUT /api/v1/notification-channels/:id': (ids) => ({
+    url: `/api/v1/notification-channels/${ids.channelId}`,
+    payload: { ...WALK_CHANNEL('walk'), forUsers: true },
+  }),
+  'DELETE /api/v1/notification-channels/:id': (ids) => ({ url: `/api/v1/notification-channels/${ids.doomedChannelId}` }),
+  'PUT /api/v1/oncall/contacts/:userId': (ids) => ({
+    url: `/api/v1/oncall/contacts/${ids.victimId}`,
+    payload: { email: 'walk@example.org', channels: [] },
+  }),
 };
+
+function WALK_POLICY(name: string) {
+  return { name, levels: [{ targets: [{ channel: 'walk' }], escalateAfterSeconds: 60 }] };
+}
+function WALK_CHANNEL(name: string) {
+  return {
+    name,
+    forUsers: false,
+    enabled: true,
+    config: { kind: 'webhook', url: 'https://127.0.0.1:9/walk', secret: 'walk-secret-0123456789' },
+  };
+}
 
 const isWrite = (r: RegisteredRoute) => r.method !== 'GET';
 const key = (r: RegisteredRoute) => `${r.method} ${r.url}`;
@@ -148,6 +192,12 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
         await t.monitoring.service.setPaused(db, m.id, true, noAudit);
         return m.id;
       })(),
+      probeId: (
+        await t.monitoring.probes.create(db, { name: 'walk', location: 'walk' }, 'system:test', {
+          target: () => undefined,
+          change: () => undefined,
+        })
+      ).id,
       ...(await (async () => {
         const input = { name: 'walk', description: '', timeZone: 'UTC', layers: [] };
         const schedule = await t.oncall.service.create(db, input, 'system:test');
@@ -160,6 +210,26 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
         };
         const override = await t.oncall.service.addOverride(db, schedule.id, window, 'system:test');
         return { scheduleId: schedule.id, doomedScheduleId: doomed.id, overrideId: override.id };
+      })()),
+      ...(await (async () => {
+        const paging = t.oncall.paging;
+        const channel = await paging.createChannel(db, WALK_CHANNEL('walk'));
+        const doomedChannel = await paging.createChannel(db, WALK_CHANNEL('walk doomed'));
+        const policy = await paging.createPolicy(db, {
+          ...WALK_POLICY('walk'),
+          description: '',
+          repeat: 0,
+          match: {},
+          isDefault: false,
+        });
+        const doomedPolicy = await paging.createPolicy(db, {
+          ...WALK_POLICY('walk doomed'),
+          description: '',
+          repeat: 0,
+          match: {},
+          isDefault: false,
+        });
+        return { policyId: policy.id, doomedPolicyId: doomedPolicy.id, channelId: channel.id, doomedChannelId: doomedChannel.id };
       })()),
     };
   });

@@ -233,12 +233,20 @@ describe.each(DIALECTS)('paging on $dialect', ({ dialect, skip }) => {
       await settle();
       const ackUrl = new URL((hook.requests[0]!.json as { ackUrl: string }).ackUrl);
       const path = ackUrl.pathname;
-      const ask = await t.app.inject({ method: 'GET', url: path });
+      const ask = await t.app.inject({ method: 'GET', url: path, headers: { accept: 'text/html,application/xhtml+xml' } });
       expect(ask.statusCode).toBe(200);
       expect(ask.headers['content-type']).toContain('text/html');
       expect(ask.body).toContain('monitor:web is down');
       expect(ask.body).toContain('<form method="post"');
       expect((await ok<IncidentDetail>('GET', `/api/v1/incidents/${r.incidentId}`)).state).toBe('triggered');
+      // An API client (no text/html) gets JSON, and problem JSON for a bad link.
+      expect((await t.app.inject({ method: 'GET', url: path })).json()).toMatchObject({
+        incidentId: r.incidentId,
+        state: 'triggered',
+      });
+      const wrong = await t.app.inject({ method: 'POST', url: `${path}x` });
+      expect(wrong.headers['content-type']).toContain('application/problem+json');
+      expect(wrong.json()).toMatchObject({ status: 404, code: 'ack_link_invalid' });
 
       const forged = path.slice(0, -2) + (path.endsWith('AA') ? 'BB' : 'AA');
       expect(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../../../core/auth.ts';
+import { conflict, notFound } from '../../../core/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
 import type { PagingEngine } from '../paging.engine.ts';
 import {
@@ -295,14 +296,13 @@ export function pagingRoutes(d: { setup: PagingSetup; engine: PagingEngine; inci
       summary:
         'The page behind an acknowledgement link: a confirmation form (GET never acknowledges: mail scanners follow links)',
       async handler(ctx) {
+        const html = wantsHtml(ctx.req.headers.accept);
         const check = await engine.checkAckToken(ctx.db, ctx.params.token);
-        void ctx.reply.type('text/html; charset=utf-8');
-        if ('error' in check) {
-          ctx.status(check.error === 'invalid' ? 404 : 410);
-          return ackPage('This link cannot be used', linkError(check.error), null);
-        }
+        if ('error' in check) return refuse(ctx, html, check.error);
         const inc = await d.incidents.summary(ctx.db, check.page.incident_id);
         ctx.audit.target(`incident:${check.page.incident_id}`);
+        if (!html) return { incidentId: check.page.incident_id, summary: inc?.summary ?? null, state: inc?.state ?? null };
+        void ctx.reply.type('text/html; charset=utf-8');
         if (!inc || inc.state !== 'triggered')
           return ackPage('Nothing to acknowledge', `The incident is ${inc?.state ?? 'gone'} already.`, null);
         return ackPage('Acknowledge this incident?', inc.summary, ctx.params.token);
@@ -317,18 +317,12 @@ export function pagingRoutes(d: { setup: PagingSetup; engine: PagingEngine; inci
       body: z.union([z.string().max(100), z.strictObject({}), z.undefined(), z.null()]),
       summary: 'Acknowledge the incident of a page with its signed, expiring, single-use link',
       async handler(ctx) {
-        void ctx.reply.type('text/html; charset=utf-8');
+        const html = wantsHtml(ctx.req.headers.accept) || ctx.req.headers['content-type']?.startsWith('text/plain') === true;
         const check = await engine.checkAckToken(ctx.db, ctx.params.token);
-        if ('error' in check) {
-          ctx.status(check.error === 'invalid' ? 404 : 410);
-          return ackPage('This link cannot be used', linkError(check.error), null);
-        }
+        if ('error' in check) return refuse(ctx, html, check.error);
         const page = check.page;
         ctx.audit.target(`incident:${page.incident_id}`);
-        if (!(await engine.useAckToken(ctx.db, page.id))) {
-          ctx.status(410);
-          return ackPage('This link cannot be used', linkError('used'), null);
-        }
+        if (!(await engine.useAckToken(ctx.db, page.id))) return refuse(ctx, html, 'used');
         const actor: Actor = {
           type: 'system',
           id: page.recipient.startsWith('user:') ? page.recipient : `system:ack-link`,
@@ -336,12 +330,31 @@ export function pagingRoutes(d: { setup: PagingSetup; engine: PagingEngine; inci
         };
         const r = await d.incidents.ack(ctx.db, page.incident_id, actor);
         ctx.audit.change({ type: 'incident', id: page.incident_id, before: { state: 'triggered' }, after: { state: r.state } });
+        if (!html) return { acknowledged: r.ok, incidentId: page.incident_id, state: r.state };
+        void ctx.reply.type('text/html; charset=utf-8');
         return r.ok
           ? ackPage('Acknowledged', `${r.summary}. Escalation has stopped; you own this incident now.`, null)
           : ackPage('Nothing to acknowledge', `The incident is ${r.state} already.`, null);
       },
     }),
   ];
+}
+
+/** A person's browser (the link in an e-mail or SMS) gets a page; an API client gets problem JSON. */
+const wantsHtml = (accept: string | undefined): boolean => /\btext\/html\b/.test(accept ?? '');
+
+function refuse(
+  ctx: { status(code: number): void; reply: { type(t: string): unknown } },
+  html: boolean,
+  e: 'invalid' | 'expired' | 'used',
+): string {
+  if (!html) {
+    if (e === 'invalid') throw notFound('ack_link_invalid', linkError(e));
+    throw conflict(e === 'used' ? 'ack_link_used' : 'ack_link_expired', linkError(e));
+  }
+  void ctx.reply.type('text/html; charset=utf-8');
+  ctx.status(e === 'invalid' ? 404 : 410);
+  return ackPage('This link cannot be used', linkError(e), null);
 }
 
 function linkError(e: 'invalid' | 'expired' | 'used'): string {
