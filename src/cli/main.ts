@@ -2,7 +2,9 @@ import { Command, Option } from 'commander';
 import { ConfigError } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { registerAdmin } from './admin.command.ts';
+import { registerApply } from './apply.command.ts';
 import { registerAudit } from './audit.command.ts';
+import { registerExport } from './export.command.ts';
 import { registerStart } from './start.command.ts';
 import { registerToken } from './token.command.ts';
 
@@ -16,6 +18,8 @@ export function buildCli(): Command {
   registerAdmin(program);
   registerToken(program);
   registerAudit(program);
+  registerApply(program);
+  registerExport(program);
   return program;
 }
 

@@ -1,0 +1,244 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from './api-client.ts';
+import { applySetup } from './apply.command.ts';
+import type { Kind, SetupFile } from './setup-file.ts';
+
+const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'skjold.js');
+// Each `skjold` run loads the TypeScript sources through tsx (about 2 s): these tests spawn many.
+const SPAWNING = { timeout: 180_000 };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => done(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** The environment of a user's shell: no database, data dir or token of the test runner's own. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, SKJOLD_LOG_LEVEL: 'warn', SKJOLD_CONFIG: '', ...extra };
+  for (const k of ['DATABASE_URL', 'SKJOLD_DATA_DIR', 'SKJOLD_TOKEN']) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+/** Run `skjold …` in `cwd` as a user would. */
+function skjold(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: cleanEnv(opts.env ?? {}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+describe('skjold apply / export against a running server (SQLite)', () => {
+  // root/data is the server's data directory: run from root, the CLI trusts ./data/tls-cert.pem by default.
+  const root = mkdtempSync(join(tmpdir(), 'skjold-apply-'));
+  const dataDir = join(root, 'data');
+  let server: ChildProcess | undefined;
+  let exited: Promise<number | null>;
+  let url: string;
+  let token: string;
+  let fingerprint: string;
+  const file = (name: string, text: string) => {
+    const p = join(root, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const run = (args: string[], env: Record<string, string> = { SKJOLD_TOKEN: token }, cwd = root) =>
+    skjold(args.includes('--server') ? args : [...args, '--server', url], { cwd, env });
+
+  beforeAll(async () => {
+    mkdirSync(dataDir);
+    const admin = await skjold(['admin', 'create', '--username', 'root', '--password-stdin', '--data-dir', dataDir], {
+      cwd: root,
+      input: 'a long passphrase here',
+    });
+    expect(admin.code, admin.stderr).toBe(0);
+    const made = await skjold(['token', 'create', '--username', 'root', '--name', 'git ops', '--data-dir', dataDir], {
+      cwd: root,
+    });
+    expect(made.code, made.stderr).toBe(0);
+    token = made.stdout.trim();
+
+    const port = await freePort();
+    url = `https://127.0.0.1:${port}`;
+    server = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
+      cwd: root,
+      env: cleanEnv({}),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    server.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    exited = new Promise((done) => server!.on('exit', (code) => done(code)));
+    for (let i = 0; i < 300 && !stderr.includes('fingerprint'); i++) await new Promise((r) => setTimeout(r, 100));
+    fingerprint = /fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(stderr)?.[1] ?? '';
+    expect(fingerprint, stderr).not.toBe('');
+  }, 120_000);
+  afterAll(async () => {
+    if (!server) return;
+    server.kill('SIGTERM');
+    await exited;
+  });
+
+  const setup = (interval: number) =>
+    [
+      '# Our on-call set-up',
+      'schedules:',
+      '  - name: Ops',
+      '    timeZone: Europe/Copenhagen',
+      '    layers:',
+      '      - name: Primary',
+      '        users: [root]',
+      '        rotation: weekly',
+      '        handoffTime: "09:00"',
+      '        startDate: 2026-01-05',
+      'monitors:',
+      '  - type: heartbeat',
+      '    name: nightly backup',
+      `    intervalSeconds: ${interval}`,
+      '  - type: tcp',
+      '    name: ssh',
+      '    host: 127.0.0.1',
+      '    port: 1',
+      '',
+    ].join('\n');
+
+  it('creates, then leaves alone, then updates, and an export applies back unchanged', SPAWNING, async () => {
+    const f = file('setup.yaml', setup(3600));
+    const first = await run(['apply', '-f', f]);
+    expect(first.code, first.stderr).toBe(0);
+    const lines = first.stdout.split('\n');
+    expect(lines.filter((l) => !l.startsWith('  '))).toEqual([
+      'created schedule Ops',
+      'created monitor nightly backup',
+      'created monitor ssh',
+      '3 created, 0 updated, 0 unchanged',
+      '',
+    ]);
+    expect(first.stdout).toContain(`  heartbeat URL (shown once): ${url}/api/v1/heartbeat/hb_`);
+
+    const again = await run(['apply', '-f', f]);
+    expect([again.code, again.stdout]).toEqual([
+      0,
+      'unchanged schedule Ops\nunchanged monitor nightly backup\nunchanged monitor ssh\n0 created, 0 updated, 3 unchanged\n',
+    ]);
+
+    const edited = await run(['apply', '-f', file('setup.yaml', setup(1800))]);
+    expect([edited.code, edited.stdout]).toEqual([
+      0,
+      'unchanged schedule Ops\nupdated monitor nightly backup\nunchanged monitor ssh\n0 created, 1 updated, 2 unchanged\n',
+    ]);
+
+    const out = join(root, 'exported.yaml');
+    const exp = await run(['export', '--out', out, '--fingerprint', fingerprint.replace(/:/g, '').toLowerCase()]);
+    expect(exp.code, exp.stderr).toBe(0);
+    expect(exp.stderr).toMatch(/wrote .*exported\.yaml: .*1 schedules.*2 monitors/);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/^# Skjold set-up exported from https:\/\/127\.0\.0\.1:\d+ at \d{4}-\d\d-\d\dT/);
+    expect(text).toContain('users:\n          - root\n');
+    expect(text.indexOf('name: nightly backup')).toBeLessThan(text.indexOf('name: ssh'));
+    const back = await run(['apply', '-f', out]);
+    expect([back.code, back.stdout]).toEqual([
+      0,
+      'unchanged schedule Ops\nunchanged monitor nightly backup\nunchanged monitor ssh\n0 created, 0 updated, 3 unchanged\n',
+    ]);
+
+    const onlyMonitors = await run(['export', '--kinds', 'monitors']);
+    expect(onlyMonitors.code, onlyMonitors.stderr).toBe(0);
+    expect(onlyMonitors.stdout).toContain('monitors:\n');
+    expect(onlyMonitors.stdout).not.toContain('schedules:');
+
+    const dry = await run(['apply', '-f', out, '--dry-run'], {});
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`POST ${url}/api/v1/oncall/schedules/apply (1 schedules)\n  schedule Ops\n`);
+    expect(dry.stdout).toContain('dry run: the file is well-formed; 3 items would be sent, nothing was\n');
+  });
+
+  it('rejects broken files and refused items with the file line, and exits 1', SPAWNING, async () => {
+    const yaml = await run(['apply', '-f', file('bad.yaml', 'monitors:\n  - name: a\n    type: [heartbeat\n')]);
+    expect(yaml.code).toBe(1);
+    expect(yaml.stderr).toMatch(/^skjold: \S+bad\.yaml:\d+:\d+: /);
+
+    const kind = await run(['apply', '-f', file('kind.yaml', 'monitors: []\npagers:\n  - name: a\n')]);
+    expect(kind.code).toBe(1);
+    expect(kind.stderr).toMatch(/kind\.yaml:2:1: unknown kind "pagers"/);
+
+    const monitor = await run(['apply', '-f', file('monitor.yaml', setup(5))]);
+    expect(monitor.code).toBe(1);
+    expect(monitor.stderr).toMatch(
+      /failed monitor nightly backup\n {2}monitors\.0\.intervalSeconds \(\S+monitor\.yaml:14:22\): the interval is at least 10 seconds\n/,
+    );
+    expect(monitor.stderr).toContain('1 failed');
+
+    const ghost = await run(['apply', '-f', file('ghost.yaml', setup(3600).replace('users: [root]', 'users: [root, ghost]'))]);
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toMatch(/schedules: Invalid request: every person on a schedule must be an existing user\n/);
+    expect(ghost.stderr).toMatch(/ {2}body\.schedules\.0\.layers\.0\.users\.1 \(\S+ghost\.yaml:7:23\): no user ghost\n/);
+    expect(ghost.stderr).toContain('none of the 1 schedules was applied');
+    expect(ghost.stderr).toContain('stopped before monitors');
+  });
+
+  it('refuses an untrusted or wrongly pinned certificate and a missing token before sending anything', SPAWNING, async () => {
+    const f = file('setup.yaml', setup(3600));
+    const wrong = await run(['apply', '-f', f, '--fingerprint', `AA:${fingerprint.slice(3)}`]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/refused the TLS connection to https:\/\/127\.0\.0\.1:\d+: .*not the pinned AA:/);
+
+    const elsewhere = mkdtempSync(join(tmpdir(), 'skjold-elsewhere-'));
+    const untrusted = await run(['export'], { SKJOLD_TOKEN: token }, elsewhere);
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/refused the TLS connection .*self-signed.*--ca FILE or --fingerprint/);
+    const viaCa = await run(['export', '--ca', join(dataDir, 'tls-cert.pem')], { SKJOLD_TOKEN: token }, elsewhere);
+    expect(viaCa.code, viaCa.stderr).toBe(0);
+
+    const noToken = await run(['apply', '-f', f], {});
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/set SKJOLD_TOKEN to an API token .*never from a flag/);
+    const plain = await run(['export', '--server', url.replace('https', 'http')]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('HTTPS only');
+
+    const badToken = await run(['export', '--kinds', 'monitors'], { SKJOLD_TOKEN: 'skj_nope' });
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toMatch(/^monitors: Authentication required: /);
+  });
+
+  it('says clearly when the server has no endpoint for a kind', async () => {
+    // A kind this server has no route for, through the same table-driven path as the real ones.
+    const pagers = { key: 'pagers', one: 'pager', path: '/api/v1/pagers' } as unknown as Kind;
+    const setupFile: SetupFile = { kinds: [{ kind: pagers, items: [{ name: 'a' }] }], where: () => 'f.yaml' };
+    const client = new ApiClient({ server: url, fingerprint }, token);
+    let out = '';
+    let err = '';
+    const code = await applySetup(
+      setupFile,
+      client,
+      (s) => (out += s),
+      (s) => (err += s),
+    );
+    expect([code, out]).toEqual([1, '']);
+    expect(err).toContain('this server does not support pagers (no /api/v1/pagers/apply): nothing of it was applied\n');
+  });
+});
