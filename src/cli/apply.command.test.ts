@@ -105,6 +105,19 @@ describe('skjold apply / export against a running server (SQLite)', () => {
   const setup = (interval: number) =>
     [
       '# Our on-call set-up',
+      'channels:',
+      '  - name: ops-hook',
+      '    config:',
+      '      kind: webhook',
+      '      url: https://hooks.example.org/skjold',
+      '      secret: a-webhook-secret-of-some-length',
+      'escalationPolicies:',
+      '  - name: Default',
+      '    isDefault: true',
+      '    levels:',
+      '      - targets: [{ schedule: Ops }, { channel: ops-hook }]',
+      '        escalateAfterSeconds: 300',
+      '      - targets: [{ user: root }]',
       'schedules:',
       '  - name: Ops',
       '    timeZone: Europe/Copenhagen',
@@ -131,10 +144,12 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     expect(first.code, first.stderr).toBe(0);
     const lines = first.stdout.split('\n');
     expect(lines.filter((l) => !l.startsWith('  '))).toEqual([
+      'created channel ops-hook',
       'created schedule Ops',
+      'created escalation policy Default',
       'created monitor nightly backup',
       'created monitor ssh',
-      '3 created, 0 updated, 0 unchanged',
+      '5 created, 0 updated, 0 unchanged',
       '',
     ]);
     expect(first.stdout).toContain(`  heartbeat URL (shown once): ${url}/api/v1/heartbeat/hb_`);
@@ -142,13 +157,13 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     const again = await run(['apply', '-f', f]);
     expect([again.code, again.stdout]).toEqual([
       0,
-      'unchanged schedule Ops\nunchanged monitor nightly backup\nunchanged monitor ssh\n0 created, 0 updated, 3 unchanged\n',
+      'unchanged channel ops-hook\nunchanged schedule Ops\nunchanged escalation policy Default\nunchanged monitor nightly backup\nunchanged monitor ssh\n0 created, 0 updated, 5 unchanged\n',
     ]);
 
     const edited = await run(['apply', '-f', file('setup.yaml', setup(1800))]);
     expect([edited.code, edited.stdout]).toEqual([
       0,
-      'unchanged schedule Ops\nupdated monitor nightly backup\nunchanged monitor ssh\n0 created, 1 updated, 2 unchanged\n',
+      'unchanged channel ops-hook\nunchanged schedule Ops\nunchanged escalation policy Default\nupdated monitor nightly backup\nunchanged monitor ssh\n0 created, 1 updated, 4 unchanged\n',
     ]);
 
     const out = join(root, 'exported.yaml');
@@ -158,11 +173,13 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/^# Skjold set-up exported from https:\/\/127\.0\.0\.1:\d+ at \d{4}-\d\d-\d\dT/);
     expect(text).toContain('users:\n          - root\n');
+    // Secret fields never leave the server; applying the export keeps the stored secret.
+    expect(text).not.toContain('a-webhook-secret-of-some-length');
     expect(text.indexOf('name: nightly backup')).toBeLessThan(text.indexOf('name: ssh'));
     const back = await run(['apply', '-f', out]);
     expect([back.code, back.stdout]).toEqual([
       0,
-      'unchanged schedule Ops\nunchanged monitor nightly backup\nunchanged monitor ssh\n0 created, 0 updated, 3 unchanged\n',
+      'unchanged channel ops-hook\nunchanged schedule Ops\nunchanged escalation policy Default\nunchanged monitor nightly backup\nunchanged monitor ssh\n0 created, 0 updated, 5 unchanged\n',
     ]);
 
     const onlyMonitors = await run(['export', '--kinds', 'monitors']);
@@ -173,7 +190,7 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     const dry = await run(['apply', '-f', out, '--dry-run'], {});
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`POST ${url}/api/v1/oncall/schedules/apply (1 schedules)\n  schedule Ops\n`);
-    expect(dry.stdout).toContain('dry run: the file is well-formed; 3 items would be sent, nothing was\n');
+    expect(dry.stdout).toContain('dry run: the file is well-formed; 5 items would be sent, nothing was\n');
   });
 
   it('rejects broken files and refused items with the file line, and exits 1', SPAWNING, async () => {
@@ -188,16 +205,16 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     const monitor = await run(['apply', '-f', file('monitor.yaml', setup(5))]);
     expect(monitor.code).toBe(1);
     expect(monitor.stderr).toMatch(
-      /failed monitor nightly backup\n {2}monitors\.0\.intervalSeconds \(\S+monitor\.yaml:14:22\): the interval is at least 10 seconds\n/,
+      /failed monitor nightly backup\n {2}monitors\.0\.intervalSeconds \(\S+monitor\.yaml:27:22\): the interval is at least 10 seconds\n/,
     );
     expect(monitor.stderr).toContain('1 failed');
 
     const ghost = await run(['apply', '-f', file('ghost.yaml', setup(3600).replace('users: [root]', 'users: [root, ghost]'))]);
     expect(ghost.code).toBe(1);
     expect(ghost.stderr).toMatch(/schedules: Invalid request: every person on a schedule must be an existing user\n/);
-    expect(ghost.stderr).toMatch(/ {2}body\.schedules\.0\.layers\.0\.users\.1 \(\S+ghost\.yaml:7:23\): no user ghost\n/);
+    expect(ghost.stderr).toMatch(/ {2}body\.schedules\.0\.layers\.0\.users\.1 \(\S+ghost\.yaml:20:23\): no user ghost\n/);
     expect(ghost.stderr).toContain('none of the 1 schedules was applied');
-    expect(ghost.stderr).toContain('stopped before monitors');
+    expect(ghost.stderr).toContain('stopped before escalationPolicies, monitors');
   });
 
   it('refuses an untrusted or wrongly pinned certificate and a missing token before sending anything', SPAWNING, async () => {
