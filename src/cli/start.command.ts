@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createApp, loadSkjoldConfig } from '../app.ts';
+import { isProbeRole, type ProbeStartOptions, startProbeRole } from './probe-role.ts';
 
 export function registerStart(program: Command): void {
   program
@@ -9,12 +10,17 @@ export function registerStart(program: Command): void {
     .option('--host <host>', 'interface to listen on')
     .option('--port <port>', 'HTTPS port')
     .option('--roles <roles>', 'comma-separated roles: api,engine,probe,collector')
-    .action(async (opts: { dataDir?: string; host?: string; port?: string; roles?: string }) => {
+    .option('--server <url>', 'probe role: the Skjold API to report to, https://host:port (token in $SKJOLD_PROBE_TOKEN)')
+    .option('--server-ca <file>', "probe role: PEM certificate or CA the server's certificate must chain to")
+    .option('--server-fingerprint <sha256>', "probe role: pin the server's certificate by its SHA-256 fingerprint")
+    .action(async (opts: { dataDir?: string; host?: string; port?: string; roles?: string } & ProbeStartOptions) => {
       const parent = program.opts<{ config?: string }>();
       const config = loadSkjoldConfig({
         file: parent.config,
         overrides: { core: { dataDir: opts.dataDir, host: opts.host, port: opts.port, roles: opts.roles } },
       });
+      // A probe runs checks for a remote Skjold: no database, API or console of its own.
+      if (isProbeRole(config.core.roles)) return startProbeRole(config, opts);
       const skjold = await createApp({ config });
       const { log } = skjold;
       if (skjold.tls?.createdNow) log.info({ fingerprint: skjold.tls.fingerprint }, 'generated a TLS certificate');

@@ -11,7 +11,11 @@ import { monitoringPermissions } from './monitoring.permissions.ts';
 import { MonitoringService } from './monitoring.service.ts';
 import { m0001Monitoring } from './migrations/0001-monitoring.ts';
 import { m0002PublicComponent } from './migrations/0002-public-component.ts';
+import { m0003Probes } from './migrations/0003-probes.ts';
 import { statusRoutes } from './api/status.routes.ts';
+import { probeApiRoutes, probesRoutes } from './api/probes.routes.ts';
+import { ProbesService } from './probes/probes.service.ts';
+import { ProbeSilenceJob } from './jobs/probe-silence.job.ts';
 import { type OpenIncidentsReader, StatusPageService } from './status-page.service.ts';
 
 export { monitoringConfig, type MonitoringConfig } from './monitoring.config.ts';
@@ -29,6 +33,11 @@ export {
   type StatusIncident,
 } from './status-page.service.ts';
 export { RollupJob, type RollupResult, type CompletenessReporter } from './jobs/rollup.job.ts';
+export { ProbesService, type Probe, type ProbeWithToken, type Assignments, type ResultsAnswer } from './probes/probes.service.ts';
+export { ProbeSilenceJob, type ProbeSilenceResult } from './jobs/probe-silence.job.ts';
+export { PROBE_TOKEN_HEADER, PROBE_TOKEN_PREFIX } from './probes/probe-token.ts';
+export { runProbeAgent, type ProbeAgentOptions, type ProbeAgentHandle } from './probe-agent/probe-agent.ts';
+export { probeAgentConfig, type ProbeAgentConfig } from './probe-agent/probe-agent.config.ts';
 
 export interface MonitoringDeps {
   database: Database;
@@ -52,17 +61,31 @@ export interface MonitoringModule extends SkjoldModule {
   rollup: RollupJob;
   /** The public status page's document (cached). */
   status: StatusPageService;
+  /** Remote probes: registration, tokens, assignments and reported results. */
+  probes: ProbesService;
+  /** Raises a signal for each probe that stopped reporting (run every probeSilenceCheckSeconds in the engine role). */
+  probeSilence: ProbeSilenceJob;
 }
 
 /**
  * Monitoring (P15): HTTP(S), TCP, DNS, TLS/STARTTLS, SMTP/IMAP/POP3 banner and heartbeat monitors; a min-heap
  * scheduler spreading checks over their interval; thresholds; every state change a signal (P16); compact storage with
- * hourly/daily rollups and retention; a daily completeness record for auditors.
+ * hourly/daily rollups and retention; a daily completeness record for auditors. Remote probes (`skjold start --roles
+ * probe`) run monitors from other locations with a k-of-n quorum; a probe that stops reporting is itself a deviation.
  */
 export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
   const service = new MonitoringService({ clock: deps.clock, signals: deps.signals, config: deps.config });
   const engine = new MonitoringEngine(deps);
   const rollup = new RollupJob(deps);
+  const probes = new ProbesService({ clock: deps.clock, signals: deps.signals, config: deps.config });
+  const probeSilence = new ProbeSilenceJob(deps);
+  let silenceTimer: NodeJS.Timeout | undefined;
+  let silencing: Promise<unknown> = Promise.resolve();
+  const runSilence = () => {
+    silencing = silencing
+      .then(() => probeSilence.perform())
+      .catch((e: unknown) => deps.log.error({ err: e }, 'monitoring: probe silence check failed'));
+  };
   const status = new StatusPageService({
     clock: deps.clock,
     title: deps.config.statusTitle,
@@ -76,17 +99,25 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
   };
   return {
     name: 'monitoring',
-    migrations: { '0001-monitoring': m0001Monitoring, '0002-public-component': m0002PublicComponent },
+    migrations: {
+      '0001-monitoring': m0001Monitoring,
+      '0002-public-component': m0002PublicComponent,
+      '0003-probes': m0003Probes,
+    },
     permissions: monitoringPermissions,
     service,
     engine,
     rollup,
     status,
+    probes,
+    probeSilence,
     routes: () => [
       // Lag figures only where the scheduler runs (the engine role); null elsewhere.
       ...monitorsRoutes({ service, scheduler: () => (deps.runEngine ? { ...engine.stats(), running: started } : null) }),
       ...heartbeatRoutes({ service }),
       ...statusRoutes({ status }),
+      ...probesRoutes({ probes }),
+      ...probeApiRoutes({ probes }),
     ],
     async start() {
       if (!deps.runEngine) return;
@@ -96,13 +127,17 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
       runRollup();
       rollupTimer = setInterval(runRollup, deps.config.rollupSeconds * 1000);
       rollupTimer.unref?.();
+      silenceTimer = setInterval(runSilence, probeSilence.intervalMs);
+      silenceTimer.unref?.();
     },
     async stop() {
       clearInterval(rollupTimer);
+      clearInterval(silenceTimer);
       service.onChange = undefined;
       started = false;
       await engine.stop();
       await rolling;
+      await silencing;
     },
   };
 }

@@ -27,6 +27,16 @@ export const monitoringConfig = {
     reloadSeconds: z.coerce.number().int().min(1).max(3600).default(30),
     /** Public base URL shown in heartbeat URLs (e.g. https://skjold.example.dk); empty: a relative path. */
     publicUrl: z.string().max(500).default(''),
+    /** Seconds between a probe's polls for its assignments, unless set on the probe. */
+    probePollSeconds: z.coerce.number().int().min(5).max(3600).default(30),
+    /** A probe is silent (a deviation) after this many poll intervals without a call. */
+    probeSilentAfterPolls: z.coerce.number().int().min(2).max(100).default(3),
+    /** Seconds between the engine's checks for silent probes. */
+    probeSilenceCheckSeconds: z.coerce.number().int().min(1).max(3600).default(15),
+    /** Severity of a silent probe's signal. */
+    probeSilentSeverity: z.enum(['critical', 'major', 'minor', 'info']).default('major'),
+    /** Most result batches waiting for the engine; beyond it probes are asked to retry later (503). */
+    probeInboxMax: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
     /** Provider name in the public status page's header. */
     statusTitle: z.string().trim().min(1).max(100).default('Skjold'),
   }),

@@ -12,6 +12,18 @@ import type { MonitorChange } from './monitoring.service.ts';
 import { type CheckRecord, type MonitorState, monitoringStore } from './monitoring.store.ts';
 import { applyResult, type StateCounters } from './monitor-state.ts';
 import { MonitorScheduler, type SchedulerEntry, type SchedulerStats } from './monitor.scheduler.ts';
+import type { ProbeResultItem } from './probes/probe.schemas.ts';
+import { type LocationStateRecord, probesStore } from './probes/probes.store.ts';
+import { quorumState } from './quorum.ts';
+
+type LastResult = { at: string; ok: boolean; responseMs: number | null; error: string | null };
+
+/** One location's streak counters for a monitor run from several locations. */
+interface LocationRuntime {
+  counters: StateCounters;
+  last: LastResult | null;
+  dirty: boolean;
+}
 
 /** The engine's view of one monitor: its definition and its live streak counters. */
 interface Runtime {
@@ -21,8 +33,13 @@ interface Runtime {
   /** The definition as stored (JSON): a reload compares text, not objects. */
   defJson: string;
   counters: StateCounters;
-  last: { at: string; ok: boolean; responseMs: number | null; error: string | null } | null;
+  last: LastResult | null;
   dirty: boolean;
+  paused: boolean;
+  locations: string[];
+  quorum: number;
+  /** Per-location streaks when the monitor runs from more than the engine's own location; null: the engine's alone. */
+  locs: Map<string, LocationRuntime> | null;
 }
 
 interface Transition {
@@ -31,7 +48,14 @@ interface Transition {
   to: MonitorState;
   at: string;
   outcome: CheckOutcome;
+  /** Multi-location monitors: the locations down at the transition. */
+  failing: string[] | null;
 }
+
+/** Most probe batches taken from the inbox per flush. */
+const INGEST_BATCHES = 200;
+/** Consumed batches are kept this long (a retried batch is recognised as a duplicate), then pruned. */
+const BATCH_KEEP_MS = 86_400_000;
 
 export interface EngineDeps {
   database: Database;
@@ -56,9 +80,11 @@ export class MonitoringEngine {
   #buffer: CheckRecord[] = [];
   #transitions: Transition[] = [];
   #flushing: Promise<void> = Promise.resolve();
+  #soon: NodeJS.Immediate | null = null;
   #flushTimer: NodeJS.Timeout | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
   readonly #location: string;
+  #lastPrune = 0;
 
   constructor(d: EngineDeps) {
     this.#d = d;
@@ -74,15 +100,26 @@ export class MonitoringEngine {
   async load(): Promise<void> {
     const rows = await monitoringStore.list(this.#d.database.db);
     const seen = new Set<string>();
+    let stored: Map<string, Map<string, LocationRuntime>> | undefined;
     let n = 0;
     for (const r of rows) {
       seen.add(r.id);
       const existing = this.#rt.get(r.id);
       // Reload from another process's change: only reschedule what changed.
-      if (existing && r.paused === 0 && existing.defJson === r.definition && this.scheduler.has(r.id)) continue;
+      if (
+        existing &&
+        existing.defJson === r.definition &&
+        existing.paused === (r.paused === 1) &&
+        this.scheduler.has(r.id) === this.#runsHere(existing)
+      )
+        continue;
+      const m = toMonitor(r);
+      const multi = !existing && this.#isMulti(m.locations);
+      if (multi) stored ??= await this.#storedLocations();
       this.apply(
-        { kind: 'upsert', monitor: toMonitor(r) },
+        { kind: 'upsert', monitor: m },
         { state: r.state, failures: r.consecutive_failures, successes: r.consecutive_successes },
+        multi ? stored?.get(r.id) : undefined,
       );
       // Let checks run while 10,000 monitors are (re)loaded: the scheduler must not stall behind this loop.
       if (++n % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -90,8 +127,33 @@ export class MonitoringEngine {
     for (const id of [...this.#rt.keys()]) if (!seen.has(id)) this.apply({ kind: 'remove', id });
   }
 
+  #isMulti(locations: readonly string[]): boolean {
+    return !(locations.length === 1 && locations[0] === this.#location);
+  }
+
+  #runsHere(rt: Runtime): boolean {
+    return !rt.paused && rt.locations.includes(this.#location);
+  }
+
+  async #storedLocations(): Promise<Map<string, Map<string, LocationRuntime>>> {
+    const out = new Map<string, Map<string, LocationRuntime>>();
+    for (const r of await probesStore.locationStates(this.#d.database.db)) {
+      let m = out.get(r.monitor_id);
+      if (!m) out.set(r.monitor_id, (m = new Map<string, LocationRuntime>()));
+      m.set(r.location, {
+        counters: { state: r.state, failures: r.consecutive_failures, successes: r.consecutive_successes },
+        last:
+          r.last_check_at === null
+            ? null
+            : { at: r.last_check_at, ok: r.last_ok === 1, responseMs: r.last_response_ms, error: r.last_error },
+        dirty: false,
+      });
+    }
+    return out;
+  }
+
   /** Follow a change made through the service (same process). */
-  apply(c: MonitorChange, stored?: StateCounters): void {
+  apply(c: MonitorChange, stored?: StateCounters, storedLocs?: Map<string, LocationRuntime>): void {
     if (c.kind === 'remove') {
       this.#rt.delete(c.id);
       this.scheduler.remove(c.id);
@@ -100,7 +162,20 @@ export class MonitoringEngine {
     const m: Monitor = c.monitor;
     const prev = this.#rt.get(m.id);
     const defJson = JSON.stringify(m.definition);
-    this.#rt.set(m.id, {
+    let locs: Map<string, LocationRuntime> | null = null;
+    if (this.#isMulti(m.locations)) {
+      locs = new Map();
+      const from = prev?.locs ?? storedLocs;
+      for (const l of m.locations) {
+        const x = from?.get(l);
+        if (x) locs.set(l, x);
+      }
+      // Was run from this engine alone: its streak continues as this location's.
+      if (prev && !prev.locs && m.locations.includes(this.#location)) {
+        locs.set(this.#location, { counters: prev.counters, last: prev.last, dirty: true });
+      }
+    }
+    const rt: Runtime = {
       id: m.id,
       name: m.name,
       def: m.definition,
@@ -108,14 +183,19 @@ export class MonitoringEngine {
       counters: prev?.counters ?? stored ?? { state: m.state, failures: 0, successes: 0 },
       last: prev?.last ?? null,
       dirty: prev?.dirty ?? false,
-    });
-    if (m.paused) this.scheduler.remove(m.id);
+      paused: m.paused,
+      locations: m.locations,
+      quorum: m.quorum,
+      locs,
+    };
+    this.#rt.set(m.id, rt);
+    if (!this.#runsHere(rt)) this.scheduler.remove(m.id);
     else if (!prev || !this.scheduler.has(m.id) || prev.defJson !== defJson) {
       this.scheduler.upsert({ id: m.id, intervalMs: m.definition.intervalSeconds * 1000 });
     }
   }
 
-  /** Restore streak counters from the database (after a restart the thresholds continue where they were). */
+  /** Restore streak counters (and each location's) from the database: after a restart the thresholds continue where they were. */
   async restoreCounters(): Promise<void> {
     const rows = await this.#d.database.db
       .selectFrom('monitoring_monitors')
@@ -124,6 +204,11 @@ export class MonitoringEngine {
     for (const r of rows) {
       const rt = this.#rt.get(r.id);
       if (rt) rt.counters = { state: r.state, failures: r.consecutive_failures, successes: r.consecutive_successes };
+    }
+    const stored = await this.#storedLocations();
+    for (const rt of this.#rt.values()) {
+      if (!rt.locs) continue;
+      rt.locs = new Map([...(stored.get(rt.id) ?? [])].filter(([l]) => rt.locations.includes(l)));
     }
   }
 
@@ -171,16 +256,95 @@ export class MonitoringEngine {
     this.record(rt.id, at, outcome);
   }
 
-  /** Record one outcome (also the entry point for results reported by remote probes, later). */
+  /**
+   * Record one outcome, from this engine's checks or a remote probe's (`location`). A monitor run from several
+   * locations keeps a streak per location (each with the monitor's thresholds) and is down when at least `quorum`
+   * locations are down. Results from a location the monitor no longer runs from, or for a paused monitor, are dropped.
+   */
   record(monitorId: string, at: string, outcome: CheckOutcome, location = this.#location): void {
     const rt = this.#rt.get(monitorId);
-    if (!rt) return;
+    if (!rt || !rt.locations.includes(location) || (rt.paused && location !== this.#location)) return;
     this.#buffer.push({ monitorId, location, at, ok: outcome.ok, responseMs: outcome.responseMs, error: outcome.error });
-    const { next, transition } = applyResult(rt.counters, outcome.ok, rt.def);
-    rt.counters = next;
-    rt.last = { at, ok: outcome.ok, responseMs: outcome.responseMs, error: outcome.error };
+    const last = { at, ok: outcome.ok, responseMs: outcome.responseMs, error: outcome.error };
+    rt.last = last;
     rt.dirty = true;
-    if (transition) this.#transitions.push({ rt, from: transition.from, to: transition.to, at, outcome });
+    if (!rt.locs) {
+      const { next, transition } = applyResult(rt.counters, outcome.ok, rt.def);
+      rt.counters = next;
+      if (transition) {
+        this.#transitions.push({ rt, from: transition.from, to: transition.to, at, outcome, failing: null });
+        this.#signalSoon(transition);
+      }
+      return;
+    }
+    const locs = rt.locs;
+    let lr = locs.get(location);
+    if (!lr) locs.set(location, (lr = { counters: { state: 'unknown', failures: 0, successes: 0 }, last: null, dirty: false }));
+    lr.counters = applyResult(lr.counters, outcome.ok, rt.def).next;
+    lr.last = last;
+    lr.dirty = true;
+    const from = rt.counters.state;
+    const to = quorumState(
+      from,
+      rt.locations.map((l) => locs.get(l)?.counters.state ?? 'unknown'),
+      rt.quorum,
+    );
+    // The monitor row's streak columns show the reporting location's streak.
+    rt.counters = { state: to, failures: lr.counters.failures, successes: lr.counters.successes };
+    if (to !== from) {
+      const failing = rt.locations.filter((l) => locs.get(l)?.counters.state === 'down');
+      this.#transitions.push({ rt, from, to, at, outcome, failing });
+      this.#signalSoon({ from, to });
+    }
+  }
+
+  /**
+   * A change to or from down is a signal someone may be paged for: write it now, not at the next periodic flush
+   * (results alone wait for the batch). Several in one tick share one flush.
+   */
+  #signalSoon(t: { from: string; to: string }): void {
+    if (t.to !== 'down' && t.from !== 'down') return;
+    if (this.#soon) return;
+    this.#soon = setImmediate(() => {
+      this.#soon = null;
+      void this.flush();
+    });
+  }
+
+  /** Take pending probe batches from the inbox (written by the API, in any process) and record their results. */
+  async #ingest(): Promise<void> {
+    const db = this.#d.database.db;
+    const now = this.#d.clock.now();
+    if (now.getTime() - this.#lastPrune > 3_600_000) {
+      this.#lastPrune = now.getTime();
+      await db
+        .deleteFrom('monitoring_probe_batches')
+        .where('consumed_at', '<', new Date(now.getTime() - BATCH_KEEP_MS).toISOString())
+        .execute();
+    }
+    const pending = await db
+      .selectFrom('monitoring_probe_batches')
+      .select(['id', 'location', 'items'])
+      .where('consumed_at', 'is', null)
+      .orderBy('received_at')
+      .orderBy('id')
+      .limit(INGEST_BATCHES)
+      .execute();
+    if (pending.length === 0) return;
+    await db
+      .updateTable('monitoring_probe_batches')
+      .set({ consumed_at: now.toISOString() })
+      .where(
+        'id',
+        'in',
+        pending.map((b) => b.id),
+      )
+      .execute();
+    for (const b of pending) {
+      for (const r of JSON.parse(b.items) as ProbeResultItem[]) {
+        this.record(r.monitorId, r.at, { ok: r.ok, responseMs: r.responseMs, error: r.error }, b.location);
+      }
+    }
   }
 
   async #lastHeartbeat(id: string): Promise<Date | null> {
@@ -202,6 +366,7 @@ export class MonitoringEngine {
   }
 
   async #flushNow(): Promise<void> {
+    await this.#ingest();
     const rows = this.#buffer;
     const transitions = this.#transitions;
     this.#buffer = [];
@@ -209,6 +374,26 @@ export class MonitoringEngine {
     const dirty = [...this.#rt.values()].filter((r) => r.dirty);
     if (rows.length === 0 && dirty.length === 0 && transitions.length === 0) return;
     for (const r of dirty) r.dirty = false;
+    const dirtyLocs: LocationRuntime[] = [];
+    const locRows: LocationStateRecord[] = [];
+    for (const r of dirty) {
+      for (const [location, l] of r.locs ?? []) {
+        if (!l.dirty) continue;
+        l.dirty = false;
+        dirtyLocs.push(l);
+        locRows.push({
+          monitorId: r.id,
+          location,
+          state: l.counters.state,
+          failures: l.counters.failures,
+          successes: l.counters.successes,
+          at: l.last?.at ?? null,
+          ok: l.last?.ok ?? null,
+          responseMs: l.last?.responseMs ?? null,
+          error: l.last?.error ?? null,
+        });
+      }
+    }
     const db = this.#d.database.db;
     // A first verdict of up (unknown → up) raises no signal: it is written with the batch, not in a transaction of
     // its own (after a fresh start of 10,000 monitors that is 10,000 commits saved in the first minute).
@@ -235,12 +420,14 @@ export class MonitoringEngine {
               : [],
           ),
         );
+        await probesStore.upsertLocationStates(trx, locRows);
         for (const t of quiet) await this.#writeTransition(trx, t, this.#summary(t), null);
       });
     } catch (e) {
       // Keep the rows for the next attempt (bounded: a database down for long drops the oldest).
       this.#buffer = [...rows, ...this.#buffer].slice(-200_000);
       for (const r of dirty) r.dirty = true;
+      for (const l of dirtyLocs) l.dirty = true;
       this.#transitions = [...transitions, ...this.#transitions];
       throw e;
     }
@@ -250,9 +437,10 @@ export class MonitoringEngine {
   #summary(t: Transition): string {
     const target = targetOf(t.rt.def);
     const name = t.rt.name;
+    const where = t.failing ? ` from ${t.failing.length} of ${t.rt.locations.length} locations (${t.failing.join(', ')})` : '';
     const text =
       t.to === 'down'
-        ? `${name} is down: ${t.outcome.error ?? 'check failed'} (${target})`
+        ? `${name} is down${where}: ${t.outcome.error ?? 'check failed'} (${target})`
         : t.from === 'down'
           ? `${name} is up again (${target})`
           : `${name} is up (${target})`;
@@ -301,7 +489,9 @@ export class MonitoringEngine {
               target,
               error: t.outcome.error,
               responseMs: t.outcome.responseMs,
-              location: this.#location,
+              ...(t.failing
+                ? { locations: rt.locations, quorum: rt.quorum, failingLocations: t.failing }
+                : { location: this.#location }),
             },
             occurredAt: new Date(t.at),
             component: rt.def.component ?? rt.def.publicComponent ?? undefined,

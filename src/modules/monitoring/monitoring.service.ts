@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import { AppError, invalid, notFound } from '../../core/errors.ts';
 import type { SignalSink } from '../../core/signals.ts';
-import { monitorDefinition, type MonitorDefinition, type RangeQuery } from './api/monitor.schemas.ts';
+import { LOCAL, monitorDefinition, type MonitorDefinition, type RangeQuery } from './api/monitor.schemas.ts';
 import type { MonitoringConfig } from './monitoring.config.ts';
 import { auditView, targetOf, toMonitor, type Monitor, type MonitorListItem } from './monitoring.model.ts';
 import { monitoringStore } from './monitoring.store.ts';
@@ -167,8 +167,8 @@ export class MonitoringService {
         paused: 0,
         heartbeat_token_hash: token ? hashToken(token) : null,
         last_heartbeat_at: null,
-        locations: '["local"]',
-        quorum: 1,
+        locations: JSON.stringify(def.locations ?? [LOCAL]),
+        quorum: def.quorum ?? 1,
         state: 'unknown',
         state_changed_at: null,
         consecutive_failures: 0,
@@ -211,6 +211,8 @@ export class MonitoringService {
         definition: JSON.stringify(def),
         interval_s: def.intervalSeconds,
         public_component: def.publicComponent ?? null,
+        locations: JSON.stringify(def.locations ?? [LOCAL]),
+        quorum: def.quorum ?? 1,
         updated_at: this.d.clock.now().toISOString(),
       })
       .where('id', '=', id)
@@ -235,7 +237,7 @@ export class MonitoringService {
         details: { monitorId: id, reason: 'deleted' },
       });
     }
-    for (const t of ['monitoring_results', 'monitoring_rollups', 'monitoring_pauses'] as const) {
+    for (const t of ['monitoring_results', 'monitoring_rollups', 'monitoring_pauses', 'monitoring_location_states'] as const) {
       await db.deleteFrom(t).where('monitor_id', '=', id).execute();
     }
     await db.deleteFrom('monitoring_monitors').where('id', '=', id).execute();

@@ -36,6 +36,12 @@ const statusSpec = z.union(
   { error: 'each expected status is a code 100–599 or a range like "200-299"' },
 );
 
+/** A location name: `local` (the engine itself) or a probe's location. */
+export const LOCATION_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** The engine's own location. */
+export const LOCAL = 'local';
+const MAX_LOCATIONS = 20;
+
 /** Fields every monitor has. */
 const common = {
   /** Shown in the console and in incident summaries. */
@@ -72,6 +78,25 @@ const common = {
     .min(1, 'publicComponent is at least 1 character (null removes it)')
     .max(80, 'publicComponent is at most 80 characters')
     .nullish(),
+  /**
+   * Where the monitor runs from: `local` (this Skjold's engine) and probe locations (`cph-2`); default `["local"]`.
+   * Absent from definitions made before probes, so their stored text (and `apply`'s comparison) is unchanged.
+   */
+  locations: z
+    .array(z.string().regex(LOCATION_RE, 'a location is 1–40 characters: lower-case letters, digits and dashes'), {
+      error: 'locations must be a list of location names',
+    })
+    .min(1, 'name at least one location')
+    .max(MAX_LOCATIONS, `at most ${MAX_LOCATIONS} locations`)
+    .refine((l) => new Set(l).size === l.length, 'a location appears twice')
+    .optional(),
+  /** How many locations must fail (each after its own failure threshold) for the monitor to be down; default 1. */
+  quorum: z
+    .number({ error: 'quorum must be a number' })
+    .int('quorum must be an integer')
+    .min(1, 'quorum is at least 1')
+    .max(MAX_LOCATIONS, `quorum is at most ${MAX_LOCATIONS}`)
+    .optional(),
 };
 
 export const httpMonitor = z.strictObject({
@@ -186,6 +211,15 @@ export const monitorDefinition = z
   .refine((d) => d.intervalSeconds < 10 || d.timeoutSeconds < d.intervalSeconds, {
     path: ['timeoutSeconds'],
     message: 'the timeout must be shorter than the interval',
+  })
+  .refine((d) => (d.quorum ?? 1) <= (d.locations?.length ?? 1), {
+    path: ['quorum'],
+    message: 'the quorum cannot exceed the number of locations',
+  })
+  // A heartbeat is pushed to this Skjold: no probe can check it.
+  .refine((d) => d.type !== 'heartbeat' || d.locations === undefined || (d.locations.length === 1 && d.locations[0] === LOCAL), {
+    path: ['locations'],
+    message: 'a heartbeat monitor runs only at the local location',
   });
 export type MonitorDefinition = z.infer<typeof monitorDefinition>;
 export type MonitorInput = z.input<typeof monitorDefinition>;

@@ -190,20 +190,23 @@ export class RollupJob {
 
   /**
    * The completeness record of the day starting at `dayStart`, up to `until`: expected = the active (existing, not
-   * paused) time divided by the interval; executed = checks recorded (from the hourly aggregates, local location);
+   * paused) time divided by the interval, times the monitor's locations (as they are now: a change of locations
+   * during the day is not split); executed = checks recorded from every location (from the hourly aggregates);
    * deviations = transitions to down; registered = those that reached the incident system. Returns rows written.
    */
   async #completeness(db: Db, dayStart: number, until: number): Promise<number> {
     const day = iso(dayStart).slice(0, 10);
     const dayEnd = dayStart + DAY;
-    const monitors = await db.selectFrom('monitoring_monitors').select(['id', 'interval_s', 'created_at', 'paused']).execute();
+    const monitors = await db
+      .selectFrom('monitoring_monitors')
+      .select(['id', 'interval_s', 'created_at', 'paused', 'locations'])
+      .execute();
     if (monitors.length === 0) return 0;
     const executed = new Map<string, number>();
     for (const r of await db
       .selectFrom('monitoring_rollups')
       .select(['monitor_id', (eb) => eb.fn.sum<number>('count').as('n')])
       .where('bucket', '=', 'hour')
-      .where('location', '=', 'local')
       .where('start', '>=', iso(dayStart))
       .where('start', '<', iso(dayEnd))
       .groupBy('monitor_id')
@@ -236,7 +239,8 @@ export class RollupJob {
         const b = Math.min(end, p.to_at ? Date.parse(p.to_at) : end);
         if (b > a) paused += b - a;
       }
-      const expected = Math.floor((end - start - paused) / (m.interval_s * 1000));
+      const locations = (JSON.parse(m.locations) as string[]).length;
+      const expected = Math.floor((end - start - paused) / (m.interval_s * 1000)) * locations;
       const e = ev.get(m.id);
       return [
         { monitor_id: m.id, day, expected, executed: executed.get(m.id) ?? 0, deviations: e?.n ?? 0, registered: e?.reg ?? 0 },
