@@ -197,6 +197,39 @@ describe.each(DIALECTS)('paging on $dialect', ({ dialect, skip }) => {
     ]);
   });
 
+  it.skipIf(skip)('a channel that hangs delays no other page', async () => {
+    const stuck = await startHttpReceiver();
+    try {
+      stuck.hang();
+      await ok('POST', '/api/v1/notification-channels', {
+        name: 'stuck-hook',
+        config: { kind: 'webhook', url: `${stuck.url}/page`, secret: SECRET },
+      });
+      await webhookChannel();
+      await ok('POST', '/api/v1/escalation-policies', {
+        name: 'p',
+        isDefault: true,
+        levels: [{ targets: [{ channel: 'stuck-hook' }, { channel: 'ops-hook' }] }],
+      });
+      const started = Date.now();
+      const r = await raise();
+      void t.oncall.pager.runOnce();
+      // The healthy channel gets its page while the other one's request is still hanging (10 s send timeout).
+      await hook.waitFor(1, 5_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await stuck.waitFor(1, 5_000);
+      let states: string[] = [];
+      for (let i = 0; i < 50 && !states.includes('sent'); i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        states = (await pages(r.incidentId)).map((p) => p.state).sort();
+      }
+      // Recorded as sent while the other page is still on the wire.
+      expect(states).toEqual(['sending', 'sent']);
+    } finally {
+      await stuck.close();
+    }
+  });
+
   it.skipIf(skip)('a page that reaches nobody is itself registered as a deviation', async () => {
     await ok('POST', '/api/v1/notification-channels', {
       name: 'rejecting-hook',
