@@ -18,6 +18,7 @@ import { systemRoutes, systemPermissions } from './core/http/system-routes.ts';
 import { loadTls, TLS_CIPHERS, type TlsMaterial } from './core/http/tls.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
+import { Gauge, type Registry } from 'prom-client';
 import type { SkjoldModule } from './core/module.ts';
 import { auditConfig, createAuditModule, type AuditConfig, type AuditModule } from './modules/audit/index.ts';
 import { createIdentityModule, identityConfig, type IdentityConfig, type IdentityModule } from './modules/identity/index.ts';
@@ -160,6 +161,13 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     await database.close();
     throw new Error(`migration failed: ${String((mig.error as Error).message ?? mig.error)}`);
   }
+  registerOperationalMetrics(
+    metrics.registry,
+    database,
+    monitoring,
+    config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+  );
+
   for (const m of modules) policy.declare(m.permissions);
   policy.declare(systemPermissions);
 
@@ -287,4 +295,55 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
       await database.close();
     },
   };
+}
+
+/**
+ * What an on-call engineer graphs and alerts on besides HTTP: the scheduler's lag, the paging outbox by state and open
+ * incidents by state. Computed when Prometheus scrapes (a few indexed counts), so nothing runs between scrapes.
+ */
+function registerOperationalMetrics(registry: Registry, database: Database, monitoring: MonitoringModule, engine: boolean): void {
+  if (engine)
+    new Gauge({
+      name: 'skjold_monitoring_scheduling_lag_seconds',
+      help: 'How late checks started against their slot (recent p50, p99 and max)',
+      labelNames: ['quantile'] as const,
+      registers: [registry],
+      collect() {
+        const s = monitoring.engine.stats();
+        this.set({ quantile: '0.5' }, s.lagP50Ms / 1000);
+        this.set({ quantile: '0.99' }, s.lagP99Ms / 1000);
+        this.set({ quantile: '1' }, s.lagMaxMs / 1000);
+      },
+    });
+  new Gauge({
+    name: 'skjold_paging_pages',
+    help: 'Pages in the durable outbox by state (pending and sending should stay near zero; failed reached nobody)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await database.db
+        .selectFrom('oncall_outbox')
+        .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('state')
+        .execute();
+      for (const st of ['pending', 'sending', 'sent', 'failed', 'cancelled']) this.set({ state: st }, 0);
+      for (const r of rows) this.set({ state: r.state }, Number(r.n));
+    },
+  });
+  new Gauge({
+    name: 'skjold_incidents_open',
+    help: 'Incidents not resolved, by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await database.db
+        .selectFrom('incidents_incidents')
+        .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('state', '<>', 'resolved')
+        .groupBy('state')
+        .execute();
+      for (const st of ['triggered', 'acknowledged']) this.set({ state: st }, 0);
+      for (const r of rows) this.set({ state: r.state }, Number(r.n));
+    },
+  });
 }

@@ -230,6 +230,23 @@ describe.each(DIALECTS)('paging on $dialect', ({ dialect, skip }) => {
     }
   });
 
+  it.skipIf(skip)('shows pages by state and open incidents on /metrics', async () => {
+    await webhookChannel();
+    await ok('POST', '/api/v1/escalation-policies', {
+      name: 'p',
+      isDefault: true,
+      levels: [{ targets: [{ channel: 'ops-hook' }] }],
+    });
+    await raise();
+    await settle();
+    const res = await api('GET', '/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('skjold_paging_pages{state="sent"} 1');
+    expect(res.body).toContain('skjold_paging_pages{state="failed"} 0');
+    expect(res.body).toContain('skjold_incidents_open{state="triggered"} 1');
+    expect(res.body).toMatch(/skjold_monitoring_scheduling_lag_seconds\{quantile="0.99"\} [0-9.e-]+/);
+  });
+
   it.skipIf(skip)('a page that reaches nobody is itself registered as a deviation', async () => {
     await ok('POST', '/api/v1/notification-channels', {
       name: 'rejecting-hook',
