@@ -16,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, loadSkjoldConfig } from '../../src/app.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { TEST_ACTOR, TEST_PASSWORD } from '../../test/identity.ts';
+import { seedPaging } from '../../test/paging.ts';
 import { startHttpReceiver, startSmtpReceiver } from '../../test/receivers.ts';
 
 const MONITORS = Number(process.env['PAGING_BENCH_MONITORS'] ?? 300);
@@ -45,32 +45,12 @@ const loadAtStart = loadavg()
   .map((x) => x.toFixed(2))
   .join(' ');
 try {
-  const ann = await app.identity.service.createUser({ username: 'ann', password: TEST_PASSWORD, role: 'operator' }, TEST_ACTOR);
-  const db = app.database.db;
-  await db.transaction().execute(async (trx) => {
-    const setup = app.oncall.paging;
-    await setup.createChannel(trx, {
-      name: 'mail',
-      forUsers: true,
-      enabled: true,
-      config: { kind: 'email', host: '127.0.0.1', port: smtp.port, from: 'skjold@example.org' },
-    });
-    await setup.createChannel(trx, {
-      name: 'ops-hook',
-      forUsers: false,
-      enabled: true,
-      config: { kind: 'webhook', url: `${hook.url}/page`, secret: 'bench-webhook-secret-000' },
-    });
-    await setup.setContact(trx, ann.id, { email: 'ann@example.org', phone: null, channels: ['mail'] });
-    await setup.createPolicy(trx, {
-      name: 'Default',
-      description: '',
-      isDefault: true,
-      repeat: 0,
-      match: {},
-      levels: [{ targets: [{ user: 'ann' }, { channel: 'ops-hook' }], escalateAfterSeconds: 3600 }],
-    });
+  await seedPaging(app, {
+    smtpPort: smtp.port,
+    hookUrl: `${hook.url}/page`,
+    levels: [{ targets: [{ user: 'ann' }, { channel: 'ops-hook' }], escalateAfterSeconds: 3600 }],
   });
+  const db = app.database.db;
   const started = performance.now();
   process.stderr.write(`paging benchmark: ${MONITORS} failing HTTP monitors at ${INTERVAL} s, webhook + e-mail per incident\n`);
   await app.monitoring.service.apply(

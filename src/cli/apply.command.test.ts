@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
 import { applySetup } from './apply.command.ts';
 import type { Kind, SetupFile } from './setup-file.ts';
+import { freePort } from '../../test/ports.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'skjold.js');
 // Each `skjold` run loads the TypeScript sources through tsx (about 2 s): these tests spawn many.
@@ -16,15 +16,6 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => done(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 /** The environment of a user's shell: no database, data dir or token of the test runner's own. */

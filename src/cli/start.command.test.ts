@@ -3,20 +3,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import SQLite from 'better-sqlite3';
+import { freePort } from '../../test/ports.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'skjold.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function get(port: number, path: string, ca: string): Promise<number> {
   return new Promise((resolve, reject) => {

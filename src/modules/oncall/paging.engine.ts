@@ -2,6 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { iso, type Clock } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { NotificationRecord } from '../incidents/index.ts';
 import type { Severity, SignalSink } from '../../core/signals.ts';
 import { ChannelError } from './channels/channel.types.ts';
 import { createChannel } from './channels/channels.ts';
@@ -14,18 +15,7 @@ const DAY = 86_400_000;
 
 /** What the engine needs from the incidents module (wired in app.ts). */
 export interface IncidentTimeline {
-  recordNotification(
-    db: Db,
-    n: {
-      incidentId: string;
-      channel: string;
-      recipient: string;
-      outcome: 'sent' | 'delivered' | 'failed';
-      receipt?: string | undefined;
-      error?: string | undefined;
-      level?: number | undefined;
-    },
-  ): Promise<number>;
+  recordNotification(db: Db, n: NotificationRecord): Promise<number>;
   recordEscalation(
     db: Db,
     e: { incidentId: string; level: number; target: string; reason?: string | undefined },
@@ -628,7 +618,7 @@ export class PagingEngine {
     }
     await trx
       .updateTable('oncall_outbox')
-      .set({ state: 'failed', last_error: outcome.error, lease_until: null })
+      .set({ state: 'failed', last_error: outcome.error, lease_until: null, sent_channel: c.channelId })
       .where('id', '=', row.id)
       .execute();
     // A page that reached nobody is itself a deviation (P16); it lands on its own incident.

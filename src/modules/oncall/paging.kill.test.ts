@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,8 @@ import { createApp, loadSkjoldConfig } from '../../app.ts';
 import { createLogger } from '../../core/logger.ts';
 import { TEST_ACTOR, TEST_PASSWORD } from '../../../test/identity.ts';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from '../../../test/receivers.ts';
+import { freePort } from '../../../test/ports.ts';
+import { seedPaging } from '../../../test/paging.ts';
 
 /**
  * Issue 3 item 12: Skjold is killed with SIGKILL in the middle of an escalation (once between two levels, once while a
@@ -21,16 +22,6 @@ import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpRecei
  */
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'skjold.js');
-const SECRET = 'kill-test-webhook-secret';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Setup {
   dataDir: string;
@@ -46,36 +37,15 @@ async function prepare(smtp: SmtpReceiver, hook: HttpReceiver, levelOneSeconds: 
   try {
     const ids = app.identity.service;
     await ids.createUser({ username: 'ops-admin', password: TEST_PASSWORD, role: 'admin' }, TEST_ACTOR);
-    const ann = await ids.createUser({ username: 'ann', password: TEST_PASSWORD, role: 'operator' }, TEST_ACTOR);
     await ids.createUser({ username: 'bob', password: TEST_PASSWORD, role: 'operator' }, TEST_ACTOR);
     const token = await ids.createToken({ username: 'ops-admin', name: 'kill test' }, TEST_ACTOR);
-    const db = app.database.db;
-    const setup = app.oncall.paging;
-    await db.transaction().execute(async (trx) => {
-      await setup.createChannel(trx, {
-        name: 'mail',
-        forUsers: true,
-        enabled: true,
-        config: { kind: 'email', host: '127.0.0.1', port: smtp.port, from: 'skjold@example.org' },
-      });
-      await setup.createChannel(trx, {
-        name: 'ops-hook',
-        forUsers: false,
-        enabled: true,
-        config: { kind: 'webhook', url: `${hook.url}/page`, secret: SECRET },
-      });
-      await setup.setContact(trx, ann.id, { email: 'ann@example.org', phone: null, channels: ['mail'] });
-      await setup.createPolicy(trx, {
-        name: 'Default',
-        description: '',
-        isDefault: true,
-        repeat: 0,
-        match: {},
-        levels: [
-          { targets: [{ user: 'ann' }], escalateAfterSeconds: levelOneSeconds },
-          { targets: [{ channel: 'ops-hook' }], escalateAfterSeconds: 3600 },
-        ],
-      });
+    await seedPaging(app, {
+      smtpPort: smtp.port,
+      hookUrl: `${hook.url}/page`,
+      levels: [
+        { targets: [{ user: 'ann' }], escalateAfterSeconds: levelOneSeconds },
+        { targets: [{ channel: 'ops-hook' }], escalateAfterSeconds: 3600 },
+      ],
     });
     return { dataDir, token: token.token, port: await freePort() };
   } finally {

@@ -141,7 +141,10 @@ function splitSecrets(
     for (const p of parts.slice(0, -1)) o = (o?.[p] as Record<string, unknown> | undefined) ?? undefined;
     const last = parts[parts.length - 1] as string;
     if (o && last in o) {
-      secret[path] = o[last];
+      const v = o[last];
+      // An empty map of headers or credentials is no secret: nothing to seal, nothing to report as set.
+      const empty = v === undefined || v === '' || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+      if (!empty) secret[path] = v;
       delete o[last];
     }
   }
@@ -230,7 +233,7 @@ export class PagingSetup {
   async applyPolicies(db: Db, items: PolicyInput[]): Promise<{ name: string; action: ApplyAction; id: string }[]> {
     const out: { name: string; action: ApplyAction; id: string }[] = [];
     for (const [i, p] of items.entries()) {
-      const path = `policies.${i}`;
+      const path = `body.escalationPolicies.${i}`;
       const existing = await db.selectFrom('oncall_policies').selectAll().where('name', '=', p.name).executeTakeFirst();
       if (!existing) {
         out.push({ name: p.name, action: 'created', id: (await this.createPolicy(db, p, path)).id });
@@ -474,7 +477,7 @@ export class PagingSetup {
   async applyChannels(db: Db, items: ChannelInput[]): Promise<{ name: string; action: ApplyAction; id: string }[]> {
     const out: { name: string; action: ApplyAction; id: string }[] = [];
     for (const [i, c] of items.entries()) {
-      const path = `channels.${i}`;
+      const path = `body.channels.${i}`;
       const existing = await db.selectFrom('oncall_channels').select('id').where('name', '=', c.name).executeTakeFirst();
       if (!existing) out.push({ name: c.name, action: 'created', id: (await this.createChannel(db, c, path)).id });
       else {

@@ -379,7 +379,7 @@ describe.each(DIALECTS)('paging on $dialect', ({ dialect, skip }) => {
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ errors: { path: string }[] }>().errors).toEqual([
-      expect.objectContaining({ path: 'policies.0.levels.0.targets.0' }),
+      expect.objectContaining({ path: 'body.escalationPolicies.0.levels.0.targets.0' }),
     ]);
     expect((await ok<{ items: unknown[] }>('GET', '/api/v1/escalation-policies')).items).toHaveLength(1);
   });

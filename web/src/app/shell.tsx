@@ -4,7 +4,7 @@ import { AccountPage } from '../identity/account-page.tsx';
 import { IncidentsPage } from '../incidents/incidents-page.tsx';
 import { MaintenancePage } from '../incidents/maintenance-page.tsx';
 import { MonitorsPage } from '../monitoring/monitors-page.tsx';
-import { OncallPage } from '../oncall/oncall-page.tsx';
+import { OncallSection } from '../oncall/oncall-section.tsx';
 import { TokensPage } from '../identity/tokens-page.tsx';
 import { UsersPage } from '../identity/users-page.tsx';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
@@ -23,7 +23,7 @@ interface Page {
 export const PAGES: Page[] = [
   { path: '/monitors', title: 'nav.monitors', allowed: (s) => s.can('monitors.read'), render: () => <MonitorsPage /> },
   { path: '/incidents', title: 'nav.incidents', allowed: (s) => s.can('incidents.read'), render: () => <IncidentsPage /> },
-  { path: '/oncall', title: 'nav.oncall', allowed: (s) => s.can('oncall.read'), render: () => <OncallPage /> },
+  { path: '/oncall', title: 'nav.oncall', allowed: (s) => s.can('oncall.read'), render: () => <OncallSection /> },
   {
     path: '/maintenance',
     title: 'nav.maintenance',

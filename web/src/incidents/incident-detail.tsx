@@ -5,6 +5,7 @@ import { Notice, PageHeader, ProblemAlert, fieldError } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { Age, IncidentMarkers, SeverityBadge, StateBadge } from './incident-badges.tsx';
 import { incidentsApi, type IncidentDetail, type PostmortemAction, type TimelineEntry } from './incidents.api.ts';
+import { PagesPanel } from './pages-panel.tsx';
 
 /** The display name a timeline entry recorded for an actor reference (the incident row keeps only the reference). */
 function nameOf(inc: IncidentDetail, ref: string | null, kind: 'ack' | 'resolution'): string {
@@ -24,10 +25,13 @@ export function IncidentDetailPage({ id }: { id: string }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Bumped on every reload so the pages panel reloads with the incident.
+  const [version, setVersion] = useState(0);
 
   const load = useCallback(async () => {
     try {
       setInc(await incidentsApi.get(id));
+      setVersion((v) => v + 1);
       setError(null);
     } catch (err) {
       setError(err);
@@ -144,6 +148,7 @@ export function IncidentDetailPage({ id }: { id: string }) {
           ) : null}
         </dl>
       </section>
+      {session.can('oncall.read') ? <PagesPanel incidentId={inc.id} version={version} /> : null}
       <div className="incident-columns">
         <section className="panel">
           <h2>{t('incidents.timeline')}</h2>
@@ -210,7 +215,10 @@ function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
       });
       break;
     case 'escalation':
-      text = t('incidents.tl.escalation', { level: str(b['level']), target: str(b['target']) });
+      text =
+        b['target'] === 'nobody'
+          ? t('incidents.tl.nobodyPaged')
+          : t('incidents.tl.escalation', { level: str(b['level']), target: str(b['target']) });
       break;
     case 'flapping':
       text = b['flapping']
@@ -221,7 +229,14 @@ function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
       text = t('incidents.tl.postmortem', { who: e.actorName ?? str(e.actor) });
       break;
   }
-  const extra = e.kind === 'notification' ? str(b['receipt'] ?? b['error']) : e.kind === 'resolution' ? str(b['note']) : '';
+  const extra =
+    e.kind === 'notification'
+      ? str(b['receipt'] ?? b['error'])
+      : e.kind === 'resolution'
+        ? str(b['note'])
+        : e.kind === 'escalation'
+          ? str(b['reason'] ?? '')
+          : '';
   return (
     <li className={`timeline-item timeline-${e.kind}`} data-kind={e.kind}>
       <span className="timeline-dot" aria-hidden="true" />
