@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -73,6 +74,9 @@ export interface EngineDeps {
  * not 170). A state change is written in its own transaction together with its signal (P16); if the signal cannot be
  * registered, the change is not recorded and the next result tries again, so no deviation is lost.
  */
+/** How long a change to or from down waits for others before it is written (ms). */
+const SIGNAL_COALESCE_MS = 25;
+
 export class MonitoringEngine {
   readonly scheduler: MonitorScheduler;
   readonly #d: EngineDeps;
@@ -80,7 +84,7 @@ export class MonitoringEngine {
   #buffer: CheckRecord[] = [];
   #transitions: Transition[] = [];
   #flushing: Promise<void> = Promise.resolve();
-  #soon: NodeJS.Immediate | null = null;
+  #soon: NodeJS.Timeout | null = null;
   #flushTimer: NodeJS.Timeout | undefined;
   #reloadTimer: NodeJS.Timeout | undefined;
   readonly #location: string;
@@ -305,10 +309,11 @@ export class MonitoringEngine {
   #signalSoon(t: { from: string; to: string }): void {
     if (t.to !== 'down' && t.from !== 'down') return;
     if (this.#soon) return;
-    this.#soon = setImmediate(() => {
+    // A short wait lets an outage's many changes share one flush: a commit (an fsync on SQLite) each would stall.
+    this.#soon = setTimeout(() => {
       this.#soon = null;
       void this.flush();
-    });
+    }, SIGNAL_COALESCE_MS);
   }
 
   /** Take pending probe batches from the inbox (written by the API, in any process) and record their results. */
@@ -431,7 +436,43 @@ export class MonitoringEngine {
       this.#transitions = [...transitions, ...this.#transitions];
       throw e;
     }
-    for (const t of signalled) await this.#transition(t);
+    await this.#registerAll(signalled);
+  }
+
+  /**
+   * State changes that raise signals, all in one transaction (one commit, one fsync: a data-centre outage turns a few
+   * hundred monitors down at once), each inside its own savepoint so that one that fails does not undo the others.
+   */
+  async #registerAll(list: Transition[]): Promise<void> {
+    if (list.length <= 1) {
+      for (const t of list) await this.#transition(t);
+      return;
+    }
+    const failed = new Set<Transition>();
+    try {
+      await this.#d.database.db.transaction().execute(async (trx) => {
+        for (const [i, t] of list.entries()) {
+          const sp = sql.raw(`monitor_transition_${i}`);
+          await sql`SAVEPOINT ${sp}`.execute(trx);
+          try {
+            await this.#registerTransition(trx, t);
+            await sql`RELEASE SAVEPOINT ${sp}`.execute(trx);
+          } catch (e) {
+            await sql`ROLLBACK TO SAVEPOINT ${sp}`.execute(trx);
+            this.#d.log.error(
+              { err: e, monitorId: t.rt.id },
+              'monitoring: state change not registered; retrying with the next result',
+            );
+            failed.add(t);
+          }
+        }
+      });
+    } catch (e) {
+      this.#d.log.error({ err: e }, 'monitoring: state changes not registered; retrying with the next results');
+      for (const t of list) failed.add(t);
+    }
+    // Undo in memory: the next result meets the threshold again and retries the transition.
+    for (const t of failed) if (t.rt.counters.state === t.to) t.rt.counters = { ...t.rt.counters, state: t.from };
   }
 
   #summary(t: Transition): string {
@@ -470,39 +511,42 @@ export class MonitoringEngine {
   }
 
   async #transition(t: Transition): Promise<void> {
+    try {
+      await this.#d.database.db.transaction().execute((trx) => this.#registerTransition(trx, t));
+    } catch (e) {
+      this.#d.log.error({ err: e, monitorId: t.rt.id }, 'monitoring: state change not registered; retrying with the next result');
+      // Undo in memory: the next result meets the threshold again and retries the transition.
+      if (t.rt.counters.state === t.to) t.rt.counters = { ...t.rt.counters, state: t.from };
+    }
+  }
+
+  /** Register one state change: its signal (to or from down) and the transition row, in the caller's transaction. */
+  async #registerTransition(trx: Db, t: Transition): Promise<void> {
     const { rt } = t;
     const target = targetOf(rt.def);
     const summary = this.#summary(t);
-    try {
-      await this.#d.database.db.transaction().execute(async (trx) => {
-        let raised: { signalId: string; incidentId: string } | null = null;
-        if (t.to === 'down' || t.from === 'down') {
-          raised = await this.#d.signals.raise(trx, {
-            source: 'monitoring',
-            dedupKey: `monitor:${rt.id}`,
-            status: t.to === 'down' ? 'firing' : 'resolved',
-            severity: rt.def.severity,
-            summary,
-            details: {
-              monitorId: rt.id,
-              type: rt.def.type,
-              target,
-              error: t.outcome.error,
-              responseMs: t.outcome.responseMs,
-              ...(t.failing
-                ? { locations: rt.locations, quorum: rt.quorum, failingLocations: t.failing }
-                : { location: this.#location }),
-            },
-            occurredAt: new Date(t.at),
-            component: rt.def.component ?? rt.def.publicComponent ?? undefined,
-          });
-        }
-        await this.#writeTransition(trx, t, summary, raised);
+    let raised: { signalId: string; incidentId: string } | null = null;
+    if (t.to === 'down' || t.from === 'down') {
+      raised = await this.#d.signals.raise(trx, {
+        source: 'monitoring',
+        dedupKey: `monitor:${rt.id}`,
+        status: t.to === 'down' ? 'firing' : 'resolved',
+        severity: rt.def.severity,
+        summary,
+        details: {
+          monitorId: rt.id,
+          type: rt.def.type,
+          target,
+          error: t.outcome.error,
+          responseMs: t.outcome.responseMs,
+          ...(t.failing
+            ? { locations: rt.locations, quorum: rt.quorum, failingLocations: t.failing }
+            : { location: this.#location }),
+        },
+        occurredAt: new Date(t.at),
+        component: rt.def.component ?? rt.def.publicComponent ?? undefined,
       });
-    } catch (e) {
-      this.#d.log.error({ err: e, monitorId: rt.id }, 'monitoring: state change not registered; retrying with the next result');
-      // Undo in memory: the next result meets the threshold again and retries the transition.
-      if (rt.counters.state === t.to) rt.counters = { ...rt.counters, state: t.from };
     }
+    await this.#writeTransition(trx, t, summary, raised);
   }
 }
