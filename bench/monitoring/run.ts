@@ -12,7 +12,7 @@ import type { SignalSink } from '../../src/core/signals.ts';
 import { monitoringConfig } from '../../src/modules/monitoring/monitoring.config.ts';
 import { MonitoringEngine } from '../../src/modules/monitoring/monitoring.engine.ts';
 import { parseDefinition } from '../../src/modules/monitoring/monitoring.service.ts';
-import { m0001Monitoring } from '../../src/modules/monitoring/migrations/0001-monitoring.ts';
+import { monitoringMigrations } from '../../src/modules/monitoring/index.ts';
 
 /**
  * Monitoring benchmark: 1,000, 5,000 and 10,000 HTTP monitors at 60 s against local HTTP targets (a child process
@@ -80,7 +80,7 @@ async function runSize(n: number): Promise<Row> {
   const targets = await startTargets();
   const dataDir = mkdtempSync(join(tmpdir(), 'skjold-bench-mon-'));
   const database = openDatabase({ dataDir, databaseUrl: '' });
-  await migrate(database, [{ name: 'monitoring', migrations: { '0001-monitoring': m0001Monitoring } }]);
+  await migrate(database, [{ name: 'monitoring', migrations: monitoringMigrations }]);
   const now = new Date().toISOString();
   const rows = Array.from({ length: n }, (_, i) => {
     const def = parseDefinition({

@@ -67,6 +67,13 @@ export interface MonitoringModule extends SkjoldModule {
   probeSilence: ProbeSilenceJob;
 }
 
+/** The monitoring module's migrations, in order (also for benchmarks that run the engine alone). */
+export const monitoringMigrations = {
+  '0001-monitoring': m0001Monitoring,
+  '0002-public-component': m0002PublicComponent,
+  '0003-probes': m0003Probes,
+};
+
 /**
  * Monitoring (P15): HTTP(S), TCP, DNS, TLS/STARTTLS, SMTP/IMAP/POP3 banner and heartbeat monitors; a min-heap
  * scheduler spreading checks over their interval; thresholds; every state change a signal (P16); compact storage with
@@ -99,11 +106,7 @@ export function createMonitoringModule(deps: MonitoringDeps): MonitoringModule {
   };
   return {
     name: 'monitoring',
-    migrations: {
-      '0001-monitoring': m0001Monitoring,
-      '0002-public-component': m0002PublicComponent,
-      '0003-probes': m0003Probes,
-    },
+    migrations: monitoringMigrations,
     permissions: monitoringPermissions,
     service,
     engine,
