@@ -172,7 +172,7 @@ export class PagingEngine {
     if (!lv) return;
     const recipients: Recipient[] = [];
     for (const t of lv.targets) {
-      const r = await this.#recipients(db, t, esc.incident_id, level);
+      const r = await this.#recipients(db, t);
       recipients.push(...r.recipients);
       await timeline.recordEscalation(db, {
         incidentId: esc.incident_id,
@@ -233,12 +233,7 @@ export class PagingEngine {
   }
 
   /** Who a target means now, with the channels to try for each. */
-  async #recipients(
-    db: Db,
-    t: StoredTarget,
-    incidentId: string,
-    level: number,
-  ): Promise<{ recipients: Recipient[]; describe: string; reason?: string }> {
+  async #recipients(db: Db, t: StoredTarget): Promise<{ recipients: Recipient[]; describe: string; reason?: string }> {
     const { setup, schedules, clock } = this.#d;
     if (t.type === 'channel') {
       const c = await db
@@ -277,8 +272,6 @@ export class PagingEngine {
       c.enabled === 1 && (c.kind === 'email' ? !!contact?.email : c.kind === 'sms' ? !!contact?.phone : true);
     channels = channels.filter((id) => usable.some((c) => c.id === id && reachable(c)));
     if (!channels.length) channels = usable.filter((c) => c.for_users === 1 && reachable(c)).map((c) => c.id);
-    void incidentId;
-    void level;
     return { recipients: [{ ref: `user:${user.id}`, name, channels }], describe: `${describe}${name}` };
   }
 

@@ -466,8 +466,8 @@ export class PagingSetup {
 
   async deleteChannel(db: Db, id: string): Promise<NotificationChannel> {
     const before = await this.getChannel(db, id);
-    const users = await db.selectFrom('oncall_policies').select(['name', 'levels']).execute();
-    const inUse = users.filter((p) => (JSON.parse(p.levels) as StoredLevel[]).some((l) => l.targets.some((t) => t.id === id)));
+    const policies = await db.selectFrom('oncall_policies').select(['name', 'levels']).execute();
+    const inUse = policies.filter((p) => (JSON.parse(p.levels) as StoredLevel[]).some((l) => l.targets.some((t) => t.id === id)));
     if (inUse.length)
       throw conflict('channel_in_use', `escalation policies page through this channel: ${inUse.map((p) => p.name).join(', ')}`);
     await db.deleteFrom('oncall_channels').where('id', '=', id).execute();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Actor } from '../../../core/auth.ts';
+import type { Db } from '../../../core/db/database.ts';
 import { conflict, notFound } from '../../../core/errors.ts';
 import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
 import type { PagingEngine } from '../paging.engine.ts';
@@ -41,12 +42,9 @@ export interface PageView {
 
 export interface IncidentAcker {
   /** Acknowledge as this actor in the caller's transaction; false if it was not triggered any more. */
-  ack(
-    db: Parameters<PagingSetup['listPolicies']>[0],
-    incidentId: string,
-    actor: Actor,
-  ): Promise<{ ok: boolean; state: string; summary: string }>;
-  summary(db: Parameters<PagingSetup['listPolicies']>[0], incidentId: string): Promise<{ summary: string; state: string } | null>;
+  ack(db: Db, incidentId: string, actor: Actor): Promise<{ ok: boolean; state: string; summary: string }>;
+  /** The incident's summary and state, or null when there is no such incident. */
+  summary(db: Db, incidentId: string): Promise<{ summary: string; state: string } | null>;
 }
 
 /**
