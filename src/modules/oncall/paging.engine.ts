@@ -412,7 +412,7 @@ export class PagingEngine {
           await this.#d.timeline.recordEscalation(trx, {
             incidentId: esc.incident_id,
             level: esc.level + 1,
-            target: 'nobody',
+            target: 'end',
             reason,
           });
           return;

@@ -197,6 +197,36 @@ describe.each(DIALECTS)('paging on $dialect', ({ dialect, skip }) => {
     ]);
   });
 
+  it.skipIf(skip)('repeats the policy as often as it says, then ends the escalation and says so', async () => {
+    await webhookChannel();
+    await ok('POST', '/api/v1/escalation-policies', {
+      name: 'p',
+      isDefault: true,
+      repeat: 1,
+      levels: [{ targets: [{ channel: 'ops-hook' }], escalateAfterSeconds: 60 }],
+    });
+    const r = await raise();
+    await settle();
+    t.manualClock!.advance(61_000);
+    await settle();
+    t.manualClock!.advance(61_000);
+    await settle();
+    t.manualClock!.advance(600_000);
+    await settle();
+    // Once, then once more for the repeat; nothing after the end.
+    expect(hook.requests).toHaveLength(2);
+    expect((await pages(r.incidentId)).map((p) => [p.level, p.round, p.state])).toEqual([
+      [1, 0, 'sent'],
+      [1, 1, 'sent'],
+    ]);
+    const steps = (await timeline(r.incidentId))
+      .filter((e) => e.kind === 'escalation')
+      .map((e) => e.body as { target: string; reason?: string });
+    expect(steps.map((b) => b.target)).toEqual(['channel ops-hook', 'channel ops-hook', 'end']);
+    expect(steps[1]?.reason).toBe('repeat 1 of the policy');
+    expect(steps[2]?.reason).toContain('nobody acknowledged');
+  });
+
   it.skipIf(skip)('a channel that hangs delays no other page', async () => {
     const stuck = await startHttpReceiver();
     try {

@@ -353,6 +353,7 @@ export const da: Messages = {
   'incidents.tl.resolvedBy': 'Løst af {who}',
   'incidents.tl.notification': '{channel} til {recipient}: {outcome}',
   'incidents.tl.nobodyPaged': 'Ingen blev kaldt',
+  'incidents.tl.escalationEnded': 'Eskaleringen sluttede',
   'incidents.tl.escalation': 'Eskaleret til niveau {level}: {target}',
   'incidents.tl.flapping': 'Blafrer: {n} tilstandsskift inden for {minutes} min; kalder ikke op, før det falder til ro',
   'incidents.tl.stable': 'Blafrer ikke længere',

@@ -350,6 +350,7 @@ export const en = {
   'incidents.tl.resolvedBy': 'Resolved by {who}',
   'incidents.tl.notification': '{channel} to {recipient}: {outcome}',
   'incidents.tl.nobodyPaged': 'Nobody was paged',
+  'incidents.tl.escalationEnded': 'Escalation ended',
   'incidents.tl.escalation': 'Escalated to level {level}: {target}',
   'incidents.tl.flapping': 'Flapping: {n} state changes within {minutes} min; not paged until it settles',
   'incidents.tl.stable': 'No longer flapping',

@@ -218,7 +218,9 @@ function TimelineItem({ entry: e }: { entry: TimelineEntry }) {
       text =
         b['target'] === 'nobody'
           ? t('incidents.tl.nobodyPaged')
-          : t('incidents.tl.escalation', { level: str(b['level']), target: str(b['target']) });
+          : b['target'] === 'end'
+            ? t('incidents.tl.escalationEnded')
+            : t('incidents.tl.escalation', { level: str(b['level']), target: str(b['target']) });
       break;
     case 'flapping':
       text = b['flapping']
