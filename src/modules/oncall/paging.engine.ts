@@ -181,6 +181,7 @@ export class PagingEngine {
         ...(r.reason ? { reason: r.reason } : round > 0 ? { reason: `repeat ${round} of the policy` } : {}),
       });
     }
+    const sendHere = !this.#stopped;
     const seen = new Set<string>();
     for (const r of recipients) {
       if (seen.has(r.ref)) continue;
@@ -195,12 +196,13 @@ export class PagingEngine {
         recipient_name: r.name,
         channels: JSON.stringify(r.channels),
         channel_index: 0,
-        // Claimed at birth: this process sends it right after the commit, with no claiming round trip. If the
-        // process dies first, the lease runs out and any engine sends it.
-        state: r.channels.length ? 'sending' : 'failed',
-        attempts: r.channels.length ? 1 : 0,
+        // With the engine in this process: claimed at birth, sent right after the commit with no claiming round trip
+        // (if the process dies first, the lease runs out and any engine sends it). Without it (an API-only process):
+        // pending, for the engine's next look.
+        state: !r.channels.length ? 'failed' : sendHere ? 'sending' : 'pending',
+        attempts: sendHere && r.channels.length ? 1 : 0,
         next_attempt_at: iso(now),
-        lease_until: r.channels.length ? iso(new Date(now.getTime() + this.#d.leaseSeconds * 1000)) : null,
+        lease_until: sendHere && r.channels.length ? iso(new Date(now.getTime() + this.#d.leaseSeconds * 1000)) : null,
         receipt: null,
         last_error: r.channels.length ? null : 'no channel to reach this person: set their contact channels',
         sent_channel: null,
@@ -213,7 +215,7 @@ export class PagingEngine {
         .values(row)
         .onConflict((oc) => oc.columns(['escalation_id', 'round', 'level', 'recipient']).doNothing())
         .executeTakeFirst();
-      if (r.channels.length && Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) this.#fresh.set(row.id, 0);
+      if (sendHere && r.channels.length && Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) this.#fresh.set(row.id, 0);
       if (!r.channels.length && Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0)
         await timeline.recordNotification(db, {
           incidentId: esc.incident_id,

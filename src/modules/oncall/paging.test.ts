@@ -227,6 +227,42 @@ describe.each(DIALECTS)('paging on $dialect', ({ dialect, skip }) => {
     expect(steps[2]?.reason).toContain('nobody acknowledged');
   });
 
+  it.skipIf(skip)('an API-only process leaves its pages pending for the engine, which sends them at its next look', async () => {
+    const api = await createTestApp(dialect, { env: { SKJOLD_ROLES: 'api', SKJOLD_ONCALL_PAGING_POLL_MS: '60000' } });
+    try {
+      await api.oncall.paging.createChannel(api.database.db, {
+        name: 'ops-hook',
+        forUsers: false,
+        enabled: true,
+        config: { kind: 'webhook', url: `${hook.url}/page`, secret: SECRET },
+      });
+      await api.oncall.paging.createPolicy(api.database.db, {
+        name: 'p',
+        description: '',
+        isDefault: true,
+        repeat: 0,
+        match: {},
+        levels: [{ targets: [{ channel: 'ops-hook' }], escalateAfterSeconds: 300 }],
+      });
+      await api.incidents.sink.raise(api.database.db, {
+        source: 'monitoring',
+        dedupKey: 'monitor:api-only',
+        status: 'firing',
+        severity: 'major',
+        summary: 'raised on an API-only node',
+      });
+      const rows = await api.database.db.selectFrom('oncall_outbox').select(['state', 'attempts', 'lease_until']).execute();
+      expect(rows).toEqual([{ state: 'pending', attempts: 0, lease_until: null }]);
+      expect(hook.requests).toHaveLength(0);
+      // The engine's round (here on the same database) claims and sends it.
+      await api.oncall.pager.runOnce();
+      await api.oncall.pager.idle();
+      expect(hook.requests).toHaveLength(1);
+    } finally {
+      await api.dispose();
+    }
+  });
+
   it.skipIf(skip)('a channel that hangs delays no other page', async () => {
     const stuck = await startHttpReceiver();
     try {
