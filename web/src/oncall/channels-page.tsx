@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useSession } from '../app/session.tsx';
-import { Badge, ConfirmButton, ListTable, Notice, PageHeader, ProblemAlert, SelectField, TextField } from '../app/ui.tsx';
+import { Badge, ConfirmButton, ListTable, Notice, ProblemAlert, SelectField, TextField } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { CHANNEL_KINDS, pagingApi, type ChannelInput, type ChannelKind, type NotificationChannel } from './paging.api.ts';
-import { KindIcon, errorAt, errorPaths, useKindLabel } from './paging-ui.tsx';
+import { EditableListTop, KindIcon, errorAt, errorPaths, useKindLabel } from './paging-ui.tsx';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
@@ -58,25 +58,19 @@ export function ChannelsPage() {
 
   return (
     <>
-      <PageHeader title={t('paging.channels.title')}>
-        {canWrite ? (
-          <button
-            type="button"
-            className="btn btn-primary"
-            aria-expanded={editing === 'new'}
-            onClick={() => setEditing((e) => (e === 'new' ? null : 'new'))}
-          >
-            {t('paging.channel.new')}
-          </button>
-        ) : null}
-      </PageHeader>
-      <p className="muted">{t('paging.channels.intro')}</p>
-      {notice ? (
-        <Notice onDismiss={() => setNotice(null)}>
-          <span data-testid="channel-notice">{notice}</span>
-        </Notice>
-      ) : null}
-      <ProblemAlert error={error} onDismiss={() => setError(null)} />
+      <EditableListTop
+        title={t('paging.channels.title')}
+        intro={t('paging.channels.intro')}
+        newLabel={t('paging.channel.new')}
+        canWrite={canWrite}
+        creating={editing === 'new'}
+        onToggleNew={() => setEditing((e) => (e === 'new' ? null : 'new'))}
+        notice={notice}
+        noticeTestId="channel-notice"
+        onDismissNotice={() => setNotice(null)}
+        error={error}
+        onDismissError={() => setError(null)}
+      />
       {editing === 'new' ? <ChannelForm onCancel={() => setEditing(null)} onSaved={(c) => saved(c, true)} /> : null}
       {editing && editing !== 'new' ? (
         <ChannelForm key={editing.id} channel={editing} onCancel={() => setEditing(null)} onSaved={(c) => saved(c, false)} />

@@ -1,6 +1,6 @@
 import { Fragment, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useSession } from '../app/session.tsx';
-import { Badge, ConfirmButton, Notice, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../app/ui.tsx';
+import { Badge, ConfirmButton, ProblemAlert, SelectField, TextField, fieldError } from '../app/ui.tsx';
 import { useI18n, type I18n } from '../i18n/i18n.tsx';
 import { oncallApi, type Schedule } from './oncall.api.ts';
 import {
@@ -13,7 +13,7 @@ import {
   type PolicyInput,
   type TargetType,
 } from './paging.api.ts';
-import { KindIcon, errorAt, errorPaths, useKindLabel, usePeople, type Person } from './paging-ui.tsx';
+import { EditableListTop, KindIcon, errorAt, errorPaths, useKindLabel, usePeople, type Person } from './paging-ui.tsx';
 
 /** "5 min", "1 h 30 min", "45 s": the wait on a ladder's connector. */
 export function waitText(t: I18n['t'], seconds: number): string {
@@ -63,25 +63,19 @@ export function EscalationPage() {
 
   return (
     <>
-      <PageHeader title={t('paging.policies.title')}>
-        {canWrite ? (
-          <button
-            type="button"
-            className="btn btn-primary"
-            aria-expanded={editing === 'new'}
-            onClick={() => setEditing((e) => (e === 'new' ? null : 'new'))}
-          >
-            {t('paging.policy.new')}
-          </button>
-        ) : null}
-      </PageHeader>
-      <p className="muted">{t('paging.policies.intro')}</p>
-      {notice ? (
-        <Notice onDismiss={() => setNotice(null)}>
-          <span data-testid="policy-notice">{notice}</span>
-        </Notice>
-      ) : null}
-      <ProblemAlert error={error} onDismiss={() => setError(null)} />
+      <EditableListTop
+        title={t('paging.policies.title')}
+        intro={t('paging.policies.intro')}
+        newLabel={t('paging.policy.new')}
+        canWrite={canWrite}
+        creating={editing === 'new'}
+        onToggleNew={() => setEditing((e) => (e === 'new' ? null : 'new'))}
+        notice={notice}
+        noticeTestId="policy-notice"
+        onDismissNotice={() => setNotice(null)}
+        error={error}
+        onDismissError={() => setError(null)}
+      />
       {editing === 'new' ? (
         <PolicyForm
           channels={channels}

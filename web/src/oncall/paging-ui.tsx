@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from '../app/api.ts';
 import { useSession } from '../app/session.tsx';
+import { Notice, PageHeader, ProblemAlert } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { identityApi } from '../identity/identity.api.ts';
 
@@ -117,4 +118,41 @@ export function usePeople(): { people: Person[]; complete: boolean } {
 export function useKindLabel(): (kind: string) => string {
   const { tMaybe } = useI18n();
   return (kind) => tMaybe(`paging.kind.${kind}`) ?? kind;
+}
+
+/**
+ * The top of a page that lists things and edits them in place (policies, channels): the title with a "new" button for
+ * those who may write, the intro, the last success notice and the last problem.
+ */
+export function EditableListTop(p: {
+  title: string;
+  intro: string;
+  newLabel: string;
+  canWrite: boolean;
+  creating: boolean;
+  onToggleNew: () => void;
+  notice: string | null;
+  noticeTestId: string;
+  onDismissNotice: () => void;
+  error: unknown;
+  onDismissError: () => void;
+}): ReactNode {
+  return (
+    <>
+      <PageHeader title={p.title}>
+        {p.canWrite ? (
+          <button type="button" className="btn btn-primary" aria-expanded={p.creating} onClick={p.onToggleNew}>
+            {p.newLabel}
+          </button>
+        ) : null}
+      </PageHeader>
+      <p className="muted">{p.intro}</p>
+      {p.notice ? (
+        <Notice onDismiss={p.onDismissNotice}>
+          <span data-testid={p.noticeTestId}>{p.notice}</span>
+        </Notice>
+      ) : null}
+      <ProblemAlert error={p.error} onDismiss={p.onDismissError} />
+    </>
+  );
 }
