@@ -36,6 +36,7 @@ import {
   type OncallModule,
   type OncallUser,
 } from './modules/oncall/index.ts';
+import { createThreatsModule, threatsConfig, type ThreatsConfig, type ThreatsModule } from './modules/threats/index.ts';
 
 export const CONFIG_SECTIONS = [
   coreConfig,
@@ -44,6 +45,7 @@ export const CONFIG_SECTIONS = [
   incidentsConfig,
   monitoringConfig,
   oncallConfig,
+  threatsConfig,
 ] as const;
 export interface SkjoldConfig {
   core: CoreConfig;
@@ -52,6 +54,7 @@ export interface SkjoldConfig {
   incidents: IncidentsConfig;
   monitoring: MonitoringConfig;
   oncall: OncallConfig;
+  threats: ThreatsConfig;
 }
 
 /** Load every module's configuration section; throws ConfigError naming every bad key. */
@@ -83,6 +86,8 @@ export interface SkjoldApp {
   monitoring: MonitoringModule;
   /** On-call schedules, who is on call, coverage gaps and calendar feeds. */
   oncall: OncallModule;
+  /** Log ingestion, threat intelligence, scenarios, decisions and blocklists. */
+  threats: ThreatsModule;
   tls: TlsMaterial | undefined;
   /** Listen on config host:port; resolves with the bound port. */
   listen(): Promise<number>;
@@ -154,7 +159,21 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
       },
     },
   });
-  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall];
+  const tls =
+    opts.tls === false ? undefined : await loadTls({ dataDir, certFile: config.core.tlsCert, keyFile: config.core.tlsKey });
+  const threats = createThreatsModule({
+    database,
+    clock,
+    log,
+    config: config.threats,
+    audit: audit.sink,
+    signals: incidents.sink,
+    dataDir,
+    timeZone: config.core.timeZone,
+    runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+    tls: tls ? { cert: tls.cert, key: tls.key } : undefined,
+  });
+  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats];
 
   const mig = await migrate(database, modules);
   if (mig.error) {
@@ -168,11 +187,10 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     config.core.roles.split(',').some((r) => r.trim() === 'engine'),
   );
 
+  threats.registerMetrics(metrics.registry);
+
   for (const m of modules) policy.declare(m.permissions);
   policy.declare(systemPermissions);
-
-  const tls =
-    opts.tls === false ? undefined : await loadTls({ dataDir, certFile: config.core.tlsCert, keyFile: config.core.tlsKey });
   const app = Fastify({
     logger: false,
     genReqId: () => randomUUID(),
@@ -199,6 +217,8 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     if (!perm && r.method !== 'HEAD') throw new Error(`route ${String(r.method)} ${r.url} declares no permission`);
   });
   await app.register(cookie);
+  // Bulk log ingestion posts NDJSON; it reaches the route as text and is split there, row by row.
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const webDist = resolve(join(import.meta.dirname, '..', 'web', 'dist'));
   const haveConsole = existsSync(join(webDist, 'index.html'));
   if (haveConsole) await app.register(fastifyStatic, { root: webDist, serve: false });
@@ -280,6 +300,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     incidents,
     monitoring,
     oncall,
+    threats,
     tls,
     async listen() {
       await app.listen({ host: config.core.host, port: config.core.port });

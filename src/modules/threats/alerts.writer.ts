@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import type { Database, Db } from '../../core/db/database.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { SignalSink } from '../../core/signals.ts';
+import { banTargetOf } from './cidr.ts';
+import type { DecisionsService } from './decisions.service.ts';
+import type { Overflow } from './events.ts';
+import type { ThreatsAlertsTable } from './threats.tables.ts';
+
+/**
+ * What an alert leads to: `enrich` (a feed hit alone: counted and shown, nobody paged), `decision` (behaviour: a ban
+ * and a line in the digest), `page` (behaviour plus a feed hit, one IP attacking many customer environments, a
+ * successful login after a brute force: raises a signal that pages on-call).
+ */
+export type AlertTier = 'enrich' | 'decision' | 'page';
+
+/** An overflow on its way to the database, with what the pipeline knew about it. */
+export interface PendingAlert {
+  overflow: Overflow;
+  /** Feeds listing the attacking IP (from the index at detection time). */
+  listedBy: readonly string[];
+  /** Forced tier (the pipeline's own detections); else derived. */
+  tier?: AlertTier | undefined;
+  /** One line for the signal, when this pages. */
+  summary?: string | undefined;
+}
+
+export interface AlertWriterStats {
+  /** Overflows written as new alerts. */
+  alerts: number;
+  /** Overflows counted into an existing alert because its target already had an active decision. */
+  suppressed: number;
+  decisions: number;
+  /** Bans refused because the allowlist covers the target. */
+  allowlisted: number;
+  signals: number;
+  /** Overflows waiting for the next batch. */
+  pending: number;
+  /** Overflows dropped because the pending buffer was full (the database could not keep up). */
+  dropped: number;
+  batches: number;
+  failedBatches: number;
+}
+
+interface ActiveTarget {
+  alertId: string;
+  until: number;
+}
+
+const MAX_PENDING = 100_000;
+const MAX_ACTIVE = 1_000_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Writes alerts, decisions and signals in batches, one transaction per batch, off the parsing path: the detector
+ * hands overflows to `add()` (synchronous, bounded) and never waits for the database. While a target has an active
+ * decision, further overflows are counted into its alert instead of making new alerts (a flood makes one alert per
+ * attacker, not one per overflow).
+ */
+export class AlertWriter {
+  private pending: PendingAlert[] = [];
+  private readonly active = new Map<string, ActiveTarget>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly counts: Omit<AlertWriterStats, 'pending'> = {
+    alerts: 0,
+    suppressed: 0,
+    decisions: 0,
+    allowlisted: 0,
+    signals: 0,
+    dropped: 0,
+    batches: 0,
+    failedBatches: 0,
+  };
+
+  constructor(
+    private readonly deps: {
+      database: Database;
+      clock: Clock;
+      log: Logger;
+      decisions: DecisionsService;
+      signals: SignalSink;
+      flushMs: number;
+    },
+  ) {}
+
+  /** Queue an overflow (hot path: no I/O). */
+  add(a: PendingAlert): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.counts.dropped++;
+      return;
+    }
+    this.pending.push(a);
+  }
+
+  stats(): AlertWriterStats {
+    return { ...this.counts, pending: this.pending.length };
+  }
+
+  /** Flush every `flushMs` until `stop()`. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.deps.flushMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** Write everything pending now (tests and the CLI call it directly); batches never overlap. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeBatch());
+    return this.flushing;
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      await this.deps.database.db.transaction().execute(async (trx) => {
+        const allowlist = await this.deps.decisions.allowlist(trx);
+        const merges = new Map<string, { overflows: number; events: number; lastAt: number }>();
+        for (const a of batch) await this.writeOne(trx, a, allowlist, merges);
+        for (const [alertId, m] of merges)
+          await trx
+            .updateTable('threats_alerts')
+            .set({
+              overflows: sql`overflows + ${m.overflows}`,
+              events: sql`events + ${m.events}`,
+              last_at: iso(m.lastAt),
+              updated_at: iso(this.deps.clock.now().getTime()),
+            })
+            .where('id', '=', alertId)
+            .execute();
+      });
+      this.counts.batches++;
+    } catch (err) {
+      // The batch is lost to the database but not silently: counted, logged, and the next batch goes on.
+      this.counts.failedBatches++;
+      this.counts.dropped += batch.length;
+      this.deps.log.error({ err, overflows: batch.length }, 'threats: writing an alert batch failed');
+    }
+  }
+
+  private async writeOne(
+    trx: Db,
+    a: PendingAlert,
+    allowlist: readonly string[],
+    merges: Map<string, { overflows: number; events: number; lastAt: number }>,
+  ): Promise<void> {
+    const o = a.overflow;
+    const now = this.deps.clock.now().getTime();
+    const banTarget = o.scope ? banTargetOf(o.scope) : undefined;
+    const targetKey = banTarget ? `${o.simulated ? 'sim:' : ''}${banTarget}` : undefined;
+    const known = targetKey ? this.active.get(targetKey) : undefined;
+    if (known && known.until > now && a.tier !== 'page') {
+      const m = merges.get(known.alertId) ?? { overflows: 0, events: 0, lastAt: 0 };
+      m.overflows++;
+      m.events += o.count;
+      m.lastAt = Math.max(m.lastAt, o.lastAt);
+      merges.set(known.alertId, m);
+      this.counts.suppressed++;
+      return;
+    }
+    const tier: AlertTier = a.tier ?? (a.listedBy.length > 0 ? 'page' : o.remediation ? 'decision' : 'enrich');
+    const alertId = randomUUID();
+    const row: ThreatsAlertsTable = {
+      id: alertId,
+      scenario: o.scenario,
+      key: o.key.slice(0, 200),
+      ip: o.ips[0] ?? null,
+      scope_value: o.scope?.value ?? null,
+      severity: tier === 'page' && o.severity !== 'critical' ? 'major' : o.severity,
+      tier,
+      labels: JSON.stringify(o.labels),
+      ips: JSON.stringify(o.ips.slice(0, 100)),
+      listed_by: JSON.stringify(a.listedBy),
+      events: o.count,
+      overflows: 1,
+      first_at: iso(o.firstAt),
+      last_at: iso(o.lastAt),
+      samples: JSON.stringify(o.samples.slice(0, 10).map((l) => l.slice(0, 2000))),
+      decision_id: null,
+      simulated: o.simulated ? 1 : 0,
+      created_at: iso(now),
+      updated_at: iso(now),
+    };
+    await trx.insertInto('threats_alerts').values(row).execute();
+    this.counts.alerts++;
+    if (o.remediation && o.scope && banTarget) {
+      const r = await this.deps.decisions.ban(
+        trx,
+        {
+          target: banTarget ?? o.scope.value,
+          reason: `${o.scenario}: ${o.count} events ${iso(o.firstAt)} – ${iso(o.lastAt)}`,
+          scenario: o.scenario,
+          origin: 'skjold',
+          alertId,
+          simulated: o.simulated,
+          actor: 'system:threats',
+          evidence: { events: o.count, samples: o.samples.slice(0, 3).map((l) => l.slice(0, 300)) },
+        },
+        allowlist,
+      );
+      if (r.ok) {
+        this.counts.decisions++;
+        await trx.updateTable('threats_alerts').set({ decision_id: r.decision.id }).where('id', '=', alertId).execute();
+        this.remember(targetKey ?? r.decision.value, { alertId, until: r.decision.until });
+      } else if (r.reason === 'already_banned') {
+        await trx
+          .updateTable('threats_alerts')
+          .set({ decision_id: r.decision.id })
+          .where('id', '=', alertId)
+          .execute();
+        this.remember(targetKey ?? r.decision.value, { alertId, until: r.decision.until });
+      } else this.counts.allowlisted++;
+    }
+    if (tier === 'page') {
+      await this.deps.signals.raise(trx, {
+        source: 'threats',
+        dedupKey: `threats:${o.scenario}:${o.scope?.value ?? o.key}`,
+        status: 'firing',
+        severity: o.severity === 'critical' ? 'critical' : 'major',
+        summary: (a.summary ?? `${o.scenario} from ${o.scope?.value ?? o.key}${a.listedBy.length ? ` (listed by ${a.listedBy.join(', ')})` : ''}`).slice(0, 300),
+        details: { alertId, scenario: o.scenario, key: o.key, events: o.count, listedBy: a.listedBy, labels: o.labels },
+        occurredAt: new Date(o.lastAt),
+        autoResolve: false,
+      });
+      this.counts.signals++;
+    }
+  }
+
+  private remember(key: string, t: ActiveTarget): void {
+    if (this.active.size >= MAX_ACTIVE) {
+      const oldest = this.active.keys().next();
+      if (!oldest.done) this.active.delete(oldest.value);
+    }
+    this.active.set(key, t);
+  }
+
+  /** Forget a target (after an unban), so its next overflow makes a new alert and decision. */
+  forget(value: string): void {
+    this.active.delete(value);
+    this.active.delete(`sim:${value}`);
+  }
+}

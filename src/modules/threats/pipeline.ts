@@ -1,0 +1,174 @@
+import type { AlertWriter, PendingAlert } from './alerts.writer.ts';
+import type { LogType, Overflow, ParseOutcome, ThreatEvent } from './events.ts';
+import type { IpIndex } from './intel/ip-index.ts';
+import { createLineParser } from './parse/index.ts';
+
+/** The detector as the pipeline drives it (see detect/). */
+export interface EventDetector {
+  push(event: ThreatEvent): void;
+  /** True when a scenario reads raw lines (imported fail2ban filters): every line goes to `pushLine` too. */
+  readonly wantsLines: boolean;
+  pushLine(line: string, time: number, host?: string): void;
+}
+
+export interface PipelineStats {
+  lines: number;
+  events: number;
+  ignored: number;
+  unparsable: number;
+  /** Events from allowlisted addresses: parsed and counted, never fed to scenarios. */
+  allowlisted: number;
+  /** Events whose source IP a threat-intel feed lists (enrichment: counted, shown, not paged alone). */
+  listedHits: number;
+  listedHitsByFeed: Record<string, number>;
+  successAfterBruteForce: number;
+  /** Log time of the newest event (epoch ms). */
+  lastEventAt: number;
+}
+
+export interface PipelineOptions {
+  timeZone: string;
+  now: () => number;
+  /** The current threat-intel + allowlist index (swapped atomically by rebuilds). */
+  index: () => IpIndex;
+  /** Customer environments: networks (CIDRs) and host names. */
+  customerNetworks: () => IpIndex | null;
+  customerHosts: ReadonlySet<string>;
+  writer: Pick<AlertWriter, 'add'>;
+}
+
+const BRUTE_FORCE_MEMORY_MS = 24 * 3600_000;
+const MAX_BRUTE_FORCE_IPS = 200_000;
+
+/**
+ * One line's way through Skjold: parse (the line's own timestamp is the clock), look the source up in the threat-intel
+ * index, skip allowlisted sources, mark customer-environment targets, feed the scenarios, and watch for a successful
+ * login from an address that brute-forced before (which pages). Synchronous and allocation-light: the caller batches.
+ */
+export class ThreatPipeline {
+  private readonly parsers = new Map<LogType, (line: string) => ParseOutcome>();
+  private readonly bruteForcers = new Map<string, number>();
+  private detector: EventDetector | undefined;
+  readonly counts: PipelineStats = {
+    lines: 0,
+    events: 0,
+    ignored: 0,
+    unparsable: 0,
+    allowlisted: 0,
+    listedHits: 0,
+    listedHitsByFeed: {},
+    successAfterBruteForce: 0,
+    lastEventAt: 0,
+  };
+
+  constructor(private readonly opts: PipelineOptions) {}
+
+  /** Attach the detector (built after the pipeline, since its overflow callback comes back here). */
+  attach(detector: EventDetector): void {
+    this.detector = detector;
+  }
+
+  private parserFor(type: LogType): (line: string) => ParseOutcome {
+    let p = this.parsers.get(type);
+    if (!p) {
+      p = createLineParser({ type, timeZone: this.opts.timeZone, now: this.opts.now });
+      this.parsers.set(type, p);
+    }
+    return p;
+  }
+
+  /** Run one raw line through; returns the event it became (or null). */
+  process(line: string, type: LogType = 'auto'): ThreatEvent | null {
+    this.counts.lines++;
+    const r = this.parserFor(type)(line);
+    if (!r.ok) {
+      if (r.reason === 'ignored') this.counts.ignored++;
+      else this.counts.unparsable++;
+      if (this.detector?.wantsLines) this.detector.pushLine(line, this.counts.lastEventAt || this.opts.now());
+      return null;
+    }
+    const e = r.event;
+    if (this.detector?.wantsLines) this.detector.pushLine(line, e.time, e.host);
+    this.counts.events++;
+    if (e.time > this.counts.lastEventAt) this.counts.lastEventAt = e.time;
+    const hit = this.opts.index().lookup(e.ip);
+    if (hit) {
+      let listed: string[] | undefined;
+      for (const s of hit.sources) {
+        if (s.kind === 'allow') {
+          this.counts.allowlisted++;
+          return e;
+        }
+        (listed ??= []).push(s.name);
+      }
+      if (listed) {
+        e.listedBy = listed;
+        this.counts.listedHits++;
+        for (const f of listed) this.counts.listedHitsByFeed[f] = (this.counts.listedHitsByFeed[f] ?? 0) + 1;
+      }
+    }
+    if (this.isCustomer(e)) e.environment = 'customer';
+    if (e.kind === 'auth_success') this.checkSuccessAfterBruteForce(e);
+    this.detector?.push(e);
+    return e;
+  }
+
+  /** Process a batch of lines, each with its log type. */
+  processBatch(lines: readonly string[], typeOf: (i: number) => LogType): void {
+    for (let i = 0; i < lines.length; i++) this.process(lines[i] as string, typeOf(i));
+  }
+
+  /** The detector's overflow callback: remember brute forcers, then hand the overflow to the writer. */
+  onOverflow = (o: Overflow): void => {
+    if (o.labels.mitre?.startsWith('T1110'))
+      for (const ip of o.ips.slice(0, 50)) {
+        if (this.bruteForcers.size >= MAX_BRUTE_FORCE_IPS) {
+          const first = this.bruteForcers.keys().next();
+          if (!first.done) this.bruteForcers.delete(first.value);
+        }
+        this.bruteForcers.delete(ip);
+        this.bruteForcers.set(ip, o.lastAt);
+      }
+    const listed = o.ips[0] ? this.opts.index().lookup(o.ips[0]) : null;
+    const listedBy = listed ? listed.sources.filter((s) => s.kind === 'feed').map((s) => s.name) : [];
+    const a: PendingAlert = { overflow: o, listedBy };
+    if (o.labels.tier === 'page') {
+      a.tier = 'page';
+      a.summary = `${o.labels.summary ?? o.scenario} from ${o.scope?.value ?? o.key}`;
+    }
+    this.opts.writer.add(a);
+  };
+
+  private isCustomer(e: ThreatEvent): boolean {
+    if (e.host !== undefined && this.opts.customerHosts.has(e.host)) return true;
+    const nets = this.opts.customerNetworks();
+    if (!nets) return false;
+    if (e.dst !== undefined && nets.lookup(e.dst)) return true;
+    return e.host !== undefined && nets.lookup(e.host) !== null;
+  }
+
+  private checkSuccessAfterBruteForce(e: ThreatEvent): void {
+    const at = this.bruteForcers.get(e.ip);
+    if (at === undefined || e.time - at > BRUTE_FORCE_MEMORY_MS) return;
+    this.bruteForcers.delete(e.ip);
+    this.counts.successAfterBruteForce++;
+    this.opts.writer.add({
+      listedBy: e.listedBy ?? [],
+      tier: 'page',
+      summary: `Successful ${e.service} login${e.user ? ` as ${e.user}` : ''}${e.host ? ` on ${e.host}` : ''} from ${e.ip} after a brute force`,
+      overflow: {
+        scenario: 'success-after-bruteforce',
+        key: e.ip,
+        scope: { kind: 'ip', value: e.ip },
+        ips: [e.ip],
+        count: 1,
+        firstAt: at,
+        lastAt: e.time,
+        severity: 'critical',
+        labels: { service: e.service, mitre: 'T1078', ...(e.host ? { host: e.host } : {}), ...(e.user ? { user: e.user } : {}) },
+        simulated: false,
+        samples: [e.line.slice(0, 2000)],
+      },
+    });
+  }
+}

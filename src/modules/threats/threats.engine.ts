@@ -1,0 +1,181 @@
+import { join } from 'node:path';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { AlertWriter } from './alerts.writer.ts';
+import { createDetector, type Detector } from './detect/detector.ts';
+import { builtinScenarios, loadScenarios } from './detect/scenarios.loader.ts';
+import { LOG_TYPES, type LogType } from './events.ts';
+import { FileTailer } from './ingest/file-tailer.ts';
+import { newCounters, SampleRing, type TransportCounters } from './ingest/ingest-stats.ts';
+import { BoundedLineQueue, type LineOrigin } from './ingest/line-sink.ts';
+import { startSyslogServer, type SyslogServer } from './ingest/syslog-server.ts';
+import { buildIpIndex, type IpIndex, IpIndexHolder } from './intel/ip-index.ts';
+import { ThreatPipeline } from './pipeline.ts';
+import type { ThreatsConfig } from './threats.config.ts';
+
+export interface ThreatsEngineDeps {
+  clock: Clock;
+  log: Logger;
+  config: ThreatsConfig;
+  dataDir: string;
+  timeZone: string;
+  writer: AlertWriter;
+  /** Certificate and key for syslog over TLS (the server's own). */
+  tls?: { cert: string; key: string } | undefined;
+}
+
+const yieldToIo = () => new Promise<void>((r) => setImmediate(r));
+
+function listen(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
+/**
+ * The detection engine of one process: the bounded line queue every transport feeds (syslog UDP/TCP/TLS, followed
+ * files, the HTTP bulk endpoint), the consumer that runs each line through the pipeline in batches while yielding to
+ * I/O, the scenarios, and the IP index it looks sources up in. Alerts go to the writer, which never blocks parsing.
+ */
+export class ThreatsEngine {
+  readonly queue: BoundedLineQueue;
+  readonly pipeline: ThreatPipeline;
+  readonly detector: Detector;
+  readonly index = new IpIndexHolder();
+  readonly scenarioErrors: string[] = [];
+  private customers: IpIndex | null;
+  private syslog: SyslogServer | undefined;
+  private tailer: FileTailer | undefined;
+  private consuming: Promise<void> | undefined;
+  private expireTimer: NodeJS.Timeout | undefined;
+  private readonly fileTypes = new Map<string, LogType>();
+  private readonly httpTypes = new WeakMap<LineOrigin, LogType>();
+  readonly http: TransportCounters = newCounters();
+  readonly httpSamples = new SampleRing();
+  private processed = 0;
+
+  constructor(private readonly deps: ThreatsEngineDeps) {
+    const c = deps.config;
+    this.queue = new BoundedLineQueue({ maxLines: c.queueLines });
+    this.customers = c.customerNetworks.length
+      ? buildIpIndex([{ id: 1, name: 'customer', kind: 'feed', cidrs: c.customerNetworks }])
+      : null;
+    this.pipeline = new ThreatPipeline({
+      timeZone: deps.timeZone,
+      now: () => deps.clock.now().getTime(),
+      index: () => this.index.current,
+      customerNetworks: () => this.customers,
+      customerHosts: new Set(c.customerHosts),
+      writer: deps.writer,
+    });
+    const extra = c.scenariosDir ? loadScenarios(c.scenariosDir) : { scenarios: [], errors: [] };
+    for (const e of extra.errors) this.scenarioErrors.push(`${e.file}: ${e.path} ${e.message}`);
+    for (const e of this.scenarioErrors) deps.log.error({ problem: e }, 'threats: a scenario file was not loaded');
+    this.detector = createDetector({
+      scenarios: [...builtinScenarios(), ...extra.scenarios],
+      maxBuckets: c.maxBuckets,
+      onOverflow: this.pipeline.onOverflow,
+    });
+    this.pipeline.attach(this.detector);
+    for (const f of c.files) {
+      const eq = f.indexOf('=');
+      const type = eq > 0 ? f.slice(0, eq) : 'auto';
+      const path = eq > 0 ? f.slice(eq + 1) : f;
+      this.fileTypes.set(path, (LOG_TYPES as readonly string[]).includes(type) ? (type as LogType) : 'auto');
+    }
+  }
+
+  /** Start listeners, file tailing and the consumer. */
+  async start(): Promise<void> {
+    const c = this.deps.config;
+    if (c.syslogUdp || c.syslogTcp || c.syslogTls)
+      this.syslog = await startSyslogServer({
+        udp: c.syslogUdp ? listen(c.syslogUdp) : undefined,
+        tcp: c.syslogTcp ? listen(c.syslogTcp) : undefined,
+        tls: c.syslogTls && this.deps.tls ? { ...listen(c.syslogTls), ...this.deps.tls } : undefined,
+        sink: this.queue,
+        log: this.deps.log,
+      });
+    if (this.fileTypes.size > 0) {
+      this.tailer = new FileTailer({
+        paths: [...this.fileTypes.keys()],
+        sink: this.queue,
+        statePath: join(this.deps.dataDir, 'threats', 'offsets.json'),
+        log: this.deps.log,
+      });
+      await this.tailer.start();
+    }
+    this.consuming = this.consume();
+    this.expireTimer = setInterval(() => {
+      const t = this.pipeline.counts.lastEventAt;
+      if (t > 0) this.detector.expire(t);
+    }, 10_000);
+    this.expireTimer.unref();
+  }
+
+  private async consume(): Promise<void> {
+    for await (const batch of this.queue.batches(2048)) {
+      for (let i = 0; i < batch.lines.length; i++) {
+        const origin = batch.origins[i] as LineOrigin;
+        const type =
+          origin.transport === 'file'
+            ? (this.fileTypes.get(origin.file ?? '') ?? 'auto')
+            : origin.transport === 'http'
+              ? (this.httpTypes.get(origin) ?? 'auto')
+              : 'auto';
+        try {
+          this.pipeline.process(batch.lines[i] as string, type);
+        } catch (err) {
+          // A parser or scenario bug must cost one line, never the engine.
+          this.deps.log.error({ err }, 'threats: a line failed in the pipeline');
+        }
+      }
+      this.processed += batch.lines.length;
+      await yieldToIo();
+    }
+  }
+
+  /** Lines from the HTTP bulk endpoint: all or nothing (false when the queue is full). */
+  ingestHttp(lines: string[], type: LogType, peer: string): boolean {
+    if (this.queue.stats().full) {
+      this.http.dropped.queue_full++;
+      return false;
+    }
+    const origin: LineOrigin = { transport: 'http', peer, receivedAt: this.deps.clock.now().getTime() };
+    if (type !== 'auto') this.httpTypes.set(origin, type);
+    this.http.linesRead += lines.length;
+    this.queue.push(lines, origin);
+    return true;
+  }
+
+  /** Wait until every queued line has been through the pipeline (tests, the CLI). */
+  async idle(): Promise<void> {
+    while (this.queue.depth > 0) await new Promise((r) => setTimeout(r, 5));
+    await yieldToIo();
+  }
+
+  stats(): Record<string, unknown> {
+    const q = this.queue.stats();
+    const oldest = this.queue.oldestReceivedAt();
+    return {
+      queue: q,
+      ingestLagSeconds: oldest === undefined ? 0 : Math.max(0, (this.deps.clock.now().getTime() - oldest) / 1000),
+      processed: this.processed,
+      pipeline: this.pipeline.counts,
+      detector: this.detector.stats(),
+      writer: this.deps.writer.stats(),
+      index: this.index.current.stats(),
+      syslog: this.syslog ? this.syslog.stats() : null,
+      files: this.tailer ? this.tailer.stats() : null,
+      http: this.http,
+      scenarioErrors: this.scenarioErrors,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.expireTimer) clearInterval(this.expireTimer);
+    await this.syslog?.close();
+    await this.tailer?.stop();
+    this.queue.close();
+    await this.consuming;
+  }
+}
