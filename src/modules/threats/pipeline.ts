@@ -22,6 +22,8 @@ export interface PipelineStats {
   listedHits: number;
   listedHitsByFeed: Record<string, number>;
   successAfterBruteForce: number;
+  /** Addresses that attacked several customer environments (each pages once per hour of log time). */
+  multiTarget: number;
   /** Log time of the newest event (epoch ms). */
   lastEventAt: number;
 }
@@ -35,10 +37,32 @@ export interface PipelineOptions {
   customerNetworks: () => IpIndex | null;
   customerHosts: ReadonlySet<string>;
   writer: Pick<AlertWriter, 'add'>;
+  /** Distinct customer environments one IP must attack within an hour of log time before it pages (default 3). */
+  multiTargetThreshold?: number | undefined;
 }
 
 const BRUTE_FORCE_MEMORY_MS = 24 * 3600_000;
 const MAX_BRUTE_FORCE_IPS = 200_000;
+const MULTI_TARGET_WINDOW_MS = 3600_000;
+const MAX_MULTI_TARGET_IPS = 200_000;
+
+/** Hostile kinds: what counts as attacking an environment (a plain successful request does not). */
+function isHostile(e: ThreatEvent): boolean {
+  return (
+    e.kind === 'auth_failed' ||
+    e.kind === 'invalid_user' ||
+    e.kind === 'drop' ||
+    (e.kind === 'request' && e.status !== undefined && (e.status === 401 || e.status === 403 || e.status === 404))
+  );
+}
+
+interface Targets {
+  first: number;
+  last: number;
+  hosts: string[];
+  samples: string[];
+  paged: boolean;
+}
 
 /**
  * One line's way through Skjold: parse (the line's own timestamp is the clock), look the source up in the threat-intel
@@ -48,6 +72,7 @@ const MAX_BRUTE_FORCE_IPS = 200_000;
 export class ThreatPipeline {
   private readonly parsers = new Map<LogType, (line: string) => ParseOutcome>();
   private readonly bruteForcers = new Map<string, number>();
+  private readonly targets = new Map<string, Targets>();
   private detector: EventDetector | undefined;
   readonly counts: PipelineStats = {
     lines: 0,
@@ -58,6 +83,7 @@ export class ThreatPipeline {
     listedHits: 0,
     listedHitsByFeed: {},
     successAfterBruteForce: 0,
+    multiTarget: 0,
     lastEventAt: 0,
   };
 
@@ -107,7 +133,10 @@ export class ThreatPipeline {
         for (const f of listed) this.counts.listedHitsByFeed[f] = (this.counts.listedHitsByFeed[f] ?? 0) + 1;
       }
     }
-    if (this.isCustomer(e)) e.environment = 'customer';
+    if (this.isCustomer(e)) {
+      e.environment = 'customer';
+      if (isHostile(e)) this.trackTargets(e);
+    }
     if (e.kind === 'auth_success') this.checkSuccessAfterBruteForce(e);
     this.detector?.push(e);
     return e;
@@ -145,6 +174,52 @@ export class ThreatPipeline {
     if (!nets) return false;
     if (e.dst !== undefined && nets.lookup(e.dst)) return true;
     return e.host !== undefined && nets.lookup(e.host) !== null;
+  }
+
+  /** One IP attacking many customer environments within an hour (log time) pages, whatever each scenario says. */
+  private trackTargets(e: ThreatEvent): void {
+    const target = e.host ?? e.dst;
+    if (target === undefined) return;
+    let t = this.targets.get(e.ip);
+    if (t && e.time - t.first > MULTI_TARGET_WINDOW_MS) {
+      this.targets.delete(e.ip);
+      t = undefined;
+    }
+    if (!t) {
+      if (this.targets.size >= MAX_MULTI_TARGET_IPS) {
+        const first = this.targets.keys().next();
+        if (!first.done) this.targets.delete(first.value);
+      }
+      t = { first: e.time, last: e.time, hosts: [], samples: [], paged: false };
+      this.targets.set(e.ip, t);
+    }
+    t.last = Math.max(t.last, e.time);
+    if (t.paged || t.hosts.includes(target)) return;
+    t.hosts.push(target);
+    t.samples.push(e.line.slice(0, 2000));
+    const threshold = this.opts.multiTargetThreshold ?? 3;
+    if (t.hosts.length < threshold) return;
+    t.paged = true;
+    this.counts.multiTarget++;
+    this.opts.writer.add({
+      listedBy: e.listedBy ?? [],
+      tier: 'page',
+      summary: `${e.ip} is attacking ${t.hosts.length} customer environments (${t.hosts.slice(0, 5).join(', ')})`,
+      overflow: {
+        scenario: 'multi-target',
+        key: e.ip,
+        scope: { kind: 'ip', value: e.ip },
+        ips: [e.ip],
+        count: t.hosts.length,
+        firstAt: t.first,
+        lastAt: t.last,
+        severity: 'critical',
+        labels: { service: e.service, mitre: 'T1595', targets: t.hosts.join(',').slice(0, 500) },
+        remediation: { durationSeconds: 24 * 3600, scope: 'ip', escalate: [] },
+        simulated: false,
+        samples: t.samples.slice(0, 10),
+      },
+    });
   }
 
   private checkSuccessAfterBruteForce(e: ThreatEvent): void {

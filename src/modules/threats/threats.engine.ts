@@ -66,6 +66,7 @@ export class ThreatsEngine {
       customerNetworks: () => this.customers,
       customerHosts: new Set(c.customerHosts),
       writer: deps.writer,
+      multiTargetThreshold: c.multiTargetThreshold,
     });
     const extra = c.scenariosDir ? loadScenarios(c.scenariosDir) : { scenarios: [], errors: [] };
     for (const e of extra.errors) this.scenarioErrors.push(`${e.file}: ${e.path} ${e.message}`);

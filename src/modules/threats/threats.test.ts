@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { DIALECTS } from '../../../test/databases.ts';
@@ -162,6 +164,60 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
     const incidents = await t.incidents.service.list(t.database.db, { limit: 10 });
     const hit = incidents.items.find((i) => i.summary.includes('203.0.113.99'));
     expect(hit?.summary).toMatch(/Successful ssh login as deploy .*after a brute force/);
+  });
+
+  it.skipIf(skip)('pages when one address attacks several customer environments', async () => {
+    await t.dispose();
+    t = await createTestApp(dialect, {
+      env: { SKJOLD_THREATS_FLUSH_MS: '10000', SKJOLD_THREATS_CUSTOMER_HOSTS: 'cust-a,cust-b,cust-c' },
+    });
+    admin = (await createUserWithToken(t, 'admin')).headers;
+    viewer = (await createUserWithToken(t, 'viewer')).headers;
+    // Two failures on each of three customer hosts: no scenario fires, but the spread does.
+    const lines = ['cust-a', 'cust-b', 'cust-c'].flatMap((h, i) => [
+      sshd(100 - i, 'Failed password for root from 203.0.113.50 port 1 ssh2', h),
+      sshd(90 - i, 'Failed password for admin from 203.0.113.50 port 2 ssh2', h),
+    ]);
+    await ingest(lines);
+    const pages = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts?tier=page')).items;
+    expect(pages.map((p) => [p.scenario, p.ip])).toEqual([['multi-target', '203.0.113.50']]);
+    expect(pages[0]?.samples).toHaveLength(3);
+    const incidents = await t.incidents.service.list(t.database.db, { limit: 10 });
+    expect(incidents.items.map((i) => i.summary)).toContain(
+      '203.0.113.50 is attacking 3 customer environments (cust-a, cust-b, cust-c)',
+    );
+    const decisions = (await get<{ items: DecisionView[] }>('/api/v1/threats/decisions')).items;
+    expect(decisions.map((d) => d.value)).toEqual(['203.0.113.50']);
+  });
+
+  it.skipIf(skip)('puts a feed from a local file in force: a listed brute forcer pages, a lone listed hit only counts, a garbled copy is rejected', async () => {
+    const file = join(t.testDb.dataDir, 'bad-ips.netset');
+    writeFileSync(file, '# test list\n185.220.101.0/24\n45.155.205.233\n10.0.0.0/8\n');
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/threats/feeds',
+      headers: admin,
+      payload: { id: 'bad-ips', name: 'Bad IPs', file, format: 'plain', licence: 'CC0', attribution: 'tests', enabled: true },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    // The private 10.0.0.0/8 inside the feed is never put in force.
+    expect(refreshed.json<{ status: string; entries: number }>()).toMatchObject({ status: 'updated', entries: 2 });
+    await t.threats.rebuildIndex();
+
+    await ingest([...bruteForce('185.220.101.7', 30), sshd(5, 'Failed password for root from 45.155.205.233 port 1 ssh2')]);
+    const alerts = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts')).items;
+    expect(alerts.map((a) => [a.ip, a.tier, a.listedBy])).toEqual([['185.220.101.7', 'page', ['Bad IPs']]]);
+    expect(t.threats.engine?.pipeline.counts.listedHitsByFeed).toEqual({ 'Bad IPs': 31 });
+
+    writeFileSync(file, '<html><body>502 Bad Gateway</body></html>\n');
+    const garbled = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });
+    expect(garbled.json<{ status: string; entries: number }>()).toMatchObject({ status: 'rejected', entries: 2 });
+    const feeds = (await get<{ items: { id: string; status: string; entries: number; reason: string }[] }>('/api/v1/threats/feeds')).items;
+    expect(feeds[0]).toMatchObject({ id: 'bad-ips', status: 'rejected', entries: 2 });
+    await t.threats.rebuildIndex();
+    expect(t.threats.engine?.index.current.lookup('185.220.101.9')?.sources.map((x) => x.name)).toEqual(['Bad IPs']);
   });
 
   it.skipIf(skip)('takes NDJSON rows, reporting each bad row by its line number and keeping the rest', async () => {

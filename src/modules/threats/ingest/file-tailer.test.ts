@@ -134,7 +134,7 @@ describe('FileTailer', () => {
     await tail(queue, [file], { readChunkBytes: 4096 });
     const received: string[] = [];
     // Gives up only after 5 s without progress (a stall), never on a deadline.
-    for (let idle = 0; received.length < total && idle < 5000; ) {
+    for (let idle = 0; received.length < total && idle < 5000;) {
       const got = queue.take(50).lines;
       received.push(...got);
       idle = got.length > 0 ? 0 : idle + 1;

@@ -1,0 +1,76 @@
+import type { DialectName } from '../../../core/db/database.ts';
+import { registerRoutes } from '../../../core/http/routes.ts';
+import { createTestApp, type TestApp } from '../../../../test/app.ts';
+import { TEST_ACTOR } from '../../../../test/identity.ts';
+import { blocklistRoutes } from '../api/blocklist.routes.ts';
+import { bouncerAdminRoutes, bouncerApiRoutes } from '../api/bouncer.routes.ts';
+import { BouncersService, type BouncerWithKey } from '../bouncers.service.ts';
+import type { BanRequest, DecisionView } from '../decisions.service.ts';
+
+export interface EnforceTestApp {
+  t: TestApp;
+  bouncers: BouncersService;
+  /** Ban through the decisions service, in a transaction (as the pipeline and the API do). */
+  ban(target: string, opts?: Partial<BanRequest>): Promise<DecisionView>;
+  unban(id: string): Promise<void>;
+  /** A bouncer made through the service; its key is in `apiKey`. */
+  bouncer(name?: string): Promise<BouncerWithKey>;
+}
+
+const noAudit = { target: () => undefined, change: () => undefined };
+let made = 0;
+
+/**
+ * A whole Skjold for the enforcement tests, with the bouncer and blocklist routes. Where the threats module does not
+ * register them (yet), they are added here before the app first answers, with the app's own dependencies, so the
+ * tests run the real authentication, audit and database either way.
+ */
+export async function createEnforceTestApp(
+  dialect: DialectName,
+  opts: { manualClock?: boolean; tls?: boolean } = {},
+): Promise<EnforceTestApp> {
+  const t = await createTestApp(dialect, { ...opts, env: { SKJOLD_ROLES: 'api' } });
+  const wired = (t.threats as { bouncers?: BouncersService }).bouncers;
+  const bouncers = wired ?? new BouncersService({ clock: t.clock });
+  const have = new Set(t.routes.map((r) => `${r.method} ${r.url}`));
+  const mine = [
+    ...bouncerApiRoutes({ bouncers, audit: t.audit.sink }),
+    ...bouncerAdminRoutes({ bouncers }),
+    ...blocklistRoutes({ bouncers, allows: (a, p) => t.policy.allows(a, p) }),
+  ].filter((r) => !have.has(`${r.method} ${r.url}`));
+  const deps = {
+    database: t.database,
+    policy: t.policy,
+    audit: t.audit.sink,
+    authenticator: t.identity.authenticator,
+    clock: t.clock,
+    log: t.log,
+  };
+  registerRoutes(t.app, deps, mine, t.routes);
+  const db = t.database.db;
+  return {
+    t,
+    bouncers,
+    async ban(target, o = {}) {
+      const r = await db.transaction().execute((trx) =>
+        t.threats.decisions.ban(trx, {
+          target,
+          reason: 'test',
+          scenario: 'skjold/ssh-bruteforce',
+          origin: 'skjold',
+          actor: TEST_ACTOR.id,
+          durationSeconds: 3600,
+          ...o,
+        }),
+      );
+      if (!r.ok) throw new Error(`ban of ${target} refused: ${r.reason}`);
+      return r.decision as DecisionView;
+    },
+    async unban(id) {
+      await db.transaction().execute((trx) => t.threats.decisions.unban(trx, id, TEST_ACTOR.id));
+    },
+    async bouncer(name = `fw-${++made}`) {
+      return bouncers.create(db, { name }, TEST_ACTOR.id, noAudit);
+    },
+  };
+}
