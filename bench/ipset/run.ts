@@ -222,7 +222,7 @@ async function main(): Promise<void> {
       else bl.addSubnet(addr as string, Number(prefix), family);
     }
   const blIps = set.ips.slice(0, 20_000);
-  const blFamily = blIps.map((s) => (s.includes(':') ? 'ipv6' : 'ipv4') as 'ipv4' | 'ipv6');
+  const blFamily = blIps.map((s) => (s.includes(':') ? 'ipv6' : 'ipv4'));
   const blRate = rate(blIps.length, Math.max(2, SECONDS / 2), () => blockListAll(bl, blIps, blFamily));
 
   const rows: [string, string, string][] = [
@@ -231,21 +231,41 @@ async function main(): Promise<void> {
     ['build, one thread: wall / CPU', `${fmt(buildMs)} ms / ${fmt((buildCpu.user + buildCpu.system) / 1000)} ms`, '< 2,000 ms'],
     ['build in a worker (incl. worker start), main thread blocked at most', `${fmt(workerMs)} ms, ${fmt(blocked)} ms`, ''],
     ['typed arrays, bytes per range given', `${(st.bytes / st.inputRanges).toFixed(2)} (${mb(st.bytes)} MB)`, '< 16'],
-    ['heap + array buffers held after build', `${mb(heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers)} MB`, ''],
+    [
+      'heap + array buffers held after build',
+      `${mb(heap1.heapUsed + heap1.arrayBuffers - heap0.heapUsed - heap0.arrayBuffers)} MB`,
+      '',
+    ],
     ['peak RSS growth during build', `${mb(Math.max(0, rss1 - rss0))} MB`, ''],
-    ['lookups/s from strings, match(): wall best / wall median / per CPU-s', `${fmt(all.best)} / ${fmt(all.median)} / ${fmt(all.cpu)}`, '≥ 5,000,000'],
-    ['lookups/s from strings, lookup(): wall best / wall median / per CPU-s', `${fmt(full.best)} / ${fmt(full.median)} / ${fmt(full.cpu)}`, ''],
+    [
+      'lookups/s from strings, match(): wall best / wall median / per CPU-s',
+      `${fmt(all.best)} / ${fmt(all.median)} / ${fmt(all.cpu)}`,
+      '≥ 5,000,000',
+    ],
+    [
+      'lookups/s from strings, lookup(): wall best / wall median / per CPU-s',
+      `${fmt(full.best)} / ${fmt(full.median)} / ${fmt(full.cpu)}`,
+      '',
+    ],
     ['  IPv4 only / IPv6 only, match() per CPU-s', `${fmt(v4.cpu)} / ${fmt(v6.cpu)}`, ''],
     ['  hit ratio of the lookup set', `${((all.hits / set.ips.length) * 100).toFixed(1)} %`, ''],
     [`net.BlockList, ${fmt(BLOCKLIST)} ranges, per CPU-s`, `${fmt(blRate.cpu)} lookups/s`, ''],
-    [`net.BlockList extrapolated to ${fmt(RANGES)} ranges (linear scan)`, `~${fmt((blRate.cpu * BLOCKLIST) / RANGES)} lookups/s`, ''],
+    [
+      `net.BlockList extrapolated to ${fmt(RANGES)} ranges (linear scan)`,
+      `~${fmt((blRate.cpu * BLOCKLIST) / RANGES)} lookups/s`,
+      '',
+    ],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`\n| ${'measure'.padEnd(w0)} | ${'value'.padEnd(w1)} | target |`);
   console.log(`| ${'-'.repeat(w0)} | ${'-'.repeat(w1)} | ------ |`);
   for (const [a, b, c] of rows) console.log(`| ${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c} |`);
-  console.log(`\nnode ${process.version}; lookups on this thread only; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}.`);
+  console.log(
+    `\nnode ${process.version}; lookups on this thread only; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}.`,
+  );
 }
 
 await main();

@@ -102,7 +102,17 @@ export function score(truth: Truth, log: LogName, flags: Flags, until = Infinity
   const ips = new Set([...flags.ips].map(canon));
   const ranges = [...flags.ranges];
   const covered = (ip: string): boolean => ips.has(ip) || ranges.some((r) => cidrsOverlap(r, ip));
-  const s: Score = { total: inScope.length, found: 0, missed: 0, falsePositives: 0, falseSamples: [], neutralFlagged: 0, byKind: {}, campaigns: { found: 0, total: 0 }, missedSamples: [] };
+  const s: Score = {
+    total: inScope.length,
+    found: 0,
+    missed: 0,
+    falsePositives: 0,
+    falseSamples: [],
+    neutralFlagged: 0,
+    byKind: {},
+    campaigns: { found: 0, total: 0 },
+    missedSamples: [],
+  };
   const campaigns = new Map<string, boolean>();
   for (const a of inScope) {
     const k = (s.byKind[a.kind] ??= { found: 0, total: 0 });
@@ -220,7 +230,13 @@ export interface Run {
 const LOG_TYPE: Record<LogName, LogType> = { sshd: 'auto', nginx: 'nginx', mail: 'auto' };
 
 /** Skjold's whole pipeline over `file` in this process: read, parse, look up, detect, decide; timed, RSS sampled. */
-async function runSkjold(file: string, log: LogName, truth: Truth, until: number, opts: BenchOptions): Promise<Run & { result: ReplayResult }> {
+async function runSkjold(
+  file: string,
+  log: LogName,
+  truth: Truth,
+  until: number,
+  opts: BenchOptions,
+): Promise<Run & { result: ReplayResult }> {
   const endMs = Date.parse(truth.end);
   (globalThis as { gc?: () => void }).gc?.();
   const rss = rssSampler();
@@ -232,7 +248,9 @@ async function runSkjold(file: string, log: LogName, truth: Truth, until: number
   const seconds = (performance.now() - t0) / 1000;
   const peakRssMb = rss.stop();
   const st = result.stats;
-  const notes = [`${fmt(st.events)} events, ${fmt(st.unparsable)} unparsable, ${result.alerts.length} alerts, ${result.decisions.length} decisions`];
+  const notes = [
+    `${fmt(st.events)} events, ${fmt(st.unparsable)} unparsable, ${result.alerts.length} alerts, ${result.decisions.length} decisions`,
+  ];
   if (st.scenarioErrors.length) notes.push(`scenario errors: ${st.scenarioErrors.join('; ')}`);
   return { tool: 'skjold', log, lines, seconds, peakRssMb, score: score(truth, log, flagsOf(result), until), notes, result };
 }
@@ -256,7 +274,10 @@ interface Proc {
 function runProc(cmd: string, args: readonly string[], timeoutS: number): Promise<Proc> {
   return new Promise((done) => {
     const t0 = performance.now();
-    const child = spawn('timeout', ['-k', '10', String(timeoutS), cmd, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('timeout', ['-k', '10', String(timeoutS), cmd, ...args], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => out.push(b));
@@ -267,7 +288,12 @@ function runProc(cmd: string, args: readonly string[], timeoutS: number): Promis
       } catch {
         // the group is already gone
       }
-      done({ code, stdout: Buffer.concat(out).toString('utf8'), seconds: (performance.now() - t0) / 1000, timedOut: code === 124 || code === 137 });
+      done({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        seconds: (performance.now() - t0) / 1000,
+        timedOut: code === 124 || code === 137,
+      });
     });
   });
 }
@@ -299,8 +325,16 @@ const F2B_FILTERS: Record<LogName, string[]> = {
  * fail2ban-regex over `file` with one filter, as `fail2ban-regex.sh` runs it but printing each match's time and IP
  * (`--out '<time> <ip>'`) instead of the matched lines, because jail semantics need the times.
  */
-async function runFail2ban(file: string, filter: string, timeoutS: number): Promise<{ proc: Proc; matches: { time: number; ip: string }[]; rssMb: number }> {
-  const f = filter.startsWith('/') ? filter : existsSync(`/etc/fail2ban/filter.d/${filter}.conf`) ? `/etc/fail2ban/filter.d/${filter}.conf` : filter;
+async function runFail2ban(
+  file: string,
+  filter: string,
+  timeoutS: number,
+): Promise<{ proc: Proc; matches: { time: number; ip: string }[]; rssMb: number }> {
+  const f = filter.startsWith('/')
+    ? filter
+    : existsSync(`/etc/fail2ban/filter.d/${filter}.conf`)
+      ? `/etc/fail2ban/filter.d/${filter}.conf`
+      : filter;
   const proc = await runProc('/usr/bin/time', ['-v', 'fail2ban-regex', '-r', '--out', '<time> <ip>', file, f], timeoutS);
   const matches: { time: number; ip: string }[] = [];
   let rssMb = 0;
@@ -314,7 +348,13 @@ async function runFail2ban(file: string, filter: string, timeoutS: number): Prom
 }
 
 /** CrowdSec's replay script; on a time-out the bans logged so far are still read from WORKDIR/crowdsec.out. */
-async function runCrowdsec(file: string, type: string, work: string, parseOnly: boolean, timeoutS: number): Promise<{ proc: Proc; ips: string[]; rssMb: number; alerts: number }> {
+async function runCrowdsec(
+  file: string,
+  type: string,
+  work: string,
+  parseOnly: boolean,
+  timeoutS: number,
+): Promise<{ proc: Proc; ips: string[]; rssMb: number; alerts: number }> {
   mkdirSync(work, { recursive: true });
   const args = [join(PEERS, 'crowdsec-replay.sh'), file, type, work, ...(parseOnly ? ['--parse-only'] : [])];
   const proc = await runProc('/bin/sh', args, timeoutS);
@@ -326,7 +366,10 @@ async function runCrowdsec(file: string, type: string, work: string, parseOnly: 
     rssMb = Number(summary[1] || 0);
     alerts = Number(summary[2]);
     const after = proc.stdout.slice(proc.stdout.indexOf('ips:') + 4);
-    ips = after.split('\n').map((l) => l.trim().split(' ')[0] ?? '').filter((x) => x !== '');
+    ips = after
+      .split('\n')
+      .map((l) => l.trim().split(' ')[0] ?? '')
+      .filter((x) => x !== '');
   } else if (existsSync(join(work, 'crowdsec.out'))) {
     const raw = readFileSync(join(work, 'crowdsec.out'), 'utf8');
     ips = [...new Set([...raw.matchAll(/ by ip ([0-9a-f.:]+)/g)].map((m) => m[1] as string))];
@@ -350,7 +393,10 @@ async function runCrowdsec(file: string, type: string, work: string, parseOnly: 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 
 function table(runs: readonly Run[]): string {
-  const rows = ['| tool | log | lines | seconds | lines/s | peak RSS MB | found | missed | false | neutral | campaigns | notes |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
+  const rows = [
+    '| tool | log | lines | seconds | lines/s | peak RSS MB | found | missed | false | neutral | campaigns | notes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
   for (const r of runs) {
     const s = r.score;
     rows.push(
@@ -364,10 +410,15 @@ function table(runs: readonly Run[]): string {
 function kindTable(runs: readonly Run[]): string {
   const scored = runs.filter((r) => r.score && r.score.total > 0);
   const kinds = Object.keys(ATTACK_KINDS) as AttackKind[];
-  const rows = [`| kind | ${scored.map((r) => `${r.tool} (${fmt(r.lines)})`).join(' | ')} |`, `|---|${scored.map(() => '---:').join('|')}|`];
+  const rows = [
+    `| kind | ${scored.map((r) => `${r.tool} (${fmt(r.lines)})`).join(' | ')} |`,
+    `|---|${scored.map(() => '---:').join('|')}|`,
+  ];
   for (const k of kinds) {
     const log = ATTACK_KINDS[k];
-    rows.push(`| ${k} | ${scored.map((r) => (r.log !== log ? '' : r.score?.byKind[k] ? `${r.score.byKind[k].found}/${r.score.byKind[k].total}` : '0/0')).join(' | ')} |`);
+    rows.push(
+      `| ${k} | ${scored.map((r) => (r.log !== log ? '' : r.score?.byKind[k] ? `${r.score.byKind[k].found}/${r.score.byKind[k].total}` : '0/0')).join(' | ')} |`,
+    );
   }
   return rows.join('\n');
 }
@@ -385,7 +436,11 @@ function ensureLogs(opts: BenchOptions): Truth {
   }
   // In a child process, so the generator's memory does not count towards Skjold's peak RSS.
   process.stderr.write(`generating 3 × ${fmt(opts.lines)} lines in ${opts.dir} …\n`);
-  const g = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'generate.ts'), '--lines', String(opts.lines), '--seed', String(opts.seed), '--out', opts.dir], { stdio: 'inherit' });
+  const g = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(HERE, 'generate.ts'), '--lines', String(opts.lines), '--seed', String(opts.seed), '--out', opts.dir],
+    { stdio: 'inherit' },
+  );
   if (g.status !== 0) throw new Error('generation failed');
   return JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
 }
@@ -398,13 +453,20 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   mkdirSync(opts.dir, { recursive: true });
   const truth = ensureLogs(opts);
-  const peersOk = opts.peers && existsSync(join(PEERS, 'crowdsec-replay.sh')) && spawnSync('which', ['crowdsec', 'fail2ban-regex']).status === 0;
+  const peersOk =
+    opts.peers &&
+    existsSync(join(PEERS, 'crowdsec-replay.sh')) &&
+    spawnSync('which', ['crowdsec', 'fail2ban-regex']).status === 0;
   if (opts.peers && !peersOk) note('peers not installed (run /work/shared/peers/install.sh as root): Skjold only');
   const runs: Run[] = [];
   const record = (r: Run): void => {
     runs.push(r);
     const s = r.score;
-    note(`${r.tool} ${r.log}: ${fmt(r.lines)} lines in ${r.seconds.toFixed(1)} s (${fmt(r.lines / Math.max(r.seconds, 1e-9))}/s), ${r.peakRssMb} MB` + (s ? `, found ${s.found}/${s.total}, false ${s.falsePositives}` : '') + (r.notes.length ? ` — ${r.notes.join('; ')}` : ''));
+    note(
+      `${r.tool} ${r.log}: ${fmt(r.lines)} lines in ${r.seconds.toFixed(1)} s (${fmt(r.lines / Math.max(r.seconds, 1e-9))}/s), ${r.peakRssMb} MB` +
+        (s ? `, found ${s.found}/${s.total}, false ${s.falsePositives}` : '') +
+        (r.notes.length ? ` — ${r.notes.join('; ')}` : ''),
+    );
   };
   const skjoldDetail: Record<string, unknown> = {};
 
@@ -413,11 +475,19 @@ async function main(): Promise<void> {
     process.stderr.write(`${log}\n`);
     const full = await runSkjold(file, log, truth, Infinity, opts);
     record(full);
-    skjoldDetail[log] = { stats: full.result.stats, alertsByScenario: countBy(full.result.alerts.map((a) => a.scenario)), missed: full.score?.missedSamples, falseSamples: full.score?.falseSamples };
+    skjoldDetail[log] = {
+      stats: full.result.stats,
+      alertsByScenario: countBy(full.result.alerts.map((a) => a.scenario)),
+      missed: full.score?.missedSamples,
+      falseSamples: full.score?.falseSamples,
+    };
     if (!peersOk) continue;
 
     // The CrowdSec prefix, for Skjold too, so the detection columns compare like with like.
-    const csFile = opts.crowdsecLines < truth.linesPerLog ? await prefix(file, opts.crowdsecLines, join(opts.dir, `${log}.head${opts.crowdsecLines}.log`)) : file;
+    const csFile =
+      opts.crowdsecLines < truth.linesPerLog
+        ? await prefix(file, opts.crowdsecLines, join(opts.dir, `${log}.head${opts.crowdsecLines}.log`))
+        : file;
     const csUntil = opts.crowdsecLines < truth.linesPerLog ? lastLineTime(csFile, truth) : Infinity;
     if (csFile !== file) {
       const p = await runSkjold(csFile, log, truth, csUntil, opts);
@@ -426,7 +496,10 @@ async function main(): Promise<void> {
     }
 
     // fail2ban: every filter of the log's jails; detection judged on the union of the jails' bans.
-    const f2bFile = opts.fail2banLines > 0 && opts.fail2banLines < truth.linesPerLog ? await prefix(file, opts.fail2banLines, join(opts.dir, `${log}.head${opts.fail2banLines}.log`)) : file;
+    const f2bFile =
+      opts.fail2banLines > 0 && opts.fail2banLines < truth.linesPerLog
+        ? await prefix(file, opts.fail2banLines, join(opts.dir, `${log}.head${opts.fail2banLines}.log`))
+        : file;
     const f2bUntil = f2bFile === file ? Infinity : lastLineTime(f2bFile, truth);
     const f2bLines = f2bFile === file ? truth.linesPerLog : opts.fail2banLines;
     const union = new Set<string>();
@@ -434,7 +507,12 @@ async function main(): Promise<void> {
     let f2bRss = 0;
     const f2bNotes: string[] = [];
     for (const filter of F2B_FILTERS[log]) {
-      const name = filter.startsWith('/') ? filter.split('/').pop()?.replace(/\.conf$/, '') ?? filter : filter;
+      const name = filter.startsWith('/')
+        ? (filter
+            .split('/')
+            .pop()
+            ?.replace(/\.conf$/, '') ?? filter)
+        : filter;
       const { proc, matches, rssMb } = await runFail2ban(f2bFile, filter, opts.timeoutS);
       const bans = jailBans(matches);
       for (const ip of bans) union.add(ip);
@@ -444,9 +522,25 @@ async function main(): Promise<void> {
       if (proc.timedOut) notes.push(`TIMED OUT at ${opts.timeoutS} s`);
       if (f2bFile !== file) notes.push(`first ${fmt(f2bLines)} lines`);
       f2bNotes.push(`${name}: ${bans.size} banned`);
-      record({ tool: `fail2ban ${name}`, log, lines: f2bLines, seconds: proc.seconds, peakRssMb: rssMb, score: score(truth, log, { ips: bans, ranges: new Set() }, f2bUntil), notes });
+      record({
+        tool: `fail2ban ${name}`,
+        log,
+        lines: f2bLines,
+        seconds: proc.seconds,
+        peakRssMb: rssMb,
+        score: score(truth, log, { ips: bans, ranges: new Set() }, f2bUntil),
+        notes,
+      });
     }
-    record({ tool: 'fail2ban (all jails)', log, lines: f2bLines, seconds: f2bSeconds, peakRssMb: f2bRss, score: score(truth, log, { ips: union, ranges: new Set() }, f2bUntil), notes: [`jails run one after another; ${f2bNotes.join(', ')}`] });
+    record({
+      tool: 'fail2ban (all jails)',
+      log,
+      lines: f2bLines,
+      seconds: f2bSeconds,
+      peakRssMb: f2bRss,
+      score: score(truth, log, { ips: union, ranges: new Set() }, f2bUntil),
+      notes: [`jails run one after another; ${f2bNotes.join(', ')}`],
+    });
 
     // CrowdSec: parse-only (parser speed) and full (all shipped scenarios), on the prefix.
     const csType = log === 'nginx' ? 'nginx' : 'syslog';
@@ -471,7 +565,9 @@ async function main(): Promise<void> {
   }
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const header = `threats bench ${new Date().toISOString()} — ${fmt(truth.linesPerLog)} lines per log, seed ${truth.seed}, ${cpus().length} × ${cpu}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`;
+  const header = `threats bench ${new Date().toISOString()} — ${fmt(truth.linesPerLog)} lines per log, seed ${truth.seed}, ${cpus().length} × ${cpu}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, node ${process.version}`;
   const md = `${header}\n\n${table(runs)}\n\nPer attack kind (found/in scope):\n\n${kindTable(runs)}\n`;
   process.stdout.write(`\n${md}`);
   writeFileSync(join(opts.dir, 'results.md'), md);
@@ -509,4 +605,3 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   });
 }
-

@@ -6,6 +6,7 @@ import { registerApply } from './apply.command.ts';
 import { registerAudit } from './audit.command.ts';
 import { registerExport } from './export.command.ts';
 import { registerStart } from './start.command.ts';
+import { registerThreats } from './threats.command.ts';
 import { registerToken } from './token.command.ts';
 
 /** The `skjold` command. Each subcommand lives in its own `*.command.ts` file. */
@@ -20,6 +21,7 @@ export function buildCli(): Command {
   registerAudit(program);
   registerApply(program);
   registerExport(program);
+  registerThreats(program);
   return program;
 }
 

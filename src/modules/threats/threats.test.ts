@@ -72,7 +72,7 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
     expect(d?.scenario).toBe('ssh-bf');
     expect(d?.alertId).toBe(a.id);
     expect(d && d.until - d.createdAt).toBe(4 * 3600 * 1000);
-    const audit = await t.audit.service.search({ action: 'threats.decision.create', limit: 10 });
+    const audit = await t.audit.service.search({ action: 'threats.decision.create', limit: 10, order: 'desc' });
     expect(audit.items.map((e) => e.target)).toContain('203.0.113.7');
 
     // The same attacker again while banned (after the scenario's 1-minute blackhole): still one alert, with more
@@ -152,7 +152,7 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
     expect(twice.json<{ code: string }>().code).toBe('decision_removed');
     const removed = (await get<{ items: DecisionView[] }>('/api/v1/threats/decisions?state=removed')).items;
     expect(removed.map((x) => x.id)).toEqual([d.id]);
-    const audit = await t.audit.service.search({ action: 'threats.decision.delete', limit: 10 });
+    const audit = await t.audit.service.search({ action: 'threats.decision.delete', limit: 10, order: 'desc' });
     expect(audit.items).toHaveLength(1);
   });
 

@@ -104,7 +104,7 @@ export function blocklistRoutes(d: BlocklistRoutesDeps): AnyRoute[] {
             ? matchesEtag(inm, etag)
             : typeof ims === 'string' && lastModified <= now && !Number.isNaN(Date.parse(ims)) && lastModified <= Date.parse(ims);
         if (notModified) return ctx.reply.code(304).send();
-        const rows = await decisionFeedStore.active(ctx.db, now, Number.MAX_SAFE_INTEGER);
+        const rows = await decisionFeedStore.active(ctx.db, now);
         let text: string;
         if (q.format === 'nftables')
           text = renderNftables(rows, {

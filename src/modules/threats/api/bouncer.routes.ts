@@ -97,7 +97,7 @@ async function decisionsFor(db: Db, q: z.infer<typeof decisionsQuery>, now: numb
     const rows = t ? await decisionFeedStore.activeOn(db, [t.value], now) : [];
     return q.scope ? rows.filter(feedFilter({ scopes: q.scope })) : rows;
   }
-  return decisionFeedStore.active(db, now, Number.MAX_SAFE_INTEGER);
+  return decisionFeedStore.active(db, now);
 }
 
 /**

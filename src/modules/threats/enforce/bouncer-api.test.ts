@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../../test/databases.ts';
 import { createUserWithToken } from '../../../../test/identity.ts';
@@ -221,34 +222,19 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
     const base = await db.selectFrom('threats_counters').select('value').where('name', '=', 'decisions').executeTakeFirstOrThrow();
     const start = Number(base.value);
     const N = 100_000;
-    for (let i = 0; i < N; i += 1000) {
-      const rows = [];
-      for (let j = i; j < Math.min(N, i + 1000); j++) {
-        const a = 0x0b000000 + j;
-        rows.push({
-          id: `00000000-0000-4000-8000-${j.toString(16).padStart(12, '0')}`,
-          value: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`,
-          scope: 'ip',
-          type: 'ban',
-          origin: 'feed',
-          scenario: 'feed:spamhaus-drop',
-          reason: '',
-          alert_id: null,
-          offence: 1,
-          simulated: 0,
-          created_at: new Date(now).toISOString(),
-          until: new Date(now + 3_600_000).toISOString(),
-          deleted_at: null,
-          deleted_by: null,
-          seq: start + j + 1,
-        });
-      }
-      await db.insertInto('threats_decisions').values(rows).execute();
-    }
+    // One statement on both databases: a recursive counter, addresses 11.0.0.0 upwards.
+    await sql`
+      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${N - 1})
+      INSERT INTO threats_decisions
+        (id, value, scope, type, origin, scenario, reason, alert_id, offence, simulated, created_at, until, deleted_at, deleted_by, seq)
+      SELECT 'bulk-' || i, '11.' || (i / 65536) || '.' || ((i / 256) % 256) || '.' || (i % 256), 'ip', 'ban', 'feed',
+        'feed:spamhaus-drop', '', NULL, 1, 0, ${new Date(now).toISOString()}, ${new Date(now + 3_600_000).toISOString()},
+        NULL, NULL, ${start} + i + 1
+      FROM n`.execute(db);
     await db.updateTable('threats_counters').set({ value: start + N }).where('name', '=', 'decisions').execute();
     const s = await pull('startup=true');
     expect(s.new).toHaveLength(N);
     expect(s.new?.[N - 1]).toMatchObject({ id: start + N, value: '11.1.134.159', duration: '1h0m0s', scope: 'Ip' });
     expect(await pull()).toEqual({ new: null, deleted: null });
-  });
+  }, 120_000);
 });

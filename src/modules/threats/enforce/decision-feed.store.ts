@@ -34,17 +34,16 @@ export const decisionFeedStore = {
     return Number(r?.value ?? 0);
   },
 
-  /** Every enforced decision active at `now` with a change number up to `maxSeq`, oldest change first. */
-  async active(db: Db, now: number, maxSeq: number): Promise<FeedRow[]> {
-    const rows = await db
+  /** Every enforced decision active at `now` (with a change number up to `maxSeq`, if given), oldest change first. */
+  async active(db: Db, now: number, maxSeq?: number): Promise<FeedRow[]> {
+    let q = db
       .selectFrom('threats_decisions')
       .select(COLUMNS)
       .where('deleted_at', 'is', null)
       .where('until', '>', iso(now))
-      .where('simulated', '=', 0)
-      .where('seq', '<=', maxSeq)
-      .orderBy('seq')
-      .execute();
+      .where('simulated', '=', 0);
+    if (maxSeq !== undefined) q = q.where('seq', '<=', maxSeq);
+    const rows = await q.orderBy('seq').execute();
     return rows.map(toFeedRow);
   },
 

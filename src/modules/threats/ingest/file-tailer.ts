@@ -264,7 +264,11 @@ export class FileTailer {
   async #read(f: Tracked): Promise<ReadResult> {
     const fh = f.fh!;
     for (let n = 0; n < MAX_READS_PER_PASS; n++) {
-      if (this.#blocked) return 'blocked';
+      // The sink is shared: another producer may have filled it since our last push.
+      if (this.#blocked || this.#opts.sink.isFull()) {
+        this.#blocked = true;
+        return 'blocked';
+      }
       if (this.#stopped) return 'more';
       const { bytesRead } = await fh.read(this.#buf, 0, this.#buf.length, f.readOffset);
       if (bytesRead === 0) return 'eof';

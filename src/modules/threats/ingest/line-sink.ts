@@ -16,10 +16,12 @@ export interface LineOrigin {
 /**
  * What the transports deliver to. `push` takes the whole batch (see BoundedLineQueue for the hard limit) and returns
  * false when the sink is full: a producer that can stop (TCP, TLS, files, HTTP) stops reading until `onDrain` fires;
- * UDP counts what arrives meanwhile as dropped. `onDrain` returns an unsubscribe function so a closed server lets go.
+ * UDP counts what arrives meanwhile as dropped. `isFull` lets a producer check before it reads (the sink is shared:
+ * another producer may have filled it). `onDrain` returns an unsubscribe function so a closed server lets go.
  */
 export interface LineSink {
   push(lines: readonly string[], origin: LineOrigin): boolean;
+  isFull(): boolean;
   onDrain(cb: () => void): () => void;
 }
 
@@ -119,6 +121,10 @@ export class BoundedLineQueue implements LineSink, AsyncIterable<LineBatch> {
       return false;
     }
     return !this.#full;
+  }
+
+  isFull(): boolean {
+    return this.#full;
   }
 
   onDrain(cb: () => void): () => void {

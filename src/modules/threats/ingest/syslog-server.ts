@@ -60,12 +60,10 @@ export async function startSyslogServer(opts: SyslogServerOptions): Promise<Sysl
   const samples = new SampleRing(32, now);
   const sockets = new Set<Socket>();
   const paused = new Set<Socket>();
-  let sinkFull = false;
   let pauses = 0;
   let closing = false;
 
   const unsubscribe = opts.sink.onDrain(() => {
-    sinkFull = false;
     for (const s of paused) {
       s.resume();
       // Re-arm: the idle timer may have fired (and been ignored) while we held the connection.
@@ -90,11 +88,11 @@ export async function startSyslogServer(opts: SyslogServerOptions): Promise<Sysl
         out.length = 0;
         framer.whole(msg, out);
         if (out.length === 0) return;
-        if (sinkFull) {
+        if (opts.sink.isFull()) {
           c.dropped.queue_full++;
           return;
         }
-        if (!opts.sink.push(out, { transport: 'udp', peer: rinfo.address, receivedAt: now() })) sinkFull = true;
+        opts.sink.push(out, { transport: 'udp', peer: rinfo.address, receivedAt: now() });
       });
       udp.on('error', (err) => {
         c.errors++;
@@ -131,7 +129,7 @@ export async function startSyslogServer(opts: SyslogServerOptions): Promise<Sysl
       const deliver = (lines: string[]): void => {
         if (lines.length === 0) return;
         const origin: LineOrigin = { transport, peer, receivedAt: now() };
-        if (!opts.sink.push(lines, origin)) sinkFull = true;
+        opts.sink.push(lines, origin);
       };
       socket.setTimeout(idleTimeoutMs);
       socket.on('timeout', () => {
@@ -144,7 +142,7 @@ export async function startSyslogServer(opts: SyslogServerOptions): Promise<Sysl
         framer.push(chunk, lines);
         deliver(lines);
         // Every connection read while the sink is full is held, not only the one that filled it.
-        if (sinkFull) hold();
+        if (opts.sink.isFull()) hold();
       });
       socket.on('end', () => {
         const lines: string[] = [];

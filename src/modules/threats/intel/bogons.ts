@@ -97,7 +97,7 @@ const GLOBAL_UNICAST_END = (0x4n << 124n) - 1n; // 3fff:ffff:…
 
 /** The built-in special-purpose ranges as CIDR strings with their reason (for display and documentation). */
 export function bogonRanges(): { cidr: string; reason: string; documentation: boolean }[] {
-  return [...V4_SPECIAL, ...V6_SPECIAL, ['::/0 outside 2000::/3', 'not global unicast (RFC 4291)', false] as const].map(
+  return [...V4_SPECIAL, ...V6_SPECIAL, ['outside 2000::/3', 'not global unicast (RFC 4291)', false] as const].map(
     ([cidr, reason, documentation]) => ({ cidr, reason, documentation }),
   );
 }

@@ -41,7 +41,10 @@ describe('parseIPv4', () => {
       fc.nat({ max: 0xffffffff }).map(formatIPv4),
       fc.string({ maxLength: 20 }),
     );
-    fc.assert(fc.property(text, (s) => parseIPv4(s) >= 0 === isIPv4(s)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(text, (s) => parseIPv4(s) >= 0 === isIPv4(s)),
+      { numRuns: 5000 },
+    );
   });
 });
 
@@ -81,7 +84,10 @@ describe('parseIPv6', () => {
       words.map((w) => fullText(w).replace(/(^|:)0+(?=[0-9a-f])/g, '$1')),
       fc.string({ maxLength: 40 }),
     );
-    fc.assert(fc.property(text, (s) => (parseIPv6(s) !== null) === (isIPv6(s) && !s.includes('%'))), { numRuns: 5000 });
+    fc.assert(
+      fc.property(text, (s) => (parseIPv6(s) !== null) === (isIPv6(s) && !s.includes('%'))),
+      { numRuns: 5000 },
+    );
   });
 });
 
@@ -119,7 +125,12 @@ describe('parseCidr', () => {
       start: [0x20010db8, 0, 0, 0],
       end: [0x20010db8, 0x7fffffff, 0xffffffff, 0xffffffff],
     });
-    expect(parseCidr('::/0')).toEqual({ family: 6, prefix: 0, start: [0, 0, 0, 0], end: [~0 >>> 0, ~0 >>> 0, ~0 >>> 0, ~0 >>> 0] });
+    expect(parseCidr('::/0')).toEqual({
+      family: 6,
+      prefix: 0,
+      start: [0, 0, 0, 0],
+      end: [~0 >>> 0, ~0 >>> 0, ~0 >>> 0, ~0 >>> 0],
+    });
     expect(parseCidr('2001:db8::1')).toMatchObject({ family: 6, prefix: 128, start: [0x20010db8, 0, 0, 1] });
   });
 
@@ -130,7 +141,18 @@ describe('parseCidr', () => {
   });
 
   it('returns null for garbage and never throws', () => {
-    for (const s of ['', '/', '1.2.3.4/', '1.2.3.4/33', '1.2.3.4/-1', '1.2.3.4/1a', '1.2.3.4/0032', '::/129', '1.2.3.4//8', 'a/8'])
+    for (const s of [
+      '',
+      '/',
+      '1.2.3.4/',
+      '1.2.3.4/33',
+      '1.2.3.4/-1',
+      '1.2.3.4/1a',
+      '1.2.3.4/0032',
+      '::/129',
+      '1.2.3.4//8',
+      'a/8',
+    ])
       expect(parseCidr(s), s).toBeNull();
     fc.assert(fc.property(fc.string({ maxLength: 60 }), (s) => parseCidr(s) === null || typeof parseCidr(s) === 'object'));
   });

@@ -234,7 +234,7 @@ export function formatIPv6(words: ArrayLike<number>): string {
   }
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

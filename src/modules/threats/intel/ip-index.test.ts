@@ -56,7 +56,11 @@ const v4Addr = fc.oneof(
   fc.integer({ min: 0, max: 0xff }).map((x) => 0xffffff00n + BigInt(x)),
   fc.nat({ max: 0xffffffff }).map(BigInt),
 );
-const v4Prefix = fc.oneof(fc.constantFrom(0, 1, 8, 16, 24, 31, 32), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 20, max: 32 }));
+const v4Prefix = fc.oneof(
+  fc.constantFrom(0, 1, 8, 16, 24, 31, 32),
+  fc.integer({ min: 0, max: 32 }),
+  fc.integer({ min: 20, max: 32 }),
+);
 
 const v6Addr = fc.oneof(
   fc.constantFrom(0n, MAX6, 1n, (0x20010db8n << 96n) | 1n),
@@ -120,36 +124,46 @@ function probesOf(cidrs: RefCidr[], extra: bigint[], max: bigint): bigint[] {
 describe('buildIpIndex against a linear scan', () => {
   it('IPv4: overlapping, nested, adjacent CIDRs, /0 to /32, with since values', () => {
     fc.assert(
-      fc.property(entries(v4Addr, v4Prefix), fc.array(v4Addr, { maxLength: 20 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (list, extra, withSince) => {
-        const { sources, cidrs } = sourcesOf(list, 32, (ip) => v4Text(ip), withSince);
-        const index = buildIpIndex(sources);
-        for (const ip of probesOf(cidrs, extra, MAX4)) {
-          const want = reference(sources, cidrs, ip);
-          expect(actual(index.lookup(v4Text(ip))), v4Text(ip)).toEqual(want);
-          // The same address written as IPv4-mapped IPv6 is the same lookup.
-          expect(actual(index.lookup(`::ffff:${v4Text(ip)}`))).toEqual(want);
-          expect(index.matchIPv4(Number(ip)) >= 0).toBe(want !== null);
-          expect(index.allowed(v4Text(ip))).toBe(want?.some((s) => s.id === 103) ?? false);
-        }
-      }),
+      fc.property(
+        entries(v4Addr, v4Prefix),
+        fc.array(v4Addr, { maxLength: 20 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        (list, extra, withSince) => {
+          const { sources, cidrs } = sourcesOf(list, 32, (ip) => v4Text(ip), withSince);
+          const index = buildIpIndex(sources);
+          for (const ip of probesOf(cidrs, extra, MAX4)) {
+            const want = reference(sources, cidrs, ip);
+            expect(actual(index.lookup(v4Text(ip))), v4Text(ip)).toEqual(want);
+            // The same address written as IPv4-mapped IPv6 is the same lookup.
+            expect(actual(index.lookup(`::ffff:${v4Text(ip)}`))).toEqual(want);
+            expect(index.matchIPv4(Number(ip)) >= 0).toBe(want !== null);
+            expect(index.allowed(v4Text(ip))).toBe(want?.some((s) => s.id === 103) ?? false);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('IPv6: overlapping, nested, adjacent CIDRs, /0 to /128, /64-aligned and not, with since values', () => {
     fc.assert(
-      fc.property(entries(v6Addr, v6Prefix), fc.array(v6Addr, { maxLength: 20 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (list, extra, withSince) => {
-        const { sources, cidrs } = sourcesOf(list, 128, (ip, k) => v6Text(ip, k % 3 === 0), withSince);
-        const index = buildIpIndex(sources);
-        for (const ip of probesOf(cidrs, extra, MAX6)) {
-          // IPv4-mapped addresses are looked up as IPv4, where none of these IPv6 networks is.
-          const mapped = ip >> 32n === 0xffffn;
-          const want = mapped ? null : reference(sources, cidrs, ip);
-          expect(actual(index.lookup(v6Text(ip, false))), v6Text(ip, false)).toEqual(want);
-          expect(actual(index.lookup(v6Text(ip, true).toUpperCase()))).toEqual(want);
-          expect(index.allowed(v6Text(ip, false))).toBe(want?.some((s) => s.id === 103) ?? false);
-        }
-      }),
+      fc.property(
+        entries(v6Addr, v6Prefix),
+        fc.array(v6Addr, { maxLength: 20 }),
+        fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+        (list, extra, withSince) => {
+          const { sources, cidrs } = sourcesOf(list, 128, (ip, k) => v6Text(ip, k % 3 === 0), withSince);
+          const index = buildIpIndex(sources);
+          for (const ip of probesOf(cidrs, extra, MAX6)) {
+            // IPv4-mapped addresses are looked up as IPv4, where none of these IPv6 networks is.
+            const mapped = ip >> 32n === 0xffffn;
+            const want = mapped ? null : reference(sources, cidrs, ip);
+            expect(actual(index.lookup(v6Text(ip, false))), v6Text(ip, false)).toEqual(want);
+            expect(actual(index.lookup(v6Text(ip, true).toUpperCase()))).toEqual(want);
+            expect(index.allowed(v6Text(ip, false))).toBe(want?.some((s) => s.id === 103) ?? false);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -169,7 +183,13 @@ describe('buildIpIndex against a linear scan', () => {
 
 describe('lookups', () => {
   const index = buildIpIndex([
-    { id: 7, name: 'spamhaus-drop', kind: 'feed', cidrs: ['203.0.113.0/24', '198.51.100.7', '2001:db8:bad::/48'], since: [1000, 2000, 3000] },
+    {
+      id: 7,
+      name: 'spamhaus-drop',
+      kind: 'feed',
+      cidrs: ['203.0.113.0/24', '198.51.100.7', '2001:db8:bad::/48'],
+      since: [1000, 2000, 3000],
+    },
     { id: 8, name: 'firehol-level1', kind: 'feed', cidrs: ['203.0.0.0/16', 'not-an-ip', '::ffff:192.0.2.0/120', '10.0.0.0/33'] },
     { id: 9, name: 'allowlist', kind: 'allow', cidrs: ['203.0.113.10', '2001:db8:bad:1::/64'] },
   ]);
@@ -229,7 +249,13 @@ describe('lookups', () => {
 
   it('keeps the earliest since of a CIDR listed twice or nested', () => {
     const idx = buildIpIndex([
-      { id: 1, name: 'f', kind: 'feed', cidrs: ['10.0.0.0/8', '10.1.0.0/16', '10.1.0.0/16', '10.1.2.3', '10.2.0.0/16'], since: [50, 40, 30, 60, 10] },
+      {
+        id: 1,
+        name: 'f',
+        kind: 'feed',
+        cidrs: ['10.0.0.0/8', '10.1.0.0/16', '10.1.0.0/16', '10.1.2.3', '10.2.0.0/16'],
+        since: [50, 40, 30, 60, 10],
+      },
     ]);
     expect(idx.lookup('10.1.2.3')?.sources[0]?.since).toBe(30);
     expect(idx.lookup('10.1.9.9')?.sources[0]?.since).toBe(30);

@@ -281,7 +281,12 @@ function sweepV4(
 }
 
 /** Sweep the IPv6 CIDRs (four words per bound) into merged elementary intervals. */
-function sweepV6(starts: Uint32Array, ends: Uint32Array, srcs: Uint32Array, sets: SetInterner): { s: U32List; e: U32List; id: U32List } {
+function sweepV6(
+  starts: Uint32Array,
+  ends: Uint32Array,
+  srcs: Uint32Array,
+  sets: SetInterner,
+): { s: U32List; e: U32List; id: U32List } {
   const n = srcs.length;
   // end + 1 of every entry, with a flag for the one past ffff:…:ffff.
   const next = new Uint32Array(n * 4);
@@ -312,7 +317,7 @@ function sweepV6(starts: Uint32Array, ends: Uint32Array, srcs: Uint32Array, sets
     // The next boundary: a start, or an end + 1 (a start first on a tie: both are applied at the same point).
     const fromStart = si !== undefined && (ej === undefined || over[ej] === 1 || cmp4(starts, si * 4, next, ej * 4) <= 0);
     const pArr = fromStart ? starts : next;
-    const pOff = fromStart ? (si as number) * 4 : (ej as number) * 4;
+    const pOff = fromStart ? (si) * 4 : (ej as number) * 4;
     const pOver = !fromStart && over[ej as number] === 1;
     if (pOver || cmp4(pArr, pOff, seg, 0) > 0) {
       if (cur >= 0) {
@@ -345,7 +350,14 @@ function sweepV6(starts: Uint32Array, ends: Uint32Array, srcs: Uint32Array, sets
 }
 
 /** Build the since table of one source from its CIDRs `idx` (sorted by start, outer first). */
-function sinceTable(source: number, idx: ArrayLike<number>, starts: Uint32Array, ends: Uint32Array, since: Float64Array, words: 1 | 4): SinceTable {
+function sinceTable(
+  source: number,
+  idx: ArrayLike<number>,
+  starts: Uint32Array,
+  ends: Uint32Array,
+  since: Float64Array,
+  words: 1 | 4,
+): SinceTable {
   const n = idx.length;
   const ts = new Uint32Array(n * words);
   const te = new Uint32Array(n * words);
@@ -506,7 +518,8 @@ export function buildIpIndexData(sources: readonly IndexSource[]): IpIndexData {
     const bySource4: number[][] = sources.map(() => []);
     for (let k = 0; k < n4; k++) if (sources[src4[k] as number]?.since) (bySource4[src4[k] as number] as number[]).push(k);
     const bySource6: number[][] = sources.map(() => []);
-    for (let k = 0; k < src6.length; k++) if (sources[src6[k] as number]?.since) (bySource6[src6[k] as number] as number[]).push(k);
+    for (let k = 0; k < src6.length; k++)
+      if (sources[src6[k] as number]?.since) (bySource6[src6[k] as number] as number[]).push(k);
     const since6 = Float64Array.from(v6since);
     for (let si = 0; si < sources.length; si++) {
       if (!sources[si]?.since) continue;

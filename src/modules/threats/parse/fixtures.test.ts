@@ -16,7 +16,7 @@ function summary(outcome: ParseOutcome, line: string): Expected {
   const { line: evLine, time, ...rest } = outcome.event;
   expect(evLine).toBe(line);
   const out: Record<string, string | number> = { at: new Date(time).toISOString() };
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v as string | number;
   return out;
 }
 

@@ -39,6 +39,8 @@ export function makeEvent(
     dst: undefined,
     proto: undefined,
     dstPort: undefined,
+    listedBy: undefined, // set later by the pipeline; present from the start so the shape never changes
+    environment: undefined,
     line,
   };
 }

@@ -53,9 +53,7 @@ export type WireTuple = unknown[];
 /** Why a whole message was refused. */
 export type BatchRejection = 'oversize' | 'not_json' | 'bad_shape' | 'bad_version' | 'too_many_events';
 
-export type DecodedBatch =
-  | { ok: true; events: ThreatEvent[]; badEvents: number }
-  | { ok: false; reason: BatchRejection };
+export type DecodedBatch = { ok: true; events: ThreatEvent[]; badEvents: number } | { ok: false; reason: BatchRejection };
 
 function cap(s: string | undefined, max: number): string | null {
   if (s === undefined) return null;
@@ -67,8 +65,7 @@ function cap(s: string | undefined, max: number): string | null {
  * sent at all (non-finite time, unknown service or kind, missing ip or line), which the publisher counts.
  */
 export function eventToTuple(e: ThreatEvent): WireTuple | null {
-  if (!Number.isFinite(e.time) || typeof e.ip !== 'string' || e.ip.length === 0 || typeof e.line !== 'string')
-    return null;
+  if (!Number.isFinite(e.time) || typeof e.ip !== 'string' || e.ip.length === 0 || typeof e.line !== 'string') return null;
   if (!SERVICES.has(e.service) || !KINDS.has(e.kind)) return null;
   const t: WireTuple = [
     e.time,

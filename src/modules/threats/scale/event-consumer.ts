@@ -143,8 +143,7 @@ export class PartitionWorker {
     this.#opts = opts;
     this.#names = opts.names ?? DEFAULT_SCALE_NAMES;
     const o = opts.ownership;
-    this.#owned =
-      'partitions' in o ? [...o.partitions] : partitionsOfWorker(opts.partitionCount, o.workerIndex, o.workerCount);
+    this.#owned = 'partitions' in o ? [...o.partitions] : partitionsOfWorker(opts.partitionCount, o.workerIndex, o.workerCount);
     for (const p of this.#owned)
       if (!Number.isInteger(p) || p < 0 || p >= opts.partitionCount)
         throw new RangeError(`partition ${p} is outside 0…${opts.partitionCount - 1}`);

@@ -11,7 +11,11 @@
 import {
   DiscardPolicy,
   JetStreamApiError,
-  RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './event-codec.ts';
 
@@ -112,8 +116,7 @@ export async function ensureStream(
   }
   const at = existing.description?.indexOf(PARTITIONS_TAG) ?? -1;
   const recorded = at >= 0 ? (existing.description ?? '').slice(at + PARTITIONS_TAG.length) : '';
-  if (recorded !== '' && recorded !== String(partitions))
-    throw new PartitionMismatchError(names.stream, recorded, partitions);
+  if (recorded !== '' && recorded !== String(partitions)) throw new PartitionMismatchError(names.stream, recorded, partitions);
   if (
     existing.max_age !== cfg.max_age ||
     existing.max_bytes !== cfg.max_bytes ||
@@ -122,7 +125,15 @@ export async function ensureStream(
     existing.description !== cfg.description
   ) {
     const { subjects, max_age, max_bytes, max_msg_size, duplicate_window, discard, description } = cfg;
-    await jsm.streams.update(names.stream, { subjects, max_age, max_bytes, max_msg_size, duplicate_window, discard, description });
+    await jsm.streams.update(names.stream, {
+      subjects,
+      max_age,
+      max_bytes,
+      max_msg_size,
+      duplicate_window,
+      discard,
+      description,
+    });
   }
 }
 

@@ -13,7 +13,7 @@ describe('partitionOf', () => {
 
   it('keeps a whole IPv4 /24 on one partition', () => {
     for (let net = 0; net < 200; net++) {
-      const prefix = `${(net * 37) % 223 + 1}.${(net * 11) % 256}.${net % 256}`;
+      const prefix = `${((net * 37) % 223) + 1}.${(net * 11) % 256}.${net % 256}`;
       const p = partitionOf(`${prefix}.1`, 64);
       for (let host = 0; host < 256; host += 17) expect(partitionOf(`${prefix}.${host}`, 64)).toBe(p);
     }
@@ -29,7 +29,9 @@ describe('partitionOf', () => {
     ])
       expect(partitionOf(sibling, 64)).toBe(p);
     // The next /64 is another key (it may still share the partition by chance: check several).
-    const others = new Set(Array.from({ length: 32 }, (_, i) => partitionOf(`2001:db8:aa:${(0xbb + 1 + i).toString(16)}::1`, 64)));
+    const others = new Set(
+      Array.from({ length: 32 }, (_, i) => partitionOf(`2001:db8:aa:${(0xbb + 1 + i).toString(16)}::1`, 64)),
+    );
     expect(others.size).toBeGreaterThan(8);
   });
 
@@ -39,8 +41,7 @@ describe('partitionOf', () => {
 
   it('spreads networks evenly', () => {
     const counts = new Array<number>(16).fill(0);
-    for (let a = 0; a < 256; a++)
-      for (let b = 0; b < 64; b++) counts[partitionOf(`${a}.${b}.${(a + b) % 256}.9`, 16)]!++;
+    for (let a = 0; a < 256; a++) for (let b = 0; b < 64; b++) counts[partitionOf(`${a}.${b}.${(a + b) % 256}.9`, 16)]!++;
     const mean = (256 * 64) / 16;
     for (const c of counts) expect(Math.abs(c - mean) / mean).toBeLessThan(0.1);
   });
@@ -57,7 +58,9 @@ describe('partitionOf', () => {
 describe('userPartitionOf', () => {
   it('is deterministic, case-sensitive in key and bounded in work', () => {
     expect(userPartitionOf('admin', 16)).toBe(userPartitionOf('admin', 16));
-    const spread = new Set(['root', 'admin', 'Admin', 'test', 'oracle', 'ubuntu', 'git', 'postgres'].map((u) => userPartitionOf(u, 16)));
+    const spread = new Set(
+      ['root', 'admin', 'Admin', 'test', 'oracle', 'ubuntu', 'git', 'postgres'].map((u) => userPartitionOf(u, 16)),
+    );
     expect(spread.size).toBeGreaterThan(3);
     const long = 'a'.repeat(256);
     expect(userPartitionOf(long + 'tail', 16)).toBe(userPartitionOf(long + 'other', 16));
