@@ -709,7 +709,7 @@ function sshdLog(c: Ctx, file: LineFile, lines: number): void {
   }
   // Password spraying on one account from many addresses, each making only 2–3 attempts.
   for (const [h, n, user, hours] of [
-    [5.0, 40, 'helpdesk', 2],
+    [4.0, 40, 'helpdesk', 2],
     [29.0, 30, 'ftpadmin', 3],
   ] as const) {
     const campaign = `ssh-spray-${user}`;
@@ -772,18 +772,42 @@ function sshdLog(c: Ctx, file: LineFile, lines: number): void {
   const scanners = Array.from({ length: Math.max(50, Math.round(lines / 2500)) }, () => c.plan.v4('attacker'));
   for (const s of scanners) c.neutral.add(s);
 
-  const session = (t: number, ip: string, h: string, user: string, method: 'password' | 'publickey', minutes: number): void => {
+  /** A login; `typed` wrong passwords first come in the same connection (an interactive prompt allows three). */
+  const session = (
+    t: number,
+    ip: string,
+    h: string,
+    user: string,
+    method: 'password' | 'publickey',
+    minutes: number,
+    typed = 0,
+  ): void => {
     const pid = nextPid(c);
     const pt = port(c);
+    let tt = t;
+    if (typed > 0) {
+      line(
+        tt,
+        h,
+        pid,
+        `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=${ip}  user=${user}`,
+      );
+      for (let i = 0; i < typed; i++) {
+        tt += int(r, 2, 9) * 1000;
+        line(tt, h, pid, `Failed password for ${user} from ${ip} port ${pt} ssh2`);
+        legitFailure(c, ip, tt);
+      }
+      tt += int(r, 3, 12) * 1000;
+    }
     const key = method === 'publickey' ? `: ED25519 SHA256:${alnum(r, 43)}` : '';
-    line(t, h, pid, `Accepted ${method} for ${user} from ${ip} port ${pt} ssh2${key}`);
+    line(tt, h, pid, `Accepted ${method} for ${user} from ${ip} port ${pt} ssh2${key}`);
     line(
-      t,
+      tt,
       h,
       pid,
       `pam_unix(sshd:session): session opened for user ${user}(uid=${1000 + ((user.length * 37) % 900)}) by (uid=0)`,
     );
-    const te = clamp(c, t + minutes * MIN * (0.2 + r()));
+    const te = clamp(c, tt + minutes * MIN * (0.2 + r()));
     line(te, h, pid, `Received disconnect from ${ip} port ${pt}:11: disconnected by user`);
     line(te, h, pid, `Disconnected from user ${user} ${ip} port ${pt}`);
     line(te, h, pid, `pam_unix(sshd:session): session closed for user ${user}`);
@@ -799,15 +823,9 @@ function sshdLog(c: Ctx, file: LineFile, lines: number): void {
         const p = nextPerson();
         const ip = personIp(c, p, t);
         const h = pick(r, homeHosts.get(p) as string[]);
-        const bad = typos(c, p, t, 0.04);
-        let tt = t;
-        if (bad > 0) {
-          const fails = Array(bad).fill(p.name) as string[];
-          tt = failConn(t, ip, h, fails, true, 4000);
-          for (let i = 0; i < bad; i++) legitFailure(c, ip, t);
-          tt += int(r, 5, 60) * 1000;
-        }
-        session(tt, ip, h, p.name, r() < 0.6 ? 'password' : 'publickey', 45);
+        // Password users mistype now and then (1–3 times a day at most), then get in on the same connection.
+        const password = r() < 0.6;
+        session(t, ip, h, p.name, password ? 'password' : 'publickey', 45, password ? typos(c, p, t, 0.06) : 0);
       } else if (x < 0.97) {
         const b = nextBot();
         session(t, b.ip, pick(r, b.hosts), b.name, 'publickey', 2);
@@ -1017,7 +1035,7 @@ function nginxLog(c: Ctx, file: LineFile, lines: number): void {
   }
   // sqlmap by its user agent; its first requests carry no payload at all.
   for (const [h, n] of [
-    [6.1, 25],
+    [5.2, 25],
     [27.3, 40],
   ] as const) {
     const ip = c.plan.v4('attacker');

@@ -249,14 +249,14 @@ async function main(): Promise<void> {
     t = performance.now();
     sc = serverCpuSeconds();
     const workers = await Promise.all([startWorker(names, 0), startWorker(names, 1)]);
-    const workerCpu = (): number => workers[0]!.cpu + workers[1]!.cpu;
+    const workerCpu = (): number => workers[0].cpu + workers[1].cpu;
     const startedAt = performance.now();
     const startCpu = workerCpu();
-    await waitFor(() => workers[0]!.events + workers[1]!.events >= EVENTS);
+    await waitFor(() => workers[0].events + workers[1].events >= EVENTS);
     const drainMs = performance.now() - t;
     console.log(
       `drain backlog with 2 workers: ${rate(EVENTS, drainMs)} incl. worker start, ${rate(EVENTS, performance.now() - startedAt)} after; ` +
-        `workers ${perCore(EVENTS, workerCpu() - startCpu)} (split ${workers[0]!.events} / ${workers[1]!.events}), ` +
+        `workers ${perCore(EVENTS, workerCpu() - startCpu)} (split ${workers[0].events} / ${workers[1].events}), ` +
         `nats-server ${perCore(EVENTS, serverCpuSeconds() - sc)}`,
     );
 
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     sc = serverCpuSeconds();
     const wc = workerCpu();
     await publishAll();
-    await waitFor(() => workers[0]!.events + workers[1]!.events >= 2 * EVENTS);
+    await waitFor(() => workers[0].events + workers[1].events >= 2 * EVENTS);
     const pipeMs = performance.now() - t;
     console.log(
       `pipeline publish → 2 workers: ${rate(EVENTS, pipeMs)}; publisher ${perCore(EVENTS, cpuSeconds() - c)}, ` +

@@ -2,13 +2,14 @@
  * Threat-detection benchmark, Skjold side by side with fail2ban and CrowdSec:
  *
  *   node --import tsx bench/threats/run.ts [--lines N] [--peers|--no-peers] [--timeout-s 600]
- *       [--crowdsec-lines 100000] [--fail2ban-lines N] [--dir DIR] [--seed S] [--feeds-dir DIR]
+ *       [--crowdsec-lines 50000] [--fail2ban-lines 200000] [--dir DIR] [--seed S] [--feeds-dir DIR]
  *
  * Generates (or reuses, when `truth.json` matches) `sshd.log`, `nginx.log` and `mail.log` in DIR (default
  * `$TMPDIR/skjold-threats-bench`), then per log: Skjold's full pipeline (`createReplay`: parse, intel lookup, every
  * built-in scenario, decisions) in this process on one thread, on the whole file and on the CrowdSec prefix; fail2ban
- * (`fail2ban-regex`, judged with jail semantics maxretry=5 findtime=10m); CrowdSec (`crowdsec-replay.sh`, full and
- * parse-only) on the first `--crowdsec-lines` lines, each run under `timeout`. Scores every run against truth.json and
+ * (`fail2ban-regex` on the first `--fail2ban-lines` lines, 0 = all, judged with jail semantics maxretry=5
+ * findtime=10m); CrowdSec (`crowdsec-replay.sh`, full and parse-only) on the first `--crowdsec-lines` lines, each
+ * peer run under `timeout`. Scores every run against truth.json and
  * prints a table (also written to DIR/results.json and DIR/results.md). See README.md beside this file.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,8 +58,8 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     dir: resolve(val('--dir') ?? join(tmpdir(), 'skjold-threats-bench')),
     peers: !argv.includes('--no-peers'),
     timeoutS: num('--timeout-s', 600),
-    crowdsecLines: Math.min(lines, num('--crowdsec-lines', 100_000)),
-    fail2banLines: num('--fail2ban-lines', 0),
+    crowdsecLines: num('--crowdsec-lines', 50_000),
+    fail2banLines: num('--fail2ban-lines', 200_000),
     feedsDir: val('--feeds-dir'),
   };
 }
@@ -407,20 +408,35 @@ function table(runs: readonly Run[]): string {
   return rows.join('\n');
 }
 
-function kindTable(runs: readonly Run[]): string {
-  const scored = runs.filter((r) => r.score && r.score.total > 0);
-  const kinds = Object.keys(ATTACK_KINDS) as AttackKind[];
-  const rows = [
-    `| kind | ${scored.map((r) => `${r.tool} (${fmt(r.lines)})`).join(' | ')} |`,
-    `|---|${scored.map(() => '---:').join('|')}|`,
-  ];
-  for (const k of kinds) {
-    const log = ATTACK_KINDS[k];
-    rows.push(
-      `| ${k} | ${scored.map((r) => (r.log !== log ? '' : r.score?.byKind[k] ? `${r.score.byKind[k].found}/${r.score.byKind[k].total}` : '0/0')).join(' | ')} |`,
+/** Per log, per attack kind: found/in scope for Skjold's runs and each peer's combined run. */
+function kindTables(runs: readonly Run[]): string {
+  const out: string[] = [];
+  for (const log of LOG_NAMES) {
+    const cols = runs.filter(
+      (r) =>
+        r.log === log &&
+        r.score &&
+        (r.tool === 'skjold' || r.tool.endsWith('(all jails)') || r.tool === 'crowdsec all scenarios'),
     );
+    if (cols.length === 0) continue;
+    const kinds = (Object.keys(ATTACK_KINDS) as AttackKind[]).filter((k) => ATTACK_KINDS[k] === log);
+    out.push(
+      `${log}:\n`,
+      `| kind | ${cols.map((r) => `${r.tool} (${fmt(r.lines)} lines)`).join(' | ')} |`,
+      `|---|${cols.map(() => '---:').join('|')}|`,
+    );
+    for (const k of kinds)
+      out.push(
+        `| ${k} | ${cols
+          .map((r) => {
+            const v = r.score?.byKind[k];
+            return v ? `${v.found}/${v.total}` : 'not in prefix';
+          })
+          .join(' | ')} |`,
+      );
+    out.push('');
   }
-  return rows.join('\n');
+  return out.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -473,6 +489,19 @@ async function main(): Promise<void> {
   for (const log of LOG_NAMES) {
     const file = join(opts.dir, truth.files[log]);
     process.stderr.write(`${log}\n`);
+    // What reading and splitting alone costs, so the pipeline's own share is visible.
+    const r0 = performance.now();
+    let chars = 0;
+    const read = await forEachLine(file, Infinity, (l) => (chars += l.length));
+    record({
+      tool: 'reader only',
+      log,
+      lines: read,
+      seconds: (performance.now() - r0) / 1000,
+      peakRssMb: 0,
+      score: null,
+      notes: [`${fmt(chars / 1048576)} M chars, no parsing`],
+    });
     const full = await runSkjold(file, log, truth, Infinity, opts);
     record(full);
     skjoldDetail[log] = {
@@ -483,25 +512,23 @@ async function main(): Promise<void> {
     };
     if (!peersOk) continue;
 
-    // The CrowdSec prefix, for Skjold too, so the detection columns compare like with like.
-    const csFile =
-      opts.crowdsecLines < truth.linesPerLog
-        ? await prefix(file, opts.crowdsecLines, join(opts.dir, `${log}.head${opts.crowdsecLines}.log`))
-        : file;
-    const csUntil = opts.crowdsecLines < truth.linesPerLog ? lastLineTime(csFile, truth) : Infinity;
-    if (csFile !== file) {
-      const p = await runSkjold(csFile, log, truth, csUntil, opts);
-      p.notes.push(`first ${fmt(opts.crowdsecLines)} lines (CrowdSec's prefix)`);
+    // Peers read prefixes of the file: Skjold reads the same prefixes too, so detection compares like with like.
+    const cut = async (n: number): Promise<{ file: string; lines: number; until: number }> => {
+      if (n <= 0 || n >= truth.linesPerLog) return { file, lines: truth.linesPerLog, until: Infinity };
+      const f = await prefix(file, n, join(opts.dir, `${log}.head${n}.log`));
+      return { file: f, lines: n, until: lastLineTime(f, truth) };
+    };
+    const cs = await cut(opts.crowdsecLines);
+    const f2b = await cut(opts.fail2banLines);
+    for (const part of cs.lines === f2b.lines ? [cs] : [f2b, cs]) {
+      if (part.file === file) continue;
+      const p = await runSkjold(part.file, log, truth, part.until, opts);
+      p.notes.push(`first ${fmt(part.lines)} lines (as the peers read)`);
       record(p);
     }
-
-    // fail2ban: every filter of the log's jails; detection judged on the union of the jails' bans.
-    const f2bFile =
-      opts.fail2banLines > 0 && opts.fail2banLines < truth.linesPerLog
-        ? await prefix(file, opts.fail2banLines, join(opts.dir, `${log}.head${opts.fail2banLines}.log`))
-        : file;
-    const f2bUntil = f2bFile === file ? Infinity : lastLineTime(f2bFile, truth);
-    const f2bLines = f2bFile === file ? truth.linesPerLog : opts.fail2banLines;
+    const f2bFile = f2b.file;
+    const f2bUntil = f2b.until;
+    const f2bLines = f2b.lines;
     const union = new Set<string>();
     let f2bSeconds = 0;
     let f2bRss = 0;
@@ -546,19 +573,19 @@ async function main(): Promise<void> {
     const csType = log === 'nginx' ? 'nginx' : 'syslog';
     for (const parseOnly of [true, false]) {
       const work = join(opts.dir, `crowdsec-${log}-${parseOnly ? 'parse' : 'full'}`);
-      const { proc, ips, rssMb, alerts } = await runCrowdsec(csFile, csType, work, parseOnly, opts.timeoutS);
+      const { proc, ips, rssMb, alerts } = await runCrowdsec(cs.file, csType, work, parseOnly, opts.timeoutS);
       const notes: string[] = [];
-      if (csFile !== file) notes.push(`first ${fmt(opts.crowdsecLines)} lines`);
+      if (cs.file !== file) notes.push(`first ${fmt(cs.lines)} lines`);
       if (proc.timedOut) notes.push(`TIMED OUT at ${opts.timeoutS} s (bans logged until then are scored)`);
       if (!parseOnly) notes.push(`${alerts} ban alerts`);
       if (log === 'mail') notes.push('no postfix/dovecot parser in the Debian 1.4.6 hub');
       record({
         tool: `crowdsec ${parseOnly ? 'parse-only' : 'all scenarios'}`,
         log,
-        lines: opts.crowdsecLines,
+        lines: cs.lines,
         seconds: proc.seconds,
         peakRssMb: rssMb,
-        score: parseOnly ? null : score(truth, log, { ips: new Set(ips), ranges: new Set() }, csUntil),
+        score: parseOnly ? null : score(truth, log, { ips: new Set(ips), ranges: new Set() }, cs.until),
         notes,
       });
     }
@@ -568,7 +595,7 @@ async function main(): Promise<void> {
   const header = `threats bench ${new Date().toISOString()} — ${fmt(truth.linesPerLog)} lines per log, seed ${truth.seed}, ${cpus().length} × ${cpu}, load ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}, node ${process.version}`;
-  const md = `${header}\n\n${table(runs)}\n\nPer attack kind (found/in scope):\n\n${kindTable(runs)}\n`;
+  const md = `${header}\n\n${table(runs)}\n\nPer attack kind (attacker IPs found / in scope):\n\n${kindTables(runs)}\n`;
   process.stdout.write(`\n${md}`);
   writeFileSync(join(opts.dir, 'results.md'), md);
   writeFileSync(join(opts.dir, 'results.json'), JSON.stringify({ header, options: opts, runs, skjold: skjoldDetail }, null, 1));

@@ -66,7 +66,8 @@ export class BouncersService {
   constructor(private readonly deps: { clock: Clock }) {}
 
   async create(db: Db, input: { name: string }, createdBy: string, audit: AuditRecorder): Promise<BouncerWithKey> {
-    if (!BOUNCER_NAME_RE.test(input.name)) throw invalid('invalid_bouncer_name', 'a bouncer name is 1–64 letters, digits, . _ - @');
+    if (!BOUNCER_NAME_RE.test(input.name))
+      throw invalid('invalid_bouncer_name', 'a bouncer name is 1–64 letters, digits, . _ - @');
     const existing = await db.selectFrom('threats_bouncers').select('id').where('name', '=', input.name).executeTakeFirst();
     if (existing) throw conflict('bouncer_exists', `a bouncer named ${input.name} already exists`);
     const apiKey = `${BOUNCER_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;

@@ -5,6 +5,7 @@ import { IncidentsPage } from '../incidents/incidents-page.tsx';
 import { MaintenancePage } from '../incidents/maintenance-page.tsx';
 import { MonitorsPage } from '../monitoring/monitors-page.tsx';
 import { OncallSection } from '../oncall/oncall-section.tsx';
+import { ThreatsSection } from '../threats/threats-section.tsx';
 import { TokensPage } from '../identity/tokens-page.tsx';
 import { UsersPage } from '../identity/users-page.tsx';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
@@ -23,6 +24,7 @@ interface Page {
 export const PAGES: Page[] = [
   { path: '/monitors', title: 'nav.monitors', allowed: (s) => s.can('monitors.read'), render: () => <MonitorsPage /> },
   { path: '/incidents', title: 'nav.incidents', allowed: (s) => s.can('incidents.read'), render: () => <IncidentsPage /> },
+  { path: '/threats', title: 'nav.threats', allowed: (s) => s.can('threats.read'), render: () => <ThreatsSection /> },
   { path: '/oncall', title: 'nav.oncall', allowed: (s) => s.can('oncall.read'), render: () => <OncallSection /> },
   {
     path: '/maintenance',

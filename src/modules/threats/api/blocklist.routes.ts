@@ -28,7 +28,12 @@ export const blocklistQuery = z.strictObject({
   /** ipset: name of the IPv4 set; the IPv6 one is `<name>-v6` (default `skjold`). */
   name: nameText('name', 24),
   /** ipset: capacity of each set (default 1,048,576). */
-  maxelem: z.coerce.number().int().min(1024).max(1 << 28).optional(),
+  maxelem: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1 << 28)
+    .optional(),
   /** nginx-geo: the variable set to 1 for banned clients (default `$skjold_banned`). */
   variable: z
     .string()
@@ -115,7 +120,11 @@ export function blocklistRoutes(d: BlocklistRoutesDeps): AnyRoute[] {
             ...(q.setV6 ? { setV6: q.setV6 } : {}),
           });
         else if (q.format === 'ipset')
-          text = renderIpsetRestore(rows, { now, ...(q.name ? { name: q.name } : {}), ...(q.maxelem ? { maxelem: q.maxelem } : {}) });
+          text = renderIpsetRestore(rows, {
+            now,
+            ...(q.name ? { name: q.name } : {}),
+            ...(q.maxelem ? { maxelem: q.maxelem } : {}),
+          });
         else if (q.format === 'nginx-geo') text = renderNginxGeo(rows, { now, ...(q.variable ? { variable: q.variable } : {}) });
         else text = renderPlain(rows, { now });
         return ctx.reply.code(200).type('text/plain; charset=utf-8').send(text);

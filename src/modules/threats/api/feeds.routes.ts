@@ -8,7 +8,7 @@ const noQuery = z.strictObject({});
 // The definition is validated by the service (feedDefinitionSchema), which names every bad field.
 const feedBody = z.record(z.string(), z.unknown());
 
-/** Threat-intel feeds: definitions, status and freshness, and a refresh on demand. */
+/** Threat-intel feeds: definitions, status and freshness, and a refresh on demand. The delete comes last (permission walk). */
 export function feedsRoutes(d: { feeds: FeedsService }): AnyRoute[] {
   const { feeds } = d;
   return [
@@ -48,18 +48,6 @@ export function feedsRoutes(d: { feeds: FeedsService }): AnyRoute[] {
       },
     }),
     defineRoute({
-      method: 'DELETE',
-      url: '/api/v1/threats/feeds/:id',
-      permission: 'threats.write',
-      action: 'threats.feeds.delete',
-      params: feedParams,
-      summary: 'Remove a feed; its entries leave the index',
-      async handler(ctx): Promise<undefined> {
-        await feeds.remove(ctx.db, ctx.params.id, ctx.audit);
-        return undefined;
-      },
-    }),
-    defineRoute({
       method: 'POST',
       url: '/api/v1/threats/feeds/:id/refresh',
       permission: 'threats.write',
@@ -75,6 +63,18 @@ export function feedsRoutes(d: { feeds: FeedsService }): AnyRoute[] {
       async handler(ctx): Promise<Omit<FeedUpdateResult, 'feed'>> {
         ctx.audit.detail({ status: ctx.prepared.status, entries: ctx.prepared.entries, reason: ctx.prepared.reason });
         return Promise.resolve(ctx.prepared);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/threats/feeds/:id',
+      permission: 'threats.write',
+      action: 'threats.feeds.delete',
+      params: feedParams,
+      summary: 'Remove a feed; its entries leave the index',
+      async handler(ctx): Promise<undefined> {
+        await feeds.remove(ctx.db, ctx.params.id, ctx.audit);
+        return undefined;
       },
     }),
   ];

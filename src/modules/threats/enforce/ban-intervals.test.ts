@@ -15,22 +15,30 @@ function folded(entries: { value: string; until: number }[]): string[] {
 
 describe('collapse: non-overlapping elements with the latest end per address', () => {
   it('keeps disjoint bans as they are, in address order', () => {
-    expect(folded([{ value: '198.51.100.7', until: NOW + H }, { value: '10.0.0.0/8', until: NOW + 2 * H }])).toEqual([
-      '10.0.0.0/8@2',
-      '198.51.100.7@1',
-    ]);
+    expect(
+      folded([
+        { value: '198.51.100.7', until: NOW + H },
+        { value: '10.0.0.0/8', until: NOW + 2 * H },
+      ]),
+    ).toEqual(['10.0.0.0/8@2', '198.51.100.7@1']);
   });
 
   it('drops an address inside a network banned at least as long', () => {
-    expect(folded([{ value: '10.1.2.3', until: NOW + H }, { value: '10.0.0.0/8', until: NOW + 4 * H }])).toEqual(['10.0.0.0/8@4']);
+    expect(
+      folded([
+        { value: '10.1.2.3', until: NOW + H },
+        { value: '10.0.0.0/8', until: NOW + 4 * H },
+      ]),
+    ).toEqual(['10.0.0.0/8@4']);
   });
 
   it('cuts an address banned longer out of its network, as ranges around it', () => {
-    expect(folded([{ value: '203.0.113.0/24', until: NOW + H }, { value: '203.0.113.7', until: NOW + 5 * H }])).toEqual([
-      '203.0.113.0-203.0.113.6@1',
-      '203.0.113.7@5',
-      '203.0.113.8-203.0.113.255@1',
-    ]);
+    expect(
+      folded([
+        { value: '203.0.113.0/24', until: NOW + H },
+        { value: '203.0.113.7', until: NOW + 5 * H },
+      ]),
+    ).toEqual(['203.0.113.0-203.0.113.6@1', '203.0.113.7@5', '203.0.113.8-203.0.113.255@1']);
   });
 
   it('handles a network nested in a network with a longer ban nested again', () => {
@@ -45,7 +53,12 @@ describe('collapse: non-overlapping elements with the latest end per address', (
   });
 
   it('merges exact duplicates to the longest ban', () => {
-    expect(folded([{ value: '192.0.2.1', until: NOW + H }, { value: '192.0.2.1', until: NOW + 3 * H }])).toEqual(['192.0.2.1@3']);
+    expect(
+      folded([
+        { value: '192.0.2.1', until: NOW + H },
+        { value: '192.0.2.1', until: NOW + 3 * H },
+      ]),
+    ).toEqual(['192.0.2.1@3']);
   });
 
   it('writes IPv6 /64 bans as networks and cuts longer single bans out of them', () => {

@@ -32,7 +32,13 @@ export function toIntervals(
   for (const e of entries) {
     const family = e.until > now ? scanCidr(e.value, scratch) : 0;
     if (family === 4) {
-      v4.push({ family, lo: BigInt(scratch[1] as number), hi: BigInt(scratch[5] as number), prefix: scratch[0] as number, until: e.until });
+      v4.push({
+        family,
+        lo: BigInt(scratch[1] as number),
+        hi: BigInt(scratch[5] as number),
+        prefix: scratch[0] as number,
+        until: e.until,
+      });
     } else if (family === 6) {
       v6.push({ family, lo: wordsToBig(scratch, 1), hi: wordsToBig(scratch, 5), prefix: scratch[0] as number, until: e.until });
     } else skipped++;

@@ -100,16 +100,24 @@ describe.each(DIALECTS)('firewall blocklist on $dialect', ({ dialect, skip }) =>
     expect(afterExpiry.body).not.toContain('192.0.2.1 ');
     const etag3 = afterExpiry.headers.etag as string;
     expect(
-      (await get('format=nftables', { 'x-api-key': b.apiKey, 'if-modified-since': afterExpiry.headers['last-modified'] as string }))
-        .statusCode,
+      (
+        await get('format=nftables', {
+          'x-api-key': b.apiKey,
+          'if-modified-since': afterExpiry.headers['last-modified'] as string,
+        })
+      ).statusCode,
     ).toBe(304);
     // …and an unban.
     await e.unban(other.id);
     e.t.manualClock!.advance(2000);
     expect((await get('format=nftables', { 'x-api-key': b.apiKey, 'if-none-match': etag3 })).statusCode).toBe(200);
     expect(
-      (await get('format=nftables', { 'x-api-key': b.apiKey, 'if-modified-since': afterExpiry.headers['last-modified'] as string }))
-        .statusCode,
+      (
+        await get('format=nftables', {
+          'x-api-key': b.apiKey,
+          'if-modified-since': afterExpiry.headers['last-modified'] as string,
+        })
+      ).statusCode,
     ).toBe(200);
   });
 });

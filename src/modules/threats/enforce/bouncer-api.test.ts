@@ -51,7 +51,11 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
       expect(res.statusCode).toBe(403);
       expect(res.body).toBe('{"message":"access forbidden"}');
     }
-    const live = await e.t.app.inject({ method: 'GET', url: '/api/crowdsec/v1/decisions?ip=1.2.3.4', headers: { 'x-api-key': 'x' } });
+    const live = await e.t.app.inject({
+      method: 'GET',
+      url: '/api/crowdsec/v1/decisions?ip=1.2.3.4',
+      headers: { 'x-api-key': 'x' },
+    });
     expect(live.statusCode).toBe(403);
     await e.t.audit.sink.flush();
     const denied = await e.t.database.db
@@ -161,7 +165,11 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
 
   it.skipIf(skip)('answers the live check of one address: its decisions and covering networks, or null', async () => {
     const live = async (q: string) => {
-      const res = await e.t.app.inject({ method: 'GET', url: `/api/crowdsec/v1/decisions?${q}`, headers: { 'x-api-key': b.apiKey } });
+      const res = await e.t.app.inject({
+        method: 'GET',
+        url: `/api/crowdsec/v1/decisions?${q}`,
+        headers: { 'x-api-key': b.apiKey },
+      });
       expect(res.statusCode).toBe(200);
       return res.body;
     };
@@ -181,23 +189,41 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
   it.skipIf(skip)('lets admins create, list and delete bouncers; the key is shown once and stops on delete', async () => {
     const admin = (await createUserWithToken(e.t, 'admin', { scopes: ['threats.read', 'threats.write'] })).headers;
     const viewer = (await createUserWithToken(e.t, 'viewer', { scopes: ['threats.read'] })).headers;
-    const created = await e.t.app.inject({ method: 'POST', url: '/api/v1/threats/bouncers', headers: admin, payload: { name: 'edge-fw' } });
+    const created = await e.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/threats/bouncers',
+      headers: admin,
+      payload: { name: 'edge-fw' },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const nb = created.json<BouncerWithKey>();
     expect(nb.apiKey).toMatch(/^skb_[A-Za-z0-9_-]{43}$/);
-    const dup = await e.t.app.inject({ method: 'POST', url: '/api/v1/threats/bouncers', headers: admin, payload: { name: 'edge-fw' } });
+    const dup = await e.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/threats/bouncers',
+      headers: admin,
+      payload: { name: 'edge-fw' },
+    });
     expect(dup.json<{ code: string }>().code).toBe('bouncer_exists');
-    const bad = await e.t.app.inject({ method: 'POST', url: '/api/v1/threats/bouncers', headers: admin, payload: { name: 'a b' } });
+    const bad = await e.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/threats/bouncers',
+      headers: admin,
+      payload: { name: 'a b' },
+    });
     expect(bad.json<{ code: string }>().code).toBe('invalid_bouncer_name');
     expect(
-      (await e.t.app.inject({ method: 'POST', url: '/api/v1/threats/bouncers', headers: viewer, payload: { name: 'x' } })).statusCode,
+      (await e.t.app.inject({ method: 'POST', url: '/api/v1/threats/bouncers', headers: viewer, payload: { name: 'x' } }))
+        .statusCode,
     ).toBe(403);
 
     await pull('startup=true', nb.apiKey);
     const list = await e.t.app.inject({ method: 'GET', url: '/api/v1/threats/bouncers', headers: viewer });
     expect(list.body).not.toContain('skb_');
     expect(list.body).not.toContain('key_hash');
-    const item = list.json<{ items: { name: string; lastPullAt: string | null; lastIp: string | null }[] }>().items.find((i) => i.name === 'edge-fw');
+    const item = list
+      .json<{ items: { name: string; lastPullAt: string | null; lastIp: string | null }[] }>()
+      .items.find((i) => i.name === 'edge-fw');
     expect(item?.lastPullAt).not.toBeNull();
     expect(item?.lastIp).toBe('127.0.0.1');
 
@@ -215,15 +241,21 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
     expect(actions.map((a) => a.action).sort()).toEqual(['threats.bouncers.create', 'threats.bouncers.delete']);
   });
 
-  it.skipIf(skip)('answers a startup pull of 100,000 decisions', async () => {
-    // Rows straight into the table, numbered as the service numbers them (the service writes an audit record each).
-    const db = e.t.database.db;
-    const now = e.t.clock.now().getTime();
-    const base = await db.selectFrom('threats_counters').select('value').where('name', '=', 'decisions').executeTakeFirstOrThrow();
-    const start = Number(base.value);
-    const N = 100_000;
-    // One statement on both databases: a recursive counter, addresses 11.0.0.0 upwards.
-    await sql`
+  it.skipIf(skip)(
+    'answers a startup pull of 100,000 decisions',
+    async () => {
+      // Rows straight into the table, numbered as the service numbers them (the service writes an audit record each).
+      const db = e.t.database.db;
+      const now = e.t.clock.now().getTime();
+      const base = await db
+        .selectFrom('threats_counters')
+        .select('value')
+        .where('name', '=', 'decisions')
+        .executeTakeFirstOrThrow();
+      const start = Number(base.value);
+      const N = 100_000;
+      // One statement on both databases: a recursive counter, addresses 11.0.0.0 upwards.
+      await sql`
       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${N - 1})
       INSERT INTO threats_decisions
         (id, value, scope, type, origin, scenario, reason, alert_id, offence, simulated, created_at, until, deleted_at, deleted_by, seq)
@@ -231,10 +263,16 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
         'feed:spamhaus-drop', '', NULL, 1, 0, ${new Date(now).toISOString()}, ${new Date(now + 3_600_000).toISOString()},
         NULL, NULL, ${start} + i + 1
       FROM n`.execute(db);
-    await db.updateTable('threats_counters').set({ value: start + N }).where('name', '=', 'decisions').execute();
-    const s = await pull('startup=true');
-    expect(s.new).toHaveLength(N);
-    expect(s.new?.[N - 1]).toMatchObject({ id: start + N, value: '11.1.134.159', duration: '1h0m0s', scope: 'Ip' });
-    expect(await pull()).toEqual({ new: null, deleted: null });
-  }, 120_000);
+      await db
+        .updateTable('threats_counters')
+        .set({ value: start + N })
+        .where('name', '=', 'decisions')
+        .execute();
+      const s = await pull('startup=true');
+      expect(s.new).toHaveLength(N);
+      expect(s.new?.[N - 1]).toMatchObject({ id: start + N, value: '11.1.134.159', duration: '1h0m0s', scope: 'Ip' });
+      expect(await pull()).toEqual({ new: null, deleted: null });
+    },
+    120_000,
+  );
 });

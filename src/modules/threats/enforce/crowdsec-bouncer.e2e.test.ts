@@ -85,7 +85,9 @@ describe.skipIf(missing !== null)('Debian’s crowdsec-custom-bouncer enforces S
       const hit = calls().find((l) => l.startsWith(prefix));
       if (hit) return hit;
       if (Date.now() > until || proc?.exitCode !== null)
-        throw new Error(`no "${prefix}" call; calls: ${JSON.stringify(calls())}; bouncer stderr: ${stderr.slice(0, 2000)}; log: ${bouncerLog()}`);
+        throw new Error(
+          `no "${prefix}" call; calls: ${JSON.stringify(calls())}; bouncer stderr: ${stderr.slice(0, 2000)}; log: ${bouncerLog()}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -1,3 +1,4 @@
+import { actorRef } from '../../../core/auth.ts';
 import type { DialectName } from '../../../core/db/database.ts';
 import { registerRoutes } from '../../../core/http/routes.ts';
 import { createTestApp, type TestApp } from '../../../../test/app.ts';
@@ -17,6 +18,7 @@ export interface EnforceTestApp {
   bouncer(name?: string): Promise<BouncerWithKey>;
 }
 
+const TEST_ACTOR_REF = actorRef(TEST_ACTOR);
 const noAudit = { target: () => undefined, change: () => undefined };
 let made = 0;
 
@@ -58,7 +60,7 @@ export async function createEnforceTestApp(
           reason: 'test',
           scenario: 'skjold/ssh-bruteforce',
           origin: 'skjold',
-          actor: TEST_ACTOR.id,
+          actor: TEST_ACTOR_REF,
           durationSeconds: 3600,
           ...o,
         }),
@@ -67,10 +69,10 @@ export async function createEnforceTestApp(
       return r.decision as DecisionView;
     },
     async unban(id) {
-      await db.transaction().execute((trx) => t.threats.decisions.unban(trx, id, TEST_ACTOR.id));
+      await db.transaction().execute((trx) => t.threats.decisions.unban(trx, id, TEST_ACTOR_REF));
     },
     async bouncer(name = `fw-${++made}`) {
-      return bouncers.create(db, { name }, TEST_ACTOR.id, noAudit);
+      return bouncers.create(db, { name }, TEST_ACTOR_REF, noAudit);
     },
   };
 }

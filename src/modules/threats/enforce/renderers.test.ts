@@ -66,7 +66,8 @@ function many(count: number): BanEntry[] {
   for (let i = 0; i < count; i++) {
     const a = 0x0b000001 + i * 3;
     out.push({ value: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, until: NOW + ((i % 97) + 1) * 60_000 });
-    if (i % 10 === 0) out.push({ value: `2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64`, until: NOW + H });
+    if (i % 10 === 0)
+      out.push({ value: `2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64`, until: NOW + H });
   }
   return out;
 }
@@ -114,7 +115,13 @@ describe('renderNftables', () => {
       expect(listed).toContain('203.0.113.7 timeout 5h');
       expect(listed).toContain('10.0.0.0-10.1.2.2 timeout 1d');
       // A reload with one ban fewer: the set holds exactly the new contents (flush and add in one transaction).
-      writeFileSync(f, renderNftables(mixed(now).filter((e) => e.value !== '198.51.100.7'), { now, table }));
+      writeFileSync(
+        f,
+        renderNftables(
+          mixed(now).filter((e) => e.value !== '198.51.100.7'),
+          { now, table },
+        ),
+      );
       expect(run('nft', ['-f', f])).toEqual({ code: 0, out: '' });
       const after = run('nft', ['list', 'set', 'inet', table, 'skjold_v4']).out;
       expect(after).not.toContain('198.51.100.7');
@@ -149,10 +156,10 @@ describe('renderIpsetRestore', () => {
   });
 
   it('raises maxelem when the entries outgrow it, and caps timeouts at what the kernel takes', () => {
-    const text = renderIpsetRestore(
-      [...many(3000), { value: '192.0.2.50', until: NOW + 365 * 24 * H }],
-      { now: NOW, maxelem: 1024 },
-    );
+    const text = renderIpsetRestore([...many(3000), { value: '192.0.2.50', until: NOW + 365 * 24 * H }], {
+      now: NOW,
+      maxelem: 1024,
+    });
     expect(text).toContain('maxelem 4096');
     expect(text).toContain('add skjold-tmp 192.0.2.50 timeout 2147483\n');
   });
@@ -212,7 +219,9 @@ describe('renderPlain and renderNginxGeo', () => {
       ],
       { now: NOW },
     );
-    expect(text).toBe(`# Skjold blocklist at 2026-11-27T12:00:00.000Z\ngeo $skjold_banned {\n\tdefault 0;\n\t1.2.3.4 1;\n\t2001:db8::/64 1;\n}\n`);
+    expect(text).toBe(
+      `# Skjold blocklist at 2026-11-27T12:00:00.000Z\ngeo $skjold_banned {\n\tdefault 0;\n\t1.2.3.4 1;\n\t2001:db8::/64 1;\n}\n`,
+    );
     expect(() => renderNginxGeo([], { now: NOW, variable: '$x; include /etc/passwd' })).toThrow(/invalid nginx variable/);
   });
 });

@@ -1,4 +1,12 @@
-import { type BanEntry, type BanNetwork, collapse, formatSegment, type Segment, toIntervals, toNetworks } from './ban-intervals.ts';
+import {
+  type BanEntry,
+  type BanNetwork,
+  collapse,
+  formatSegment,
+  type Segment,
+  toIntervals,
+  toNetworks,
+} from './ban-intervals.ts';
 
 export type { BanEntry } from './ban-intervals.ts';
 

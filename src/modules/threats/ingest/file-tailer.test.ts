@@ -149,6 +149,20 @@ describe('FileTailer', () => {
     expect(queue.stats().highWater).toBeLessThanOrEqual(100 + Math.ceil(4096 / 7));
   });
 
+  it('does not read while another producer has filled the shared sink', async () => {
+    const file = join(dir, 'shared.log');
+    writeFileSync(file, 'f1\nf2\n');
+    const queue = new BoundedLineQueue({ maxLines: 3 });
+    queue.push(['t1', 't2', 't3'], { transport: 'tcp', receivedAt: 0 });
+    const t = await tail(queue, [file]);
+    expect(queue.depth).toBe(3);
+    expect(drain(queue)).toEqual(['t1', 't2', 't3']);
+    await new Promise((r) => setImmediate(r)); // the drain wakes the tailer
+    await t.pollNow();
+    expect(drain(queue)).toEqual(['f1', 'f2']);
+    expect(queue.stats().dropped).toBe(0);
+  });
+
   it('bounds a line that never ends, truncating it once its newline comes', async () => {
     const file = join(dir, 'junk.log');
     writeFileSync(file, 'x'.repeat(1024 * 1024));

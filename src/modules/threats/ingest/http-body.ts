@@ -53,7 +53,6 @@ export async function ingestHttpBody(sink: LineSink, body: Buffer | string, opts
     opts.format === 'ndjson'
       ? readNdjson(body, common)
       : { ...splitLines(body, common), errors: [] as NdjsonError[], rejected: 0 };
-  if (opts.format === 'lines') counters.linesRead += framed.lines.length;
   if (framed.lines.length > 0) sink.push(framed.lines, { transport: 'http', peer: opts.peer, receivedAt: now() });
   return {
     status: 'accepted',

@@ -22,7 +22,7 @@ export interface TransportCounters {
   /** Connections open now (TCP/TLS), files open now (file). */
   connections: number;
   connectionsTotal: number;
-  /** Refused at the connection limit, or failed the TLS handshake. */
+  /** Refused at the connection limit, failed the TLS handshake, or (HTTP) answered busy. */
   connectionsRejected: number;
   /** Socket or read errors (resets, EIO…), each logged at debug level. */
   errors: number;

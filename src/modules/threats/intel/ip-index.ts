@@ -69,20 +69,23 @@ export interface SinceTable {
   parent: Int32Array;
 }
 
+export type SetIds = Uint16Array | Uint32Array;
+
 /** The built index as plain typed arrays: what a build worker transfers back (no copy) and `IpIndex` wraps. */
 export interface IpIndexData {
   sources: { id: number; name: string; kind: SourceKind }[];
   /** IPv4 intervals as [start, end] pairs (interleaved: the end is read from the cache line the search ended on). */
   v4Bounds: Uint32Array;
-  v4Sets: Uint32Array;
+  /** Set id per interval: 16-bit while there are at most 65,536 distinct sets (the usual case), else 32-bit. */
+  v4Sets: SetIds;
   /** v4Table[b] = first interval whose end ≥ b·2^16, for b in 0..65536. */
   v4Table: Uint32Array;
   /** /64-aligned IPv6 intervals, upper two words per bound: [start0, start1, end0, end1] per interval. */
   v6cBounds: Uint32Array;
-  v6cSets: Uint32Array;
+  v6cSets: SetIds;
   /** Other IPv6 intervals, four words per bound: [start0..3, end0..3] per interval. */
   v6fBounds: Uint32Array;
-  v6fSets: Uint32Array;
+  v6fSets: SetIds;
   /** Members (source indexes, ascending) of set s: setMembers[setOffsets[s] .. setOffsets[s+1]). */
   setOffsets: Uint32Array;
   setMembers: Uint32Array;
@@ -317,7 +320,7 @@ function sweepV6(
     // The next boundary: a start, or an end + 1 (a start first on a tie: both are applied at the same point).
     const fromStart = si !== undefined && (ej === undefined || over[ej] === 1 || cmp4(starts, si * 4, next, ej * 4) <= 0);
     const pArr = fromStart ? starts : next;
-    const pOff = fromStart ? (si) * 4 : (ej as number) * 4;
+    const pOff = fromStart ? si * 4 : (ej as number) * 4;
     const pOver = !fromStart && over[ej as number] === 1;
     if (pOver || cmp4(pArr, pOff, seg, 0) > 0) {
       if (cur >= 0) {
@@ -483,9 +486,13 @@ export function buildIpIndexData(sources: readonly IndexSource[]): IpIndexData {
     }
   }
   const v6cBounds = new Uint32Array(coarse * 4);
-  const v6cSets = new Uint32Array(coarse);
+  const narrow = sets.members.length <= 65536;
+  const setIds = (n: number): SetIds => (narrow ? new Uint16Array(n) : new Uint32Array(n));
+  const v4Sets = setIds(m4);
+  v4Sets.set(iv4.id);
+  const v6cSets = setIds(coarse);
   const v6fBounds = new Uint32Array((m6 - coarse) * 8);
-  const v6fSets = new Uint32Array(m6 - coarse);
+  const v6fSets = setIds(m6 - coarse);
   for (let k = 0, c = 0, f = 0; k < m6; k++) {
     const o = k * 4;
     if (isCoarse[k] === 1) {
@@ -539,7 +546,7 @@ export function buildIpIndexData(sources: readonly IndexSource[]): IpIndexData {
   return {
     sources: sources.map((s) => ({ id: s.id, name: s.name, kind: s.kind })),
     v4Bounds: iv4.bounds,
-    v4Sets: iv4.id,
+    v4Sets,
     v4Table,
     v6cBounds,
     v6cSets,
@@ -592,7 +599,7 @@ function sinceAt(t: SinceTable, v4: number, words: Uint32Array | null): number {
 export class IpIndex {
   readonly data: IpIndexData;
   private readonly bounds: Uint32Array;
-  private readonly sets: Uint32Array;
+  private readonly sets: SetIds;
   private readonly table: Uint32Array;
   private readonly n4: number;
   /** Set id → the hit without since values (shared, frozen: no allocation on a lookup). */

@@ -37,13 +37,13 @@ export interface LineParserOptions {
 /** Counters for metrics, and a few recent bad lines (each cut to 256 characters) for debugging. */
 export interface ParseStats {
   /** Lines that became an event. */
-  parsed: number;
+  readonly parsed: number;
   /** Valid lines of no interest (other programs, normal logouts, …). */
-  ignored: number;
+  readonly ignored: number;
   /** Lines that could not be read: bad header, timestamp or address, unknown shape. */
-  unparsable: number;
+  readonly unparsable: number;
   /** Lines cut at MAX_LINE_LENGTH (also counted in one of the three above). */
-  truncated: number;
+  readonly truncated: number;
   /** Lines whose time was clamped to now + skew. */
   readonly future: number;
   /** The last (up to) 16 unparsable lines. */
@@ -126,6 +126,14 @@ const enum Shape {
   Unknown,
 }
 
+/** True when the line starts like a syslog header: `<PRI>`, an ISO date, or an RFC 3164 month and space. */
+function isSyslogStart(line: string): boolean {
+  const c = line.charCodeAt(0);
+  if (c === 60) return true;
+  if (c >= 48 && c <= 57) return line.charCodeAt(4) === 45 && line.charCodeAt(10) === 84;
+  return monthAt(line, 0) !== 0 && line.charCodeAt(3) === 32;
+}
+
 /** `auto` detection: syslog header, access log (IP or `host:port IP` first), or vsftpd.log's own timestamp. */
 function shapeOf(line: string): Shape {
   const c = line.charCodeAt(0);
@@ -158,7 +166,7 @@ export function createLineParser(options: LineParserOptions): LineParser {
   const httpParser = type === 'apache' ? 'apache' : 'nginx';
   const samples: string[] = [];
   let sampleAt = 0;
-  const stats: ParseStats & { parsed: number; ignored: number; unparsable: number; truncated: number } = {
+  const stats: { -readonly [K in keyof ParseStats]: ParseStats[K] } = {
     parsed: 0,
     ignored: 0,
     unparsable: 0,
@@ -239,7 +247,8 @@ export function createLineParser(options: LineParserOptions): LineParser {
         return UNPARSABLE;
       case 'nginx':
       case 'apache':
-        return looksLikeAccessLog(line) ? access(line, 0, httpParser) : syslog(line);
+        // A syslog-shaped start means a forwarded access log; anything else is read as the access log itself.
+        return isSyslogStart(line) ? syslog(line) : access(line, 0, httpParser);
       case 'ftp':
         return shapeOf(line) === Shape.Vsftpd ? vsftpdFile(line) : syslog(line);
       default:

@@ -11,6 +11,7 @@
  * | `Invalid user USER from IP port N` (once per connection)          | `invalid_user`  |
  * | `Accepted <method> for USER from IP port N ssh2`                   | `auth_success`  |
  * | `Connection closed by [invalid|authenticating] user U IP port N [preauth]`, the same without a user, `Connection reset by …`, `Disconnected from [invalid|authenticating] user U IP port N [preauth]`, `Received disconnect from IP port N:11: … [preauth]`, `Did not receive identification string from IP`, `Unable to negotiate with IP …`, `banner exchange: Connection from IP …`, `Bad protocol version identification … from IP`, `maximum authentication attempts exceeded for [invalid user] U from IP …` | `preauth_close` |
+ * | `Timeout before authentication for IP port N` (`fatal:`)           | `preauth_close` |
  * | `pam_unix(sshd:auth): authentication failure; … rhost=IP user=U`   | ignored         |
  *
  * So an attempt on an unknown user with one password per connection gives two `invalid_user` events ("Invalid user"
@@ -26,6 +27,7 @@ import { IGNORED, makeEvent, UNPARSABLE, type ServiceResult } from './make-event
 
 const PREAUTH = ' [preauth]';
 const NO_IDENT = 'Did not receive identification string from ';
+const TIMEOUT = 'Timeout before authentication for ';
 
 /** IP token starting at `i`, ending at the next space, colon-after-port or line end; undefined when invalid. */
 function ipFrom(line: string, i: number, end: number): string | undefined {
@@ -82,11 +84,20 @@ function closeLine(line: string, i: number, end: number, time: number): ServiceR
   return makeEvent(line, time, ip, 'ssh', 'preauth_close', 'sshd', user);
 }
 
-/** Parses one sshd message `line[start, end)`; `time` is the line's event time. */
-export function parseSshd(line: string, start: number, time: number): ServiceResult {
-  const end = line.length;
+const REPEATED = 'message repeated ';
+
+/**
+ * Parses one sshd message `line[start, end)`; `time` is the line's event time. rsyslog's repeated-message reduction
+ * (`message repeated 3 times: [ Failed password for …]`) is unwrapped and gives one event for the N attempts.
+ */
+export function parseSshd(line: string, start: number, time: number, end = line.length): ServiceResult {
   let s = start;
-  if (line.startsWith('error: ', s)) s += 7;
+  if (line.startsWith('error: ', s) || line.startsWith('fatal: ', s)) s += 7;
+  else if (line.startsWith(REPEATED, s)) {
+    const open = line.indexOf(': [ ', s + REPEATED.length);
+    if (open === -1 || open - s > 40 || line.charCodeAt(end - 1) !== 93) return IGNORED;
+    return parseSshd(line, open + 4, time, end - 1);
+  }
   switch (line.charCodeAt(s)) {
     case 70: // F
       if (line.startsWith('Failed ', s)) {
@@ -138,6 +149,12 @@ export function parseSshd(line: string, start: number, time: number): ServiceRes
     case 98: // b
       if (line.startsWith('banner exchange: Connection from ', s)) {
         const ip = ipFrom(line, s + 33, end);
+        return ip === undefined ? UNPARSABLE : makeEvent(line, time, ip, 'ssh', 'preauth_close', 'sshd', undefined);
+      }
+      return IGNORED;
+    case 84: // T
+      if (line.startsWith(TIMEOUT, s)) {
+        const ip = ipFrom(line, s + TIMEOUT.length, end);
         return ip === undefined ? UNPARSABLE : makeEvent(line, time, ip, 'ssh', 'preauth_close', 'sshd', undefined);
       }
       return IGNORED;

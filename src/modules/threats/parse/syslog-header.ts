@@ -322,10 +322,14 @@ export function parseSyslogHeader(line: string, state: HeaderState, out: SyslogH
       out.host = undefined;
       return true;
     }
-    if (readTag(line, hostEnd + 1, state, out)) {
-      out.host = hostOf(line, hostStart, hostEnd, state);
-      return true;
+    out.host = hostOf(line, hostStart, hostEnd, state);
+    if (!readTag(line, hostEnd + 1, state, out)) {
+      // RFC 3164 makes the tag optional ("-- MARK --", "last message repeated 3 times"): a valid line of no program.
+      out.app = '';
+      out.pid = -1;
+      out.msgStart = hostEnd + 1;
     }
+    return true;
   }
   return false;
 }

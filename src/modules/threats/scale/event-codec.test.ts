@@ -181,7 +181,7 @@ describe('event codec', () => {
     });
     fc.assert(
       fc.property(fc.array(event, { maxLength: 20 }), (events) => {
-        const decoded = decodeBatch(encodeEvents(events as ThreatEvent[]));
+        const decoded = decodeBatch(encodeEvents(events));
         expect(decoded).toEqual({ ok: true, events: (events as ThreatEvent[]).map(normalized), badEvents: 0 });
       }),
       { numRuns: 300 },

@@ -176,8 +176,8 @@ export class PartitionWorker {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    await Promise.all(this.#lanes.map((l) => l.messages?.close()));
-    await Promise.all(this.#lanes.map((l) => l.done));
+    await Promise.all(this.#lanes.map((l) => l.messages?.close() ?? Promise.resolve()));
+    await Promise.all(this.#lanes.map((l) => l.done ?? Promise.resolve()));
     if (!this.#opts.nc.isClosed()) await this.#opts.nc.flush();
   }
 
