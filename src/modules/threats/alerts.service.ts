@@ -44,6 +44,8 @@ export interface Overview {
   /** Attacking networks (/24 for IPv4, /64 for IPv6) by alerts. */
   topNetworks: { network: string; alerts: number; ips: number }[];
   totals: { alerts: number; paged: number; activeDecisions: number; simulatedDecisions: number };
+  /** The digest of the period: bans made, by scenario (automatic and manual). */
+  decisionsByScenario: { scenario: string; decisions: number }[];
 }
 
 const parse = <T>(s: string, fallback: T): T => {
@@ -154,9 +156,19 @@ export class AlertsService {
       .where('deleted_at', 'is', null)
       .groupBy('simulated')
       .execute();
+    const made = await db
+      .selectFrom('threats_decisions')
+      .select(['scenario', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('created_at', '>=', from.toISOString())
+      .where('simulated', '=', 0)
+      .groupBy('scenario')
+      .execute();
     return {
       from: from.toISOString(),
       to: nowIso,
+      decisionsByScenario: made
+        .map((m) => ({ scenario: m.scenario, decisions: Number(m.n) }))
+        .sort((a, b) => b.decisions - a.decisions || a.scenario.localeCompare(b.scenario)),
       timeline: [...timeline.values()].sort((a, b) => a.hour.localeCompare(b.hour) || a.scenario.localeCompare(b.scenario)),
       byScenario: [...byScenario.values()].sort((a, b) => b.alerts - a.alerts),
       topIps: [...ips.values()]

@@ -240,11 +240,17 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
 
   it.skipIf(skip)('shows the live overview with top attackers and totals', async () => {
     await ingest([...bruteForce('203.0.113.7', 30), ...bruteForce('203.0.113.8', 30)]);
-    const o = await get<{ topIps: { ip: string }[]; totals: { activeDecisions: number }; byScenario: { scenario: string }[] }>(
+    const o = await get<{
+      topIps: { ip: string }[];
+      totals: { activeDecisions: number };
+      byScenario: { scenario: string }[];
+      decisionsByScenario: { scenario: string; decisions: number }[];
+    }>(
       '/api/v1/threats/overview?hours=24',
     );
     expect(o.topIps.map((i) => i.ip).sort()).toEqual(['203.0.113.7', '203.0.113.8']);
     expect(o.totals.activeDecisions).toBe(2);
     expect(o.byScenario.map((s) => s.scenario)).toContain('ssh-bf');
+    expect(o.decisionsByScenario).toEqual([{ scenario: 'ssh-bf', decisions: 2 }]);
   });
 });
