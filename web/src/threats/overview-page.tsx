@@ -3,7 +3,7 @@ import { Link } from '../app/router.tsx';
 import { PageHeader, ProblemAlert, ListTable } from '../app/ui.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { MeterBar, ScenarioLegend, StackedHourChart } from './threat-charts.tsx';
-import { Ago, GeoText } from './threat-badges.tsx';
+import { GeoText } from './threat-badges.tsx';
 import { threatsApi, type Overview } from './threats.api.ts';
 
 const REFRESH_MS = 15_000;
@@ -42,7 +42,7 @@ export function OverviewPage() {
       <PageHeader title={t('threats.overview.title')}>
         {loadedAt ? (
           <span className="muted small" aria-live="off">
-            {t('threats.overview.autoRefresh')} · <Ago at={loadedAt} />
+            {t('threats.overview.autoRefresh')} · {t('threats.overview.updatedAt', { time: i18n.dateTime(loadedAt) })}
           </span>
         ) : null}
         <div className="range-switch" role="group" aria-label={t('threats.overview.window')}>

@@ -6,7 +6,7 @@ const TIER_TONE: Record<Tier, Tone> = { enrich: 'info', decision: 'warn', page: 
 
 /** What an alert led to: enrichment only, a ban, or a page (someone was woken). */
 export function TierBadge({ tier }: { tier: string }) {
-  const { t, tMaybe } = useI18n();
+  const { tMaybe } = useI18n();
   const tone = TIER_TONE[tier as Tier] ?? 'neutral';
   return <Badge tone={tone}>{tMaybe(`threats.tier.${tier}`) ?? tier}</Badge>;
 }

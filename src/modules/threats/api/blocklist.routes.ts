@@ -96,18 +96,22 @@ export function blocklistRoutes(d: BlocklistRoutesDeps): AnyRoute[] {
         const count = await decisionFeedStore.activeCount(ctx.db, now);
         const variant = createHash('sha256').update(JSON.stringify(q)).digest('base64url').slice(0, 10);
         const etag = `W/"${variant}-${seq}-${count}"`;
+        void ctx.reply.header('ETag', etag).header('Cache-Control', 'no-cache');
+        const inm = ctx.req.headers['if-none-match'];
+        // If-None-Match wins over If-Modified-Since (RFC 9110 13.1.3), and spares the Last-Modified query.
+        if (inm !== undefined && matchesEtag(inm, etag)) return ctx.reply.code(304).send();
         const changed = await decisionFeedStore.lastChange(ctx.db, now);
         // Last-Modified only once the second of the last change is over, so a later change in that same second
         // cannot hide behind an If-Modified-Since of it.
         const lastModified = Math.floor(changed / 1000) * 1000 + 1000;
-        void ctx.reply.header('ETag', etag).header('Cache-Control', 'no-cache');
         if (lastModified <= now) void ctx.reply.header('Last-Modified', httpDate(lastModified));
-        const inm = ctx.req.headers['if-none-match'];
         const ims = ctx.req.headers['if-modified-since'];
         const notModified =
-          inm !== undefined
-            ? matchesEtag(inm, etag)
-            : typeof ims === 'string' && lastModified <= now && !Number.isNaN(Date.parse(ims)) && lastModified <= Date.parse(ims);
+          inm === undefined &&
+          typeof ims === 'string' &&
+          lastModified <= now &&
+          !Number.isNaN(Date.parse(ims)) &&
+          lastModified <= Date.parse(ims);
         if (notModified) return ctx.reply.code(304).send();
         const rows = await decisionFeedStore.active(ctx.db, now);
         let text: string;

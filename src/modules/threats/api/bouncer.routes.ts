@@ -150,6 +150,18 @@ export function bouncerApiRoutes(d: BouncerRoutesDeps): AnyRoute[] {
         return ctx.reply.code(200).type('application/json').send(new DecisionJsonWriter(now).array(rows, false));
       },
     }),
+    defineRoute({
+      method: 'POST',
+      url: `${CROWDSEC_PREFIX}/v1/usage-metrics`,
+      permission: 'public',
+      audited: false,
+      summary: 'For CrowdSec bouncers: their usage metrics, accepted and not kept (newer bouncers log an error on a 404)',
+      async handler(ctx) {
+        const b = await bouncerOf(ctx as AnyCtx, d);
+        if (!b) return ctx.reply;
+        return ctx.reply.code(201).header('Cache-Control', 'no-store').type('application/json').send('{}');
+      },
+    }),
   ];
 }
 

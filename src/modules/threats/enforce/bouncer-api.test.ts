@@ -163,6 +163,20 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
     expect(values((await pull()).new)).toEqual(['192.0.2.5']);
   });
 
+  it.skipIf(skip)('accepts usage metrics from a bouncer (and refuses them without its key)', async () => {
+    const payload = { remediation_components: [{ version: 'v0.0.31', type: 'crowdsec-firewall-bouncer' }] };
+    const ok = await e.t.app.inject({
+      method: 'POST',
+      url: '/api/crowdsec/v1/usage-metrics',
+      headers: { 'x-api-key': b.apiKey },
+      payload,
+    });
+    expect(ok.statusCode).toBe(201);
+    const no = await e.t.app.inject({ method: 'POST', url: '/api/crowdsec/v1/usage-metrics', payload });
+    expect(no.statusCode).toBe(403);
+    expect(no.body).toBe('{"message":"access forbidden"}');
+  });
+
   it.skipIf(skip)('answers the live check of one address: its decisions and covering networks, or null', async () => {
     const live = async (q: string) => {
       const res = await e.t.app.inject({

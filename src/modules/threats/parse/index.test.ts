@@ -36,6 +36,9 @@ describe('sshd: tricky lines', () => {
     ],
     [`${H}error: kex_exchange_identification: read: Connection reset by peer`, 'ignored'],
     [`${H}Failed password for root from host.example port 22 ssh2`, 'unparsable'],
+    [`${H}message repeated 3 times: [ Failed password for root from 192.0.2.1 port 22 ssh2]`, 'auth_failed | 192.0.2.1 | root'],
+    [`${H}message repeated 2 times: [ Connection closed by 192.0.2.1 port 22 [preauth]]`, 'preauth_close | 192.0.2.1'],
+    [`${H}fatal: Timeout before authentication for 192.0.2.1 port 22`, 'preauth_close | 192.0.2.1'],
     [`${H}Postponed publickey for deploy from 192.0.2.1 port 22 ssh2 [preauth]`, 'ignored'],
     [
       `<38>1 2026-11-27T10:00:01Z web1 sshd-session 1 - - Failed password for root from 192.0.2.1 port 22 ssh2`,

@@ -50,6 +50,15 @@ describe('readSyslogHeader: shapes', () => {
       '2026-11-27T10:00:01 web1 sshd[5]: no zone: the configured one applies',
       { time: '2026-11-27T09:00:01.000Z', host: 'web1', app: 'sshd', pid: 5, msg: 'no zone: the configured one applies' },
     ],
+    [
+      // RFC 3164's tag is optional: a valid line of no program (the parsers then ignore it)
+      'Nov 27 10:00:01 web1 last message repeated 3 times',
+      { time: '2026-11-27T09:00:01.000Z', host: 'web1', app: '', pid: -1, msg: 'last message repeated 3 times' },
+    ],
+    [
+      'Nov 27 10:00:01 web1 sshd[12x]: x',
+      { time: '2026-11-27T09:00:01.000Z', host: 'web1', app: '', pid: -1, msg: 'sshd[12x]: x' },
+    ],
     ['<191>Nov 27 10:00:01 h a: b', { time: '2026-11-27T09:00:01.000Z', host: 'h', app: 'a', pid: -1, msg: 'b' }],
   ])('%s', (line, expected) => {
     expect(header(line)).toEqual({ ...expected, msgStart: line.indexOf(expected.msg, line.length - expected.msg.length) });
@@ -68,8 +77,6 @@ describe('readSyslogHeader: shapes', () => {
     'Nov 27 25:00:01 web1 sshd[1]: x',
     'Nov 27 10:60:01 web1 sshd[1]: x',
     'Foo 27 10:00:01 web1 sshd[1]: x',
-    'Nov 27 10:00:01 web1 sshd[12x]: x',
-    'Nov 27 10:00:01 web1 no tag here',
     'Nov 27 10:00:01',
     '2026-11-27T10:00:01+25:00 web1 sshd[1]: x',
     '',
