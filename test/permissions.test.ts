@@ -53,7 +53,9 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
   'POST /api/v1/threats/unban': (ids) => ({ payload: { target: ids.bannedValue } }),
   'POST /api/v1/threats/allowlist': () => ({ payload: { cidr: randomDocV6(), reason: 'walk allow' } }),
   'DELETE /api/v1/threats/allowlist/:id': (ids) => ({ url: `/api/v1/threats/allowlist/${ids.allowlistId}` }),
-  'POST /api/v1/threats/ingest': () => ({ payload: 'Nov 27 10:00:00 web1 sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2' }),
+  'POST /api/v1/threats/ingest': () => ({
+    payload: 'Nov 27 10:00:00 web1 sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2',
+  }),
   'POST /api/v1/threats/feeds': (ids) => ({
     payload: { id: `walk-${randomUUID().slice(0, 8)}`, name: 'walk', file: ids.feedFile, licence: 'CC0', attribution: 'walk' },
   }),
@@ -267,7 +269,13 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
         const feedFile = join(t.testDb.dataDir, 'walk.netset');
         writeFileSync(feedFile, '185.220.101.1\n');
         await th.feeds.create(db, { id: 'walk', name: 'walk', file: feedFile, licence: 'CC0', attribution: 'walk' }, noAudit);
-        return { decisionId: d.decision.id, bannedValue: '192.0.2.201', allowlistId: allow.id as string, feedId: 'walk', feedFile };
+        return {
+          decisionId: d.decision.id,
+          bannedValue: '192.0.2.201',
+          allowlistId: allow.id as string,
+          feedId: 'walk',
+          feedFile,
+        };
       })()),
     };
   });

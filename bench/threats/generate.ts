@@ -507,14 +507,19 @@ function drive(c: Ctx, file: LineFile, budget: number, normal: (t: number) => vo
     const before = c.tl.scheduled;
     normal(t);
     made += c.tl.scheduled - before;
-    for (let e = c.tl.popUntil(t); e; e = c.tl.popUntil(t)) file.write(render(e));
+    // The last bundle stays in the timeline: it may overshoot the budget (handled below).
+    if (made < normalBudget) for (let e = c.tl.popUntil(t); e; e = c.tl.popUntil(t)) file.write(render(e));
   }
-  // The last bundle may overshoot by a few lines: drop that many normal lines (session ends) to hit the budget exactly.
+  // Drop the overshoot (a few lines) from the very end, normal lines only, to hit the budget exactly.
+  const rest: Pending[] = [];
+  for (let e = c.tl.popUntil(Infinity); e; e = c.tl.popUntil(Infinity)) rest.push(e);
   let excess = made - normalBudget;
-  for (let e = c.tl.popUntil(Infinity); e; e = c.tl.popUntil(Infinity)) {
-    if (excess > 0 && !e.attack) excess--;
-    else file.write(render(e));
-  }
+  for (let i = rest.length - 1; i >= 0 && excess > 0; i--)
+    if (!(rest[i] as Pending).attack) {
+      rest.splice(i, 1);
+      excess--;
+    }
+  for (const e of rest) file.write(render(e));
 }
 
 const HOSTS = Array.from({ length: 40 }, (_, i) =>

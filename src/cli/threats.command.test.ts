@@ -32,9 +32,14 @@ function authLog(): string {
   lines.push(`${at(8, 0, 15)} web1 sshd[100]: Accepted password for alice from 198.51.100.20 port 50001 ssh2`);
   lines.push(`${at(9, 30, 0)} web1 sshd[101]: Accepted publickey for bob from 198.51.100.21 port 50002 ssh2`);
   for (let i = 0; i < 50; i++)
-    lines.push(`${at(10, Math.floor(i / 20), i % 60)} web1 sshd[${200 + i}]: Failed password for root from 203.0.113.7 port ${40000 + i} ssh2`);
+    lines.push(
+      `${at(10, Math.floor(i / 20), i % 60)} web1 sshd[${200 + i}]: Failed password for root from 203.0.113.7 port ${40000 + i} ssh2`,
+    );
   // 25 failures over 20 hours: no short-window scenario fires, the slow one does.
-  for (let i = 0; i < 25; i++) lines.push(`${at(1 + Math.floor((i * 48) / 60), (i * 48) % 60, 0)} web1 sshd[300]: Failed password for admin from 192.0.2.99 port 1 ssh2`);
+  for (let i = 0; i < 25; i++)
+    lines.push(
+      `${at(1 + Math.floor((i * 48) / 60), (i * 48) % 60, 0)} web1 sshd[300]: Failed password for admin from 192.0.2.99 port 1 ssh2`,
+    );
   lines.sort();
   lines.push('garbage that is no log line at all');
   return `${lines.join('\n')}\n`;
@@ -63,13 +68,19 @@ describe('skjold threats replay', () => {
     mkdirSync(feeds, { recursive: true });
     writeFileSync(join(feeds, 'bad.netset'), '# a list\n45.155.205.0/24\n');
     const withFeed = join(dir, 'listed.log');
-    const lines = Array.from({ length: 30 }, (_, i) => `<38>1 2026-11-26T10:00:${String(i).padStart(2, '0')}Z web1 sshd 1 - - Failed password for root from 45.155.205.9 port 1 ssh2`);
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) =>
+        `<38>1 2026-11-26T10:00:${String(i).padStart(2, '0')}Z web1 sshd 1 - - Failed password for root from 45.155.205.9 port 1 ssh2`,
+    );
     writeFileSync(withFeed, `${lines.join('\n')}\n`);
     const j = JSON.parse((await skjold(['threats', 'replay', withFeed, '--feeds', feeds, '--json'])).stdout) as ReplayResult;
     expect(j.alerts[0]).toMatchObject({ tier: 'page', listedBy: ['bad'] });
     expect(j.stats.listedHits).toBe(30);
 
-    const allowed = JSON.parse((await skjold(['threats', 'replay', log, '--allowlist', '203.0.113.0/24', '--json'])).stdout) as ReplayResult;
+    const allowed = JSON.parse(
+      (await skjold(['threats', 'replay', log, '--allowlist', '203.0.113.0/24', '--json'])).stdout,
+    ) as ReplayResult;
     expect(allowed.decisions.map((d) => d.value)).toEqual(['192.0.2.99']);
 
     const bad = await skjold(['threats', 'replay', log, '--type', 'syslog']);

@@ -62,7 +62,12 @@ export function renderReplay(r: ReplayResult, seconds: number): string {
     `Lines: ${s.lines} (${s.events} events, ${s.ignored} ignored, ${s.unparsable} not understood) in ${seconds.toFixed(2)} s` +
       (seconds > 0 ? ` — ${Math.round(s.lines / seconds).toLocaleString('en')} lines/s` : ''),
   );
-  if (s.listedHits) out.push(`Threat-intel hits: ${Object.entries(s.listedHitsByFeed).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+  if (s.listedHits)
+    out.push(
+      `Threat-intel hits: ${Object.entries(s.listedHitsByFeed)
+        .map(([f, n]) => `${f} ${n}`)
+        .join(', ')}`,
+    );
   for (const e of s.scenarioErrors) out.push(`Scenario not loaded: ${e}`);
   out.push('', `Alerts: ${r.alerts.length}${s.suppressed ? ` (+${s.suppressed} overflows counted into existing alerts)` : ''}`);
   const byScenario = new Map<string, number>();
@@ -70,7 +75,9 @@ export function renderReplay(r: ReplayResult, seconds: number): string {
   for (const [sc, n] of [...byScenario].sort((a, b) => b[1] - a[1])) out.push(`  ${sc.padEnd(28)} ${n}`);
   out.push('', `Decisions: ${r.decisions.length}`);
   for (const d of r.decisions.slice(0, 200))
-    out.push(`  ${d.value.padEnd(28)} ${d.scenario.padEnd(24)} ${d.from} → ${d.until}${d.offence > 1 ? ` (offence ${d.offence})` : ''}`);
+    out.push(
+      `  ${d.value.padEnd(28)} ${d.scenario.padEnd(24)} ${d.from} → ${d.until}${d.offence > 1 ? ` (offence ${d.offence})` : ''}`,
+    );
   if (r.decisions.length > 200) out.push(`  … ${r.decisions.length - 200} more (use --json)`);
   for (const x of r.refused) out.push(`  not banned (allowlisted by ${x.allowedBy}): ${x.value} ${x.scenario}`);
   return `${out.join('\n')}\n`;
@@ -119,7 +126,10 @@ export function registerThreats(program: Command): void {
       const replay = createReplay({
         feedsDir: opts.feeds,
         scenarioFiles: opts.scenarios,
-        allowlist: opts.allowlist?.split(',').map((x) => x.trim()).filter(Boolean),
+        allowlist: opts.allowlist
+          ?.split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
       });
       const type = opts.type as LogType;
       for (const f of files) forEachLine(f, (line) => replay.process(line, type));
@@ -176,6 +186,8 @@ export function registerThreats(program: Command): void {
       return;
     }
     for (const d of r.items)
-      process.stdout.write(`${d.value.padEnd(28)} ${d.origin.padEnd(7)} ${d.scenario.padEnd(24)} until ${new Date(d.until).toISOString()}\n`);
+      process.stdout.write(
+        `${d.value.padEnd(28)} ${d.origin.padEnd(7)} ${d.scenario.padEnd(24)} until ${new Date(d.until).toISOString()}\n`,
+      );
   });
 }

@@ -213,11 +213,7 @@ export class AlertWriter {
         await trx.updateTable('threats_alerts').set({ decision_id: r.decision.id }).where('id', '=', alertId).execute();
         this.remember(targetKey ?? r.decision.value, { alertId, until: r.decision.until });
       } else if (r.reason === 'already_banned') {
-        await trx
-          .updateTable('threats_alerts')
-          .set({ decision_id: r.decision.id })
-          .where('id', '=', alertId)
-          .execute();
+        await trx.updateTable('threats_alerts').set({ decision_id: r.decision.id }).where('id', '=', alertId).execute();
         this.remember(targetKey ?? r.decision.value, { alertId, until: r.decision.until });
       } else this.counts.allowlisted++;
     }
@@ -227,7 +223,10 @@ export class AlertWriter {
         dedupKey: `threats:${o.scenario}:${o.scope?.value ?? o.key}`,
         status: 'firing',
         severity: o.severity === 'critical' ? 'critical' : 'major',
-        summary: (a.summary ?? `${o.scenario} from ${o.scope?.value ?? o.key}${a.listedBy.length ? ` (listed by ${a.listedBy.join(', ')})` : ''}`).slice(0, 300),
+        summary: (
+          a.summary ??
+          `${o.scenario} from ${o.scope?.value ?? o.key}${a.listedBy.length ? ` (listed by ${a.listedBy.join(', ')})` : ''}`
+        ).slice(0, 300),
         details: { alertId, scenario: o.scenario, key: o.key, events: o.count, listedBy: a.listedBy, labels: o.labels },
         occurredAt: new Date(o.lastAt),
         autoResolve: false,

@@ -26,26 +26,27 @@ export interface AllowlistEntry {
  * added at run time. Changing it rebuilds the IP index (events from these networks are not fed to scenarios).
  */
 export class AllowlistService {
-  constructor(
-    private readonly deps: { clock: Clock; configAllowlist: readonly string[]; onChange: () => void },
-  ) {}
+  constructor(private readonly deps: { clock: Clock; configAllowlist: readonly string[]; onChange: () => void }) {}
 
   async list(db: Db): Promise<AllowlistEntry[]> {
     const rows = await db.selectFrom('threats_allowlist').selectAll().orderBy('cidr').execute();
     return [
-      ...this.deps.configAllowlist.map(
-        (cidr): AllowlistEntry => ({ id: null, cidr, reason: 'configuration', source: 'config', createdAt: null, createdBy: null }),
-      ),
-      ...rows.map(
-        (r): AllowlistEntry => ({
-          id: r.id,
-          cidr: r.cidr,
-          reason: r.reason,
-          source: 'console',
-          createdAt: r.created_at,
-          createdBy: r.created_by,
-        }),
-      ),
+      ...this.deps.configAllowlist.map((cidr): AllowlistEntry => ({
+        id: null,
+        cidr,
+        reason: 'configuration',
+        source: 'config',
+        createdAt: null,
+        createdBy: null,
+      })),
+      ...rows.map((r): AllowlistEntry => ({
+        id: r.id,
+        cidr: r.cidr,
+        reason: r.reason,
+        source: 'console',
+        createdAt: r.created_at,
+        createdBy: r.created_by,
+      })),
     ];
   }
 

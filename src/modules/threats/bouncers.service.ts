@@ -129,6 +129,16 @@ export class BouncersService {
     return row;
   }
 
+  /** Where the bouncer's previous stream pull ended, read afresh (null when the bouncer is gone). */
+  async pullMark(db: Db, id: string): Promise<{ seq: number | null; at: string | null } | null> {
+    const r = await db
+      .selectFrom('threats_bouncers')
+      .select(['last_pull_seq', 'last_pull_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return r ? { seq: r.last_pull_seq === null ? null : Number(r.last_pull_seq), at: r.last_pull_at } : null;
+  }
+
   /**
    * Remember where a stream pull ended (change number and time): the next delta starts there. Written on every pull,
    * as CrowdSec does: a delta computed from an older mark would send changes twice, or miss expiries.

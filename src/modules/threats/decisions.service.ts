@@ -157,7 +157,8 @@ export class DecisionsService {
       return { ok: false, reason: 'allowlisted', allowedBy };
     }
     const existing = await this.activeOn(db, target.value);
-    if (existing && existing.simulated === (req.simulated ?? false)) return { ok: false, reason: 'already_banned', decision: existing };
+    if (existing && existing.simulated === (req.simulated ?? false))
+      return { ok: false, reason: 'already_banned', decision: existing };
     const offence = req.origin === 'manual' ? 1 : await this.offenceOf(db, target.value);
     const durations = this.deps.banDurations;
     const seconds = req.durationSeconds ?? durations[Math.min(offence, durations.length) - 1] ?? 14_400;

@@ -165,7 +165,8 @@ export class FeedsService {
       .where('id', '=', id)
       .execute();
     if (res.status === 'updated') this.deps.onChange();
-    if (!ok) this.deps.log.warn({ feed: id, status: res.status, reason: res.reason }, 'threats: feed update kept the last good copy');
+    if (!ok)
+      this.deps.log.warn({ feed: id, status: res.status, reason: res.reason }, 'threats: feed update kept the last good copy');
     return res;
   }
 
@@ -184,7 +185,12 @@ export class FeedsService {
 
   /** The enabled feeds' last good copies as index sources (ids from 1, in id order). */
   async sources(): Promise<IndexSource[]> {
-    const rows = await this.deps.database.db.selectFrom('threats_feeds').selectAll().where('enabled', '=', 1).orderBy('id').execute();
+    const rows = await this.deps.database.db
+      .selectFrom('threats_feeds')
+      .selectAll()
+      .where('enabled', '=', 1)
+      .orderBy('id')
+      .execute();
     const out: IndexSource[] = [];
     let n = 1;
     for (const r of rows) {

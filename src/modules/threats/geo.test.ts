@@ -15,6 +15,8 @@ describe('GeoLookup (offline country and AS databases)', () => {
 
   it('answers null for private addresses and garbage, never throws', async () => {
     expect(await geo.lookup('10.1.2.3')).toBeNull();
+    expect(await geo.lookup('203.0.113.7')).toBeNull();
+    expect(await geo.lookup('2001:db8::1')).toBeNull();
     expect(await geo.lookup('not an ip')).toBeNull();
     expect(await geo.lookup('')).toBeNull();
   });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { overlapsBogon } from './intel/bogons.ts';
 import { parseIPv4, parseIPv6 } from './intel/ip-address.ts';
 
 /** Country (ISO 3166 alpha-2) and autonomous system of an address, from the offline database. */
@@ -141,6 +142,8 @@ export class GeoLookup {
 
   /** Country and AS of `ip`, or null when the address is not public or not in the databases. */
   async lookup(ip: string): Promise<GeoInfo | null> {
+    // Private, documentation and other special ranges belong to no country, whatever a registry's block says.
+    if (typeof ip !== 'string' || ip.length > 64 || overlapsBogon(ip) !== null) return null;
     await this.load();
     const c = this.country as Table;
     const a = this.asn as Table;

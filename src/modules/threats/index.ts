@@ -13,7 +13,7 @@ import { feedsRoutes } from './api/feeds.routes.ts';
 import { DecisionsService } from './decisions.service.ts';
 import { FeedsService } from './feeds.service.ts';
 import { GeoLookup } from './geo.ts';
-import { readNdjson, splitLines } from './ingest/framing.ts';
+import type { TransportCounters } from './ingest/ingest-stats.ts';
 import { FeedFetcher } from './intel/feed-fetcher.ts';
 import type { IndexSource } from './intel/ip-index.ts';
 import { m0001Threats } from './migrations/0001-threats.ts';
@@ -86,7 +86,10 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
     if (!engine) return;
     if (rebuildTimer) clearTimeout(rebuildTimer);
     // After the changing transaction has committed.
-    rebuildTimer = setTimeout(() => void rebuildIndex().catch((err: unknown) => log.error({ err }, 'threats: index rebuild failed')), 50);
+    rebuildTimer = setTimeout(
+      () => void rebuildIndex().catch((err: unknown) => log.error({ err }, 'threats: index rebuild failed')),
+      50,
+    );
   };
   const allowlist = new AllowlistService({ clock, configAllowlist: config.allowlist, onChange: scheduleRebuild });
   const fetcher = new FeedFetcher({ dataDir: deps.dataDir, clock });
@@ -120,28 +123,22 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
         allowlist,
         geo: (ip) => geo.lookup(ip).catch(() => null),
         stats: () => (engine ? engine.stats() : null),
-        ingest: (lines, type, peer) => {
-          if (!engine) return { accepted: false, lines: 0, rejected: [] };
-          return { accepted: engine.ingestHttp(lines, type, peer), lines: lines.length, rejected: [] };
-        },
+        ingest: (body, format, type, peer) => (engine ? engine.ingestHttp(body, format, type, peer) : null),
         forget: (v) => writer.forget(v),
-        splitBody: (body, ndjson) => {
-          if (ndjson) {
-            const r = readNdjson(body);
-            return { lines: r.lines, rejected: r.errors.map((e) => ({ line: e.line, reason: e.reason })) };
-          }
-          return { lines: splitLines(body).lines, rejected: [] };
-        },
       }),
       ...feedsRoutes({ feeds }),
     ],
     async start() {
       if (!engine) return;
-      await rebuildIndex().catch((err: unknown) => log.error({ err }, 'threats: building the IP index failed; feeds are not in force'));
+      await rebuildIndex().catch((err: unknown) =>
+        log.error({ err }, 'threats: building the IP index failed; feeds are not in force'),
+      );
       writer.start();
       await engine.start();
       const runFeeds = () => {
-        feedRun = feedRun.then(() => feeds.refreshDue()).catch((err: unknown) => log.error({ err }, 'threats: feed refresh failed'));
+        feedRun = feedRun
+          .then(() => feeds.refreshDue())
+          .catch((err: unknown) => log.error({ err }, 'threats: feed refresh failed'));
       };
       feedTimer = setInterval(runFeeds, config.feedCheckSeconds * 1000);
       feedTimer.unref();
@@ -156,6 +153,7 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
     },
     registerMetrics(registry) {
       if (!engine) return;
+      /** A Prometheus counter fed from a cumulative reading at scrape time (label values joined by `|`). */
       const counter = (name: string, help: string, labelNames: string[], read: () => Record<string, number>) => {
         const last = new Map<string, number>();
         new Counter({
@@ -166,34 +164,57 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
           collect() {
             for (const [k, v] of Object.entries(read())) {
               const d = v - (last.get(k) ?? 0);
-              if (d > 0) this.inc(labelNames.length ? { [labelNames[0] as string]: k } : {}, d);
+              const values = k.split('|');
+              if (d > 0) this.inc(Object.fromEntries(labelNames.map((l, i) => [l, values[i] ?? ''])), d);
               last.set(k, v);
             }
           },
         });
       };
-      const transports = () => {
+      const perTransport = (): Record<string, TransportCounters> => {
         const s = engine.stats();
-        const sys = s.syslog as { udp: { linesRead: number }; tcp: { linesRead: number }; tls: { linesRead: number } } | null;
-        const files = s.files as { counters: { linesRead: number } } | null;
+        const sys = s.syslog as { udp: TransportCounters; tcp: TransportCounters; tls: TransportCounters } | null;
+        const files = s.files as { counters: TransportCounters } | null;
         return {
-          udp: sys?.udp.linesRead ?? 0,
-          tcp: sys?.tcp.linesRead ?? 0,
-          tls: sys?.tls.linesRead ?? 0,
-          file: files?.counters.linesRead ?? 0,
-          http: engine.http.linesRead,
+          ...(sys ? { udp: sys.udp, tcp: sys.tcp, tls: sys.tls } : {}),
+          ...(files ? { file: files.counters } : {}),
+          http: engine.http,
         };
       };
-      counter('skjold_threats_lines_read_total', 'Log lines received, by transport', ['transport'], transports);
-      counter('skjold_threats_parse_failures_total', 'Lines no parser understood', [], () => ({ '': engine.pipeline.counts.unparsable }));
-      counter('skjold_threats_dropped_total', 'Lines dropped (UDP while the queue was full, beyond the hard limit)', [], () => ({
-        '':
-          engine.queue.stats().dropped +
-          ((engine.stats().syslog as { udp: { dropped: { queue_full: number } } } | null)?.udp.dropped.queue_full ?? 0),
+      const each = (f: (c: TransportCounters) => number) =>
+        Object.fromEntries(Object.entries(perTransport()).map(([t, c]) => [t, f(c)]));
+      counter('skjold_threats_lines_read_total', 'Log lines received, by transport', ['transport'], () =>
+        each((c) => c.linesRead),
+      );
+      counter('skjold_threats_lines_truncated_total', 'Lines cut at the message size limit, by transport', ['transport'], () =>
+        each((c) => c.truncated),
+      );
+      counter('skjold_threats_invalid_utf8_total', 'Invalid UTF-8 sequences replaced, by transport', ['transport'], () =>
+        each((c) => c.invalidUtf8),
+      );
+      counter(
+        'skjold_threats_dropped_total',
+        'Lines dropped, by transport and reason (UDP while full, cut-off frames, hard limit)',
+        ['transport', 'reason'],
+        () => {
+          const out: Record<string, number> = {};
+          for (const [t, c] of Object.entries(perTransport()))
+            for (const [reason, n] of Object.entries(c.dropped)) out[`${t}|${reason}`] = n;
+          out['queue|hard_limit'] = engine.queue.stats().dropped;
+          return out;
+        },
+      );
+      counter('skjold_threats_parse_failures_total', 'Lines no parser understood', [], () => ({
+        '': engine.pipeline.counts.unparsable,
       }));
-      counter('skjold_threats_alerts_suppressed_total', 'Overflows counted into an existing alert (target already banned)', [], () => ({
-        '': writer.stats().suppressed,
-      }));
+      counter(
+        'skjold_threats_alerts_suppressed_total',
+        'Overflows counted into an existing alert (target already banned)',
+        [],
+        () => ({
+          '': writer.stats().suppressed,
+        }),
+      );
       counter('skjold_threats_alerts_total', 'Alerts written', [], () => ({ '': writer.stats().alerts }));
       counter('skjold_threats_decisions_total', 'Bans made by scenarios', [], () => ({ '': writer.stats().decisions }));
       counter('skjold_threats_feed_hits_total', 'Events whose source a threat-intel feed lists, by feed', ['feed'], () => ({

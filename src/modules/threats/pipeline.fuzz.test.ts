@@ -16,7 +16,10 @@ const SEEDS = [
 ];
 
 const mutated = fc
-  .tuple(fc.constantFrom(...SEEDS), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.string({ unit: 'binary', maxLength: 40 })), { maxLength: 6 }))
+  .tuple(
+    fc.constantFrom(...SEEDS),
+    fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.string({ unit: 'binary', maxLength: 40 })), { maxLength: 6 }),
+  )
   .map(([seed, edits]) => {
     let s = seed;
     for (const [at, del, ins] of edits) {
@@ -35,7 +38,11 @@ const hostile = fc.oneof(
     `${'%'.repeat(50_000)}"`,
     `<38>1 ${'9'.repeat(10_000)}`,
     `Nov 27 10:00:01 web1 sshd[1]: Failed password for ${' from'.repeat(20_000)} 1.2.3.4 port 1 ssh2`,
-    '1.2.3.4 - - [27/Nov/2026:10:00:01 +0100] "GET /' + '../'.repeat(30_000) + ' HTTP/1.1" 400 0 "-" "' + '('.repeat(10_000) + '"',
+    '1.2.3.4 - - [27/Nov/2026:10:00:01 +0100] "GET /' +
+      '../'.repeat(30_000) +
+      ' HTTP/1.1" 400 0 "-" "' +
+      '('.repeat(10_000) +
+      '"',
     '<999>Nov 27 99:99:99 \u0000\u0000 sshd[x]: \uFFFD\uFFFD',
     '<38>1 2099-01-01T00:00:00Z web1 sshd 1 - - Failed password for root from 203.0.113.7 port 1 ssh2',
   ),
@@ -48,7 +55,9 @@ describe('the whole pipeline under hostile input (parse, intel, every built-in s
         const r = createReplay({ now: () => Date.parse('2026-11-28T00:00:00Z') });
         for (const l of lines) r.process(l);
         for (let i = 0; i < 20; i++)
-          r.process(`<38>1 2026-11-27T10:00:${String(i).padStart(2, '0')}Z web1 sshd 1 - - Failed password for root from 203.0.113.77 port 1 ssh2`);
+          r.process(
+            `<38>1 2026-11-27T10:00:${String(i).padStart(2, '0')}Z web1 sshd 1 - - Failed password for root from 203.0.113.77 port 1 ssh2`,
+          );
         const res = await r.finish();
         expect(res.stats.lines).toBe(lines.length + 20);
         expect(res.decisions.map((d) => d.value)).toContain('203.0.113.77');

@@ -59,7 +59,11 @@ export interface ReplayResult {
   decisions: ReplayDecision[];
   /** Bans the allowlist refused. */
   refused: { value: string; scenario: string; allowedBy: string }[];
-  stats: PipelineStats & { suppressed: number; scenarioErrors: string[]; feeds: { file: string; entries: number; problems: number }[] };
+  stats: PipelineStats & {
+    suppressed: number;
+    scenarioErrors: string[];
+    feeds: { file: string; entries: number; problems: number }[];
+  };
 }
 
 /**
@@ -85,7 +89,13 @@ export function createReplay(opts: ReplayOptions = {}): {
       }
       const r = parseFeed(format, text);
       feedInfo.push({ file: f, entries: r.cidrs.length, problems: r.badCount });
-      sources.push({ id: id++, name: f.replace(/\.[^.]+$/, ''), kind: 'feed', cidrs: r.cidrs, since: r.since.map((s) => s ?? NaN) });
+      sources.push({
+        id: id++,
+        name: f.replace(/\.[^.]+$/, ''),
+        kind: 'feed',
+        cidrs: r.cidrs,
+        since: r.since.map((s) => s ?? NaN),
+      });
     }
   }
   const allowlist = opts.allowlist ?? [];

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 const listenAddress = z
   .string()
-  .regex(/^(|\[[0-9a-fA-F:.]+\]:\d{1,5}|[0-9.]+:\d{1,5}|[A-Za-z0-9.-]+:\d{1,5})$/, 'host:port (IPv6 as [addr]:port) or empty for off')
+  .regex(
+    /^(|\[[0-9a-fA-F:.]+\]:\d{1,5}|[0-9.]+:\d{1,5}|[A-Za-z0-9.-]+:\d{1,5})$/,
+    'host:port (IPv6 as [addr]:port) or empty for off',
+  )
   .default('');
 const csv = z
   .string()

@@ -7,7 +7,8 @@ import { builtinScenarios, loadScenarios } from './detect/scenarios.loader.ts';
 import { LOG_TYPES, type LogType } from './events.ts';
 import { FileTailer } from './ingest/file-tailer.ts';
 import { newCounters, SampleRing, type TransportCounters } from './ingest/ingest-stats.ts';
-import { BoundedLineQueue, type LineOrigin } from './ingest/line-sink.ts';
+import { type HttpIngestResult, ingestHttpBody } from './ingest/http-body.ts';
+import { BoundedLineQueue, type LineOrigin, type LineSink } from './ingest/line-sink.ts';
 import { startSyslogServer, type SyslogServer } from './ingest/syslog-server.ts';
 import { buildIpIndex, type IpIndex, IpIndexHolder } from './intel/ip-index.ts';
 import { ThreatPipeline } from './pipeline.ts';
@@ -135,17 +136,28 @@ export class ThreatsEngine {
     }
   }
 
-  /** Lines from the HTTP bulk endpoint: all or nothing (false when the queue is full). */
-  ingestHttp(lines: string[], type: LogType, peer: string): boolean {
-    if (this.queue.stats().full) {
-      this.http.dropped.queue_full++;
-      return false;
-    }
-    const origin: LineOrigin = { transport: 'http', peer, receivedAt: this.deps.clock.now().getTime() };
-    if (type !== 'auto') this.httpTypes.set(origin, type);
-    this.http.linesRead += lines.length;
-    this.queue.push(lines, origin);
-    return true;
+  /**
+   * A body from the HTTP bulk endpoint, framed with the syslog limits and queued whole, or not at all: while the queue
+   * is full it waits up to 2 s for room, then answers busy (the client sends again; nothing is lost or half-taken).
+   */
+  ingestHttp(body: string, format: 'lines' | 'ndjson', type: LogType, peer: string): Promise<HttpIngestResult> {
+    const queue = this.queue;
+    const types = this.httpTypes;
+    const tagged: LineSink = {
+      push(lines, origin) {
+        if (type !== 'auto') types.set(origin, type);
+        return queue.push(lines, origin);
+      },
+      isFull: () => queue.isFull(),
+      onDrain: (cb) => queue.onDrain(cb),
+    };
+    return ingestHttpBody(tagged, body, {
+      format,
+      peer,
+      counters: this.http,
+      samples: this.httpSamples,
+      now: () => this.deps.clock.now().getTime(),
+    });
   }
 
   /** Wait until every queued line has been through the pipeline (tests, the CLI). */

@@ -54,35 +54,38 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
     return r.json<T>();
   };
 
-  it.skipIf(skip)('turns an SSH brute force posted to the bulk endpoint into one alert with evidence and an audited ban', async () => {
-    const r = await ingest(bruteForce('203.0.113.7', 40));
-    expect(r.statusCode, r.body).toBe(202);
-    expect(r.json<{ accepted: number }>().accepted).toBe(40);
-    const alerts = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts?scenario=ssh-bf')).items;
-    expect(alerts).toHaveLength(1);
-    const a = alerts[0] as AlertView;
-    expect(a.ip).toBe('203.0.113.7');
-    expect(a.tier).toBe('decision');
-    expect(a.samples.length).toBeGreaterThan(0);
-    expect(a.samples[0]).toContain('Failed password for root from 203.0.113.7');
-    // Overflows after the ban are counted into the same alert, not new ones.
-    expect(a.overflows).toBeGreaterThanOrEqual(1);
-    const active = (await get<{ items: DecisionView[] }>('/api/v1/threats/decisions?state=active')).items;
-    const d = active.find((x) => x.value === '203.0.113.7');
-    expect(d?.scenario).toBe('ssh-bf');
-    expect(d?.alertId).toBe(a.id);
-    expect(d && d.until - d.createdAt).toBe(4 * 3600 * 1000);
-    const audit = await t.audit.service.search({ action: 'threats.decision.create', limit: 10, order: 'desc' });
-    expect(audit.items.map((e) => e.target)).toContain('203.0.113.7');
+  it.skipIf(skip)(
+    'turns an SSH brute force posted to the bulk endpoint into one alert with evidence and an audited ban',
+    async () => {
+      const r = await ingest(bruteForce('203.0.113.7', 40));
+      expect(r.statusCode, r.body).toBe(202);
+      expect(r.json<{ accepted: number }>().accepted).toBe(40);
+      const alerts = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts?scenario=ssh-bf')).items;
+      expect(alerts).toHaveLength(1);
+      const a = alerts[0] as AlertView;
+      expect(a.ip).toBe('203.0.113.7');
+      expect(a.tier).toBe('decision');
+      expect(a.samples.length).toBeGreaterThan(0);
+      expect(a.samples[0]).toContain('Failed password for root from 203.0.113.7');
+      // Overflows after the ban are counted into the same alert, not new ones.
+      expect(a.overflows).toBeGreaterThanOrEqual(1);
+      const active = (await get<{ items: DecisionView[] }>('/api/v1/threats/decisions?state=active')).items;
+      const d = active.find((x) => x.value === '203.0.113.7');
+      expect(d?.scenario).toBe('ssh-bf');
+      expect(d?.alertId).toBe(a.id);
+      expect(d && d.until - d.createdAt).toBe(4 * 3600 * 1000);
+      const audit = await t.audit.service.search({ action: 'threats.decision.create', limit: 10, order: 'desc' });
+      expect(audit.items.map((e) => e.target)).toContain('203.0.113.7');
 
-    // The same attacker again while banned (after the scenario's 1-minute blackhole): still one alert, with more
-    // overflows counted into it.
-    await ingest(bruteForce('203.0.113.7', 40, 'web1', 200));
-    const again = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts?scenario=ssh-bf')).items;
-    expect(again).toHaveLength(1);
-    expect((again[0] as AlertView).overflows).toBeGreaterThan(a.overflows);
-    expect(t.threats.writer.stats().suppressed).toBeGreaterThan(0);
-  });
+      // The same attacker again while banned (after the scenario's 1-minute blackhole): still one alert, with more
+      // overflows counted into it.
+      await ingest(bruteForce('203.0.113.7', 40, 'web1', 200));
+      const again = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts?scenario=ssh-bf')).items;
+      expect(again).toHaveLength(1);
+      expect((again[0] as AlertView).overflows).toBeGreaterThan(a.overflows);
+      expect(t.threats.writer.stats().suppressed).toBeGreaterThan(0);
+    },
+  );
 
   it.skipIf(skip)('bans an IPv6 attacker on its /64, and the allowlist always wins', async () => {
     await ingest(bruteForce('2001:db8:1:2::7', 40));
@@ -190,35 +193,40 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
     expect(decisions.map((d) => d.value)).toEqual(['203.0.113.50']);
   });
 
-  it.skipIf(skip)('puts a feed from a local file in force: a listed brute forcer pages, a lone listed hit only counts, a garbled copy is rejected', async () => {
-    const file = join(t.testDb.dataDir, 'bad-ips.netset');
-    writeFileSync(file, '# test list\n185.220.101.0/24\n45.155.205.233\n10.0.0.0/8\n');
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/threats/feeds',
-      headers: admin,
-      payload: { id: 'bad-ips', name: 'Bad IPs', file, format: 'plain', licence: 'CC0', attribution: 'tests', enabled: true },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });
-    expect(refreshed.statusCode, refreshed.body).toBe(200);
-    // The private 10.0.0.0/8 inside the feed is never put in force.
-    expect(refreshed.json<{ status: string; entries: number }>()).toMatchObject({ status: 'updated', entries: 2 });
-    await t.threats.rebuildIndex();
+  it.skipIf(skip)(
+    'puts a feed from a local file in force: a listed brute forcer pages, a lone listed hit only counts, a garbled copy is rejected',
+    async () => {
+      const file = join(t.testDb.dataDir, 'bad-ips.netset');
+      writeFileSync(file, '# test list\n185.220.101.0/24\n45.155.205.233\n10.0.0.0/8\n');
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/threats/feeds',
+        headers: admin,
+        payload: { id: 'bad-ips', name: 'Bad IPs', file, format: 'plain', licence: 'CC0', attribution: 'tests', enabled: true },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const refreshed = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+      // The private 10.0.0.0/8 inside the feed is never put in force.
+      expect(refreshed.json<{ status: string; entries: number }>()).toMatchObject({ status: 'updated', entries: 2 });
+      await t.threats.rebuildIndex();
 
-    await ingest([...bruteForce('185.220.101.7', 30), sshd(5, 'Failed password for root from 45.155.205.233 port 1 ssh2')]);
-    const alerts = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts')).items;
-    expect(alerts.map((a) => [a.ip, a.tier, a.listedBy])).toEqual([['185.220.101.7', 'page', ['Bad IPs']]]);
-    expect(t.threats.engine?.pipeline.counts.listedHitsByFeed).toEqual({ 'Bad IPs': 31 });
+      await ingest([...bruteForce('185.220.101.7', 30), sshd(5, 'Failed password for root from 45.155.205.233 port 1 ssh2')]);
+      const alerts = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts')).items;
+      expect(alerts.map((a) => [a.ip, a.tier, a.listedBy])).toEqual([['185.220.101.7', 'page', ['Bad IPs']]]);
+      expect(t.threats.engine?.pipeline.counts.listedHitsByFeed).toEqual({ 'Bad IPs': 31 });
 
-    writeFileSync(file, '<html><body>502 Bad Gateway</body></html>\n');
-    const garbled = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });
-    expect(garbled.json<{ status: string; entries: number }>()).toMatchObject({ status: 'rejected', entries: 2 });
-    const feeds = (await get<{ items: { id: string; status: string; entries: number; reason: string }[] }>('/api/v1/threats/feeds')).items;
-    expect(feeds[0]).toMatchObject({ id: 'bad-ips', status: 'rejected', entries: 2 });
-    await t.threats.rebuildIndex();
-    expect(t.threats.engine?.index.current.lookup('185.220.101.9')?.sources.map((x) => x.name)).toEqual(['Bad IPs']);
-  });
+      writeFileSync(file, '<html><body>502 Bad Gateway</body></html>\n');
+      const garbled = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });
+      expect(garbled.json<{ status: string; entries: number }>()).toMatchObject({ status: 'rejected', entries: 2 });
+      const feeds = (
+        await get<{ items: { id: string; status: string; entries: number; reason: string }[] }>('/api/v1/threats/feeds')
+      ).items;
+      expect(feeds[0]).toMatchObject({ id: 'bad-ips', status: 'rejected', entries: 2 });
+      await t.threats.rebuildIndex();
+      expect(t.threats.engine?.index.current.lookup('185.220.101.9')?.sources.map((x) => x.name)).toEqual(['Bad IPs']);
+    },
+  );
 
   it.skipIf(skip)('takes NDJSON rows, reporting each bad row by its line number and keeping the rest', async () => {
     const body = [
@@ -229,9 +237,10 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
     ];
     const r = await ingest(body, 'application/x-ndjson');
     expect(r.statusCode, r.body).toBe(202);
-    const j = r.json<{ accepted: number; rejected: { line: number; reason: string }[] }>();
+    const j = r.json<{ accepted: number; rejected: number; errors: { line: number; reason: string }[] }>();
     expect(j.accepted).toBe(2);
-    expect(j.rejected).toEqual([
+    expect(j.rejected).toBe(2);
+    expect(j.errors).toEqual([
       { line: 2, reason: 'invalid_json' },
       { line: 3, reason: 'missing_line' },
     ]);
@@ -245,9 +254,7 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
       totals: { activeDecisions: number };
       byScenario: { scenario: string }[];
       decisionsByScenario: { scenario: string; decisions: number }[];
-    }>(
-      '/api/v1/threats/overview?hours=24',
-    );
+    }>('/api/v1/threats/overview?hours=24');
     expect(o.topIps.map((i) => i.ip).sort()).toEqual(['203.0.113.7', '203.0.113.8']);
     expect(o.totals.activeDecisions).toBe(2);
     expect(o.byScenario.map((s) => s.scenario)).toContain('ssh-bf');

@@ -117,10 +117,8 @@ export function AlertDetailPage({ id }: { id: string }) {
                 <dd>{d.offence}</dd>
                 {d.deletedAt !== undefined ? (
                   <>
-                    <dt>{t('threats.decision.removedBy')}</dt>
-                    <dd>
-                      {d.deletedBy ?? '–'} · {dateTime(d.deletedAt)}
-                    </dd>
+                    <dt>{t('threats.decision.removedAt')}</dt>
+                    <dd title={d.deletedBy ?? undefined}>{dateTime(d.deletedAt)}</dd>
                   </>
                 ) : null}
               </dl>
@@ -147,7 +145,7 @@ export function AlertDetailPage({ id }: { id: string }) {
           <p className="muted">{t('threats.alert.noEvidence')}</p>
         )}
         {a.events > a.samples.length ? (
-          <p className="muted small">{t('threats.alert.samplesNote', { shown: a.samples.length, n: a.events })}</p>
+          <p className="muted small evidence-note">{t('threats.alert.samplesNote', { shown: a.samples.length, n: a.events })}</p>
         ) : null}
       </section>
     </>

@@ -139,7 +139,12 @@ export function AlertsPage() {
               </td>
               <td className="num">
                 {number(a.events)}
-                {a.overflows > 1 ? <span className="muted small"> ×{a.overflows}</span> : null}
+                {a.overflows > 1 ? (
+                  <span className="muted small" title={t('threats.alert.overflows', { n: a.overflows })}>
+                    {' '}
+                    ×{a.overflows}
+                  </span>
+                ) : null}
               </td>
               <td>
                 {a.decisionId ? (

@@ -68,6 +68,7 @@ export function AllowlistPage() {
             required
             minLength={3}
             maxLength={300}
+            className="field-grow"
             onChange={(e) => setReason(e.target.value)}
             error={fieldError(formError, 'reason')}
           />
@@ -97,10 +98,12 @@ export function AllowlistPage() {
               <td className="mono strong">{e.cidr}</td>
               <td className="wrap">{e.reason}</td>
               <td>
-                <span className={`badge ${e.source === 'config' ? 'badge-neutral' : 'badge-info'}`}>
+                <span
+                  className={`badge ${e.source === 'config' ? 'badge-neutral' : 'badge-info'}`}
+                  title={e.createdBy ?? undefined}
+                >
                   {t(`threats.allowlist.source.${e.source}`)}
                 </span>
-                {e.createdBy ? <div className="muted small">{e.createdBy}</div> : null}
               </td>
               <td>{e.createdAt ? <Ago at={e.createdAt} /> : <span className="muted">–</span>}</td>
               {canWrite ? (

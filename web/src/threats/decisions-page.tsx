@@ -33,7 +33,10 @@ export function DecisionsPage() {
 
   // Search as the person types, a moment after they stop.
   useEffect(() => {
-    const timer = setTimeout(() => setFilter((f) => (f.q === (q.trim() || undefined) ? f : { ...f, q: q.trim() || undefined })), 300);
+    const timer = setTimeout(
+      () => setFilter((f) => (f.q === (q.trim() || undefined) ? f : { ...f, q: q.trim() || undefined })),
+      300,
+    );
     return () => clearTimeout(timer);
   }, [q]);
 
@@ -61,7 +64,15 @@ export function DecisionsPage() {
           {t('common.refresh')}
         </button>
         {canBan ? (
-          <button type="button" className="btn btn-primary" aria-expanded={showBan} onClick={() => setShowBan((v) => !v)}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            aria-expanded={showBan}
+            onClick={() => {
+              setNotice(null);
+              setShowBan((v) => !v);
+            }}
+          >
             {t('threats.ban.open')}
           </button>
         ) : null}
@@ -81,6 +92,7 @@ export function DecisionsPage() {
         <TextField
           label={t('threats.decisions.search')}
           type="search"
+          className="search-wide"
           value={q}
           maxLength={100}
           placeholder={t('threats.decisions.searchHint')}
@@ -121,13 +133,11 @@ export function DecisionsPage() {
               <td className="nowrap">
                 <DecisionStateBadge d={d} />
               </td>
-              <td>
+              <td className="nowrap">
                 <span className="mono">{d.scenario}</span>
                 {d.offence > 1 ? <span className="tag">{t('threats.decision.offence', { n: d.offence })}</span> : null}
               </td>
-              <td className="wrap">
-                {d.alertId ? <Link to={`/threats/alerts/${d.alertId}`}>{d.reason}</Link> : d.reason}
-              </td>
+              <td className="wrap">{d.alertId ? <Link to={`/threats/alerts/${d.alertId}`}>{d.reason}</Link> : d.reason}</td>
               <td>
                 <Ago at={d.createdAt} />
               </td>
@@ -190,7 +200,9 @@ function BanForm({ onDone, onCancel }: { onDone: (d: Decision) => void; onCancel
     setBusy(true);
     setError(null);
     try {
-      onDone(await threatsApi.ban({ target: target.trim(), durationSeconds: Number(duration), reason: reason.trim(), simulated }));
+      onDone(
+        await threatsApi.ban({ target: target.trim(), durationSeconds: Number(duration), reason: reason.trim(), simulated }),
+      );
     } catch (err) {
       setError(err);
     } finally {
@@ -229,7 +241,8 @@ function BanForm({ onDone, onCancel }: { onDone: (d: Decision) => void; onCancel
           error={fieldError(error, 'reason')}
         />
         <label className="check">
-          <input type="checkbox" checked={simulated} onChange={(e) => setSimulated(e.target.checked)} /> {t('threats.ban.simulated')}
+          <input type="checkbox" checked={simulated} onChange={(e) => setSimulated(e.target.checked)} />{' '}
+          {t('threats.ban.simulated')}
         </label>
         <ProblemAlert error={error} claimed={['target', 'reason']} />
         <div className="button-row">

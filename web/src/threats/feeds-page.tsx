@@ -29,7 +29,10 @@ export function FeedsPage() {
     setBusy(f.id);
     try {
       const r = await threatsApi.refreshFeed(f.id);
-      setNotice(t('threats.feeds.refreshed', { name: f.name, status: r.status, n: number(r.entries) }) + (r.reason ? ` (${r.reason})` : ''));
+      setNotice(
+        t('threats.feeds.refreshed', { name: f.name, status: r.status, n: number(r.entries) }) +
+          (r.reason ? ` (${r.reason})` : ''),
+      );
       await load();
     } catch (err) {
       setError(err);

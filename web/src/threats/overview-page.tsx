@@ -29,7 +29,10 @@ export function OverviewPage() {
   }, [hours]);
   useEffect(() => {
     void load();
-    const timer = setInterval(() => void load(), REFRESH_MS);
+    // Skip the refresh while the tab is hidden; the next visible tick catches up.
+    const timer = setInterval(() => {
+      if (!document.hidden) void load();
+    }, REFRESH_MS);
     return () => clearInterval(timer);
   }, [load]);
 
@@ -47,7 +50,13 @@ export function OverviewPage() {
         ) : null}
         <div className="range-switch" role="group" aria-label={t('threats.overview.window')}>
           {WINDOWS.map((h) => (
-            <button key={h} type="button" className={h === hours ? 'on' : undefined} aria-pressed={h === hours} onClick={() => setHours(h)}>
+            <button
+              key={h}
+              type="button"
+              className={h === hours ? 'on' : undefined}
+              aria-pressed={h === hours}
+              onClick={() => setHours(h)}
+            >
               {h < 48 ? t('threats.overview.hours', { n: h }) : t('threats.overview.days', { n: h / 24 })}
             </button>
           ))}
@@ -61,11 +70,19 @@ export function OverviewPage() {
       {o ? (
         <>
           <div className="threat-stats" data-testid="threats-totals">
-            <Stat label={t('threats.overview.alerts')} value={number(o.totals.alerts)} tone={o.totals.alerts ? 'warn' : undefined} />
+            <Stat
+              label={t('threats.overview.alerts')}
+              value={number(o.totals.alerts)}
+              tone={o.totals.alerts ? 'warn' : undefined}
+            />
             <Stat label={t('threats.overview.paged')} value={number(o.totals.paged)} tone={o.totals.paged ? 'bad' : undefined} />
             <Stat label={t('threats.overview.activeBans')} value={number(o.totals.activeDecisions)} link="/threats/decisions" />
             <Stat label={t('threats.overview.simulatedBans')} value={number(o.totals.simulatedDecisions)} />
-            <Stat label={t('threats.overview.attackers')} value={number(o.topIps.length)} sub={o.topIps.length >= 20 ? t('threats.overview.top20') : undefined} />
+            <Stat
+              label={t('threats.overview.attackers')}
+              value={number(o.topIps.length)}
+              sub={o.topIps.length >= 20 ? t('threats.overview.top20') : undefined}
+            />
           </div>
           <section className="panel">
             <h2>{t('threats.overview.chartTitle', { n: hours })}</h2>
@@ -85,7 +102,7 @@ export function OverviewPage() {
               <h2>{t('threats.overview.topIps')}</h2>
               <ListTable
                 testId="top-ips"
-                columns={[t('threats.col.ip'), t('threats.col.origin'), t('threats.col.alerts'), t('threats.col.scenarios')]}
+                columns={[t('threats.col.ip'), t('threats.col.origin'), t('threats.col.alerts')]}
                 empty={t('threats.overview.noAttackers')}
                 isEmpty={o.topIps.length === 0}
               >
@@ -100,15 +117,17 @@ export function OverviewPage() {
                           {f}
                         </span>
                       ))}
+                      <div className="sub-scenarios">{ip.scenarios.join(', ')}</div>
                     </td>
                     <td>
                       <GeoText geo={ip.geo} />
                     </td>
-                    <td className="meter-cell">
-                      <span className="num">{number(ip.alerts)}</span>
-                      <MeterBar value={ip.alerts} max={maxIp} />
+                    <td>
+                      <div className="meter-cell">
+                        <span className="num">{number(ip.alerts)}</span>
+                        <MeterBar value={ip.alerts} max={maxIp} />
+                      </div>
                     </td>
-                    <td className="small mono">{ip.scenarios.join(', ')}</td>
                   </tr>
                 ))}
               </ListTable>
@@ -124,9 +143,11 @@ export function OverviewPage() {
                 {o.topNetworks.map((n) => (
                   <tr key={n.network}>
                     <td className="mono nowrap">{n.network}</td>
-                    <td className="meter-cell">
-                      <span className="num">{number(n.alerts)}</span>
-                      <MeterBar value={n.alerts} max={maxNet} className="meter-fill-net" />
+                    <td>
+                      <div className="meter-cell">
+                        <span className="num">{number(n.alerts)}</span>
+                        <MeterBar value={n.alerts} max={maxNet} className="meter-fill-net" />
+                      </div>
                     </td>
                     <td className="num">{number(n.ips)}</td>
                   </tr>

@@ -56,7 +56,7 @@ export function GeoText({ geo }: { geo: GeoInfo | null | undefined }) {
         </abbr>
       ) : null}
       {geo.asn !== null || geo.asName ? (
-        <span className="asn">
+        <span className="asn" title={geo.asName ?? undefined}>
           {geo.asn !== null ? <span className="muted">AS{geo.asn} </span> : null}
           {geo.asName ?? ''}
         </span>

@@ -7,7 +7,7 @@ import { scenarioClass } from './threat-badges.tsx';
 import type { Overview } from './threats.api.ts';
 
 const HOUR = 3_600_000;
-const W = 900;
+const W = 1100;
 const H = 220;
 const LEFT = 40;
 const BOTTOM = 22;
@@ -15,7 +15,8 @@ const TOP = 8;
 
 /** A round axis maximum at or above `n` (1, 2, 5 × 10^k). */
 function niceMax(n: number): number {
-  if (n <= 5) return Math.max(1, n);
+  // Small counts get an even maximum, so the half-way line is a whole number of alerts.
+  if (n <= 6) return Math.max(2, n + (n % 2));
   const p = 10 ** Math.floor(Math.log10(n));
   for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p;
   return 10 * p;
@@ -57,7 +58,8 @@ export function StackedHourChart({
     minute: '2-digit',
     ...(multiDay ? { day: 'numeric', month: 'short' } : {}),
   });
-  const labelEvery = Math.max(1, Math.ceil(n / (multiDay ? 7 : 12)));
+  // Labels on a steady rhythm: every day (same hour) over several days, else about a dozen along the axis.
+  const labelEvery = n > 100 ? 24 : multiDay ? 12 : Math.max(1, Math.ceil(n / 12));
   const y = (v: number) => TOP + plotH - (v / max) * plotH;
   return (
     <svg className="threat-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} data-testid="threats-chart">

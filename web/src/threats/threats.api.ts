@@ -31,7 +31,14 @@ export interface EngineStats {
   processed?: number;
   ingestLagSeconds?: number;
   queue?: { depth?: number; dropped?: number; highWater?: number };
-  pipeline?: { lines?: number; events?: number; ignored?: number; unparsable?: number; allowlisted?: number; listedHits?: number };
+  pipeline?: {
+    lines?: number;
+    events?: number;
+    ignored?: number;
+    unparsable?: number;
+    allowlisted?: number;
+    listedHits?: number;
+  };
   detector?: { liveBuckets?: number; overflows?: number };
   writer?: { alerts?: number; suppressed?: number; decisions?: number; pending?: number };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { actorRef } from '../../../core/auth.ts';
 import type { AuditSink } from '../../../core/audit.ts';
 import type { Db } from '../../../core/db/database.ts';
+import type { Logger } from '../../../core/logger.ts';
 import { type AnyRoute, defineRoute, type RouteContext } from '../../../core/http/routes.ts';
 import { BOUNCER_KEY_HEADER, type Bouncer, type BouncersService, type BouncerWithKey } from '../bouncers.service.ts';
 import { canonicalTarget, cidrContains } from '../cidr.ts';
@@ -50,6 +51,7 @@ export interface BouncerRoutesDeps {
   bouncers: BouncersService;
   /** Refusals are written here: these routes are not audited per pull (every 10 s per bouncer). */
   audit: AuditSink;
+  log: Logger;
 }
 
 /**
@@ -107,6 +109,8 @@ async function decisionsFor(db: Db, q: z.infer<typeof decisionsQuery>, now: numb
  * are.
  */
 export function bouncerApiRoutes(d: BouncerRoutesDeps): AnyRoute[] {
+  // A pull's mark is written once its answer has gone out; the same bouncer's next pull waits for that write.
+  const marking = new Map<string, Promise<void>>();
   return [
     defineRoute({
       method: 'GET',
@@ -121,15 +125,36 @@ export function bouncerApiRoutes(d: BouncerRoutesDeps): AnyRoute[] {
         void ctx.reply.header('Cache-Control', 'no-store');
         // HEAD is a liveness probe: no body, and the pull mark must not move (the next delta would miss changes).
         if (ctx.req.method === 'HEAD') return ctx.reply.code(200).send();
+        // Read the mark after the previous pull's write has landed (authentication may have read the row before).
+        await marking.get(b.id);
+        const mark = await d.bouncers.pullMark(ctx.db, b.id);
+        if (!mark) return ctx.reply.code(403).type('application/json').send('{"message":"access forbidden"}');
         const now = ctx.clock.now().getTime();
         const r = await pullDecisions(ctx.db, {
           now,
           startup: ctx.query.startup === 'true',
           filters: ctx.query,
-          lastSeq: b.last_pull_seq === null ? null : Number(b.last_pull_seq),
-          lastPullAt: b.last_pull_at === null ? null : Date.parse(b.last_pull_at),
+          lastSeq: mark.seq,
+          lastPullAt: mark.at === null ? null : Date.parse(mark.at),
         });
-        await d.bouncers.recordPull(ctx.db, b.id, r.seq, now);
+        // As CrowdSec: the mark moves only when the answer was sent in full. A pull cut off on the way is sent
+        // again at the next pull, instead of its changes being lost to this bouncer.
+        const raw = ctx.reply.raw;
+        const db = ctx.db;
+        const done = new Promise<void>((resolve) => {
+          raw.once('finish', () => {
+            d.bouncers
+              .recordPull(db, b.id, r.seq, now)
+              .catch((err: unknown) => d.log.error({ err, bouncer: b.name }, 'threats: recording a bouncer pull failed'))
+              .finally(resolve);
+          });
+          raw.once('close', () => {
+            if (!raw.writableFinished) resolve();
+          });
+        }).finally(() => {
+          if (marking.get(b.id) === done) marking.delete(b.id);
+        });
+        marking.set(b.id, done);
         return ctx.reply.code(200).type('application/json').send(r.body);
       },
     }),

@@ -17,6 +17,7 @@ import {
 } from './threats.schemas.ts';
 import type { AllowlistService, AllowlistEntry } from '../allowlist.service.ts';
 import type { GeoInfo } from '../geo.ts';
+import type { HttpIngestResult } from '../ingest/http-body.ts';
 
 export interface ThreatsRoutesDeps {
   alerts: AlertsService;
@@ -26,12 +27,10 @@ export interface ThreatsRoutesDeps {
   geo: (ip: string) => Promise<GeoInfo | null>;
   /** Ingestion and detection figures of this process (null where the engine does not run). */
   stats: () => Record<string, unknown> | null;
-  /** Queue lines from the bulk endpoint; false when the queue is full (nothing was taken). */
-  ingest: (lines: string[], type: LogType, peer: string) => { accepted: boolean; lines: number; rejected: { line: number; reason: string }[] };
+  /** Queue a bulk body whole (waiting briefly for room), or answer busy; null where no engine runs. */
+  ingest: (body: string, format: 'lines' | 'ndjson', type: LogType, peer: string) => Promise<HttpIngestResult> | null;
   /** Forget a target in the engine's active-decision cache after an unban. */
   forget: (value: string) => void;
-  /** Split a request body into lines: raw text (one per line) or NDJSON (`line`/`message` fields). */
-  splitBody: (body: string, ndjson: boolean) => { lines: string[]; rejected: { line: number; reason: string }[] };
 }
 
 const noQuery = z.strictObject({});
@@ -102,7 +101,11 @@ export function threatsRoutes(d: ThreatsRoutesDeps): AnyRoute[] {
         });
         if (!r.ok && r.reason === 'allowlisted')
           throw conflict('allowlisted', `${ctx.body.target} is covered by the allowlist entry ${r.allowedBy}: remove that first`);
-        if (!r.ok) throw conflict('already_banned', `${r.decision.value} is already banned until ${new Date(r.decision.until).toISOString()}`);
+        if (!r.ok)
+          throw conflict(
+            'already_banned',
+            `${r.decision.value} is already banned until ${new Date(r.decision.until).toISOString()}`,
+          );
         ctx.audit.target(r.decision.value);
         ctx.status(201);
         return d.decisions.get(ctx.db, r.decision.id);
@@ -190,19 +193,31 @@ export function threatsRoutes(d: ThreatsRoutesDeps): AnyRoute[] {
       body: z.string().max(16 * 1024 * 1024),
       summary:
         'Bulk log ingestion: text/plain (one line per log line) or application/x-ndjson ({"line": …} per row); 503 with Retry-After when the queue is full (nothing taken)',
-      async handler(ctx): Promise<{ accepted: number; rejected: { line: number; reason: string }[] }> {
+      // Framing and waiting for room in the queue happen before the request's transaction (never holding it).
+      async prepare(ctx): Promise<HttpIngestResult> {
         const ndjson = (ctx.req.headers['content-type'] ?? '').startsWith('application/x-ndjson');
-        const split = d.splitBody(ctx.body, ndjson);
-        const r = d.ingest(split.lines, ctx.query.type, ctx.req.ip);
-        if (!r.accepted) {
-          void ctx.reply.header('Retry-After', '1');
-          throw new AppError('unavailable', 'ingest_queue_full', 'the detector is behind: nothing was taken, send the batch again', {
-            retryAfter: 1,
-          });
+        const r = d.ingest(ctx.body, ndjson ? 'ndjson' : 'lines', ctx.query.type, ctx.req.ip);
+        if (!r) throw new AppError('unavailable', 'no_engine', 'this process does not run the detection engine (roles)');
+        return r;
+      },
+      async handler(
+        ctx,
+      ): Promise<{ accepted: number; rejected: number; errors: { line: number; reason: string }[]; truncated: number }> {
+        const r = ctx.prepared;
+        if (r.status === 'busy') {
+          void ctx.reply.header('Retry-After', String(r.retryAfterSeconds));
+          throw new AppError(
+            'unavailable',
+            'ingest_queue_full',
+            'the detector is behind: nothing was taken, send the batch again',
+            {
+              retryAfter: r.retryAfterSeconds,
+            },
+          );
         }
-        ctx.audit.detail({ lines: split.lines.length, rejected: split.rejected.length });
+        ctx.audit.detail({ lines: r.accepted, rejected: r.rejected, truncated: r.truncated });
         ctx.status(202);
-        return { accepted: split.lines.length, rejected: [...split.rejected, ...r.rejected].slice(0, 100) };
+        return Promise.resolve({ accepted: r.accepted, rejected: r.rejected, errors: r.errors, truncated: r.truncated });
       },
     }),
   ];

@@ -8,7 +8,12 @@ export const banBody = z.strictObject({
   /** IP address or CIDR network. */
   target,
   /** Seconds; default: the escalating duration for this target's offence count (4 h, 24 h, 7 d). */
-  durationSeconds: z.number().int().min(60).max(365 * 86_400).optional(),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 86_400)
+    .optional(),
   /** Why (shown on the decision and in the audit log). */
   reason: z.string().trim().min(3).max(500),
   /** Record only, not enforced. */
@@ -38,7 +43,12 @@ export const alertsQuery = z.strictObject({
 
 export const overviewQuery = z.strictObject({
   /** Hours of history for the charts (default 24). */
-  hours: z.coerce.number().int().min(1).max(24 * 31).default(24),
+  hours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(24),
 });
 
 export const allowlistBody = z.strictObject({

@@ -44,18 +44,19 @@ remediation: { duration: 4h, escalate: [24h, 7d] }
 describe('leaky buckets', () => {
   it('overflows on the event that takes the level past capacity, with the bucket facts and the remediation', () => {
     const { d, out } = collect([scenario(leaky)]);
-    for (let i = 0; i < 6; i++) d.push(sshFail(T0 + i * 1000, '203.0.113.7'));
+    // Capacity 5: the sixth failure in quick succession overflows (the level leaks 0.05 in 500 ms).
+    for (let i = 0; i < 5; i++) d.push(sshFail(T0 + i * 100, '203.0.113.7'));
     expect(out).toHaveLength(0);
-    d.push(sshFail(T0 + 6000, '203.0.113.7'));
+    d.push(sshFail(T0 + 500, '203.0.113.7'));
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({
       scenario: 'bf',
       key: '203.0.113.7',
       scope: { kind: 'ip', value: '203.0.113.7' },
       ips: ['203.0.113.7'],
-      count: 7,
+      count: 6,
       firstAt: T0,
-      lastAt: T0 + 6000,
+      lastAt: T0 + 500,
       severity: 'major',
       labels: { mitre: 'T1110.001' },
       remediation: { durationSeconds: 14_400, scope: 'ip', escalate: [86_400, 604_800] },
@@ -71,14 +72,14 @@ describe('leaky buckets', () => {
 
   it('blackholes the key after an overflow: later events are counted and handed to the hook, not re-alerted', () => {
     const { d, out, holes } = collect([scenario(leaky)]);
-    for (let i = 0; i < 10; i++) d.push(sshFail(T0 + i * 1000, '203.0.113.7'));
+    for (let i = 0; i < 9; i++) d.push(sshFail(T0 + i * 100, '203.0.113.7'));
     expect(out).toHaveLength(1);
     expect(holes).toEqual(['bf 203.0.113.7', 'bf 203.0.113.7', 'bf 203.0.113.7']);
     expect(d.stats().blackholed).toBe(3);
     // After the blackhole the key starts over from an empty bucket.
-    for (let i = 0; i < 7; i++) d.push(sshFail(T0 + 2 * 60_000 + i * 1000, '203.0.113.7'));
+    for (let i = 0; i < 6; i++) d.push(sshFail(T0 + 2 * 60_000 + i * 100, '203.0.113.7'));
     expect(out).toHaveLength(2);
-    expect(out[1]?.count).toBe(7);
+    expect(out[1]?.count).toBe(6);
     expect(out[1]?.firstAt).toBe(T0 + 2 * 60_000);
   });
 

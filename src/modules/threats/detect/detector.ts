@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { Overflow, ThreatEvent, ThreatKind, ThreatService } from '../events.ts';
 import { EventView } from './event-view.ts';
 import { groupKey, keyScope } from './group-key.ts';
+import { LruMap } from './lru-map.ts';
 import { overflowRemediation, type Scenario } from './scenario.ts';
 
 /** Samples kept per bucket: the first HEAD lines and a ring of the last TAIL lines (evidence on the alert). */
@@ -70,8 +71,8 @@ interface Bucket {
   /** window: event times (oldest first), at most `threshold`; with distinct, the value hashes alongside. */
   times: number[] | undefined;
   hashes: number[] | undefined;
-  /** leaky + distinct: hashes of values already counted. */
-  seen: Set<number> | undefined;
+  /** leaky + distinct: hashes of values already counted (a small array: a Set costs far more per bucket). */
+  seen: number[] | undefined;
   ip: string;
   ips: string[] | undefined;
   head: string[] | undefined;
@@ -82,7 +83,7 @@ interface Bucket {
 interface ScenarioState {
   sc: Scenario;
   name: string;
-  buckets: Map<string, Bucket>;
+  buckets: LruMap<Bucket>;
   overflows: number;
   leakMs: number;
   capacity: number;
@@ -138,14 +139,14 @@ export function createDetector(options: DetectorOptions): Detector {
     const st: ScenarioState = {
       sc,
       name: s.name,
-      buckets: new Map(),
+      buckets: new LruMap<Bucket>(),
       overflows: 0,
       leakMs: s.leakSpeed ?? 0,
       capacity: s.type === 'leaky' ? (s.capacity ?? 0) : 0,
       windowMs: s.window ?? 0,
       threshold: s.threshold ?? 1,
       blackholeMs: s.blackhole,
-      maxSeen: Math.min(10_000, Math.max(16, 4 * ((s.capacity ?? 0) + 1))),
+      maxSeen: Math.min(256, Math.max(16, 2 * ((s.capacity ?? 0) + 1))),
       overflowBase: {
         severity: s.severity,
         labels: s.labels,
@@ -190,9 +191,7 @@ export function createDetector(options: DetectorOptions): Detector {
     if (preferred.buckets.size * all.length < maxBuckets) {
       for (const st of all) if (st.buckets.size > victim.buckets.size) victim = st;
     }
-    const oldest = victim.buckets.keys().next();
-    if (oldest.done === true) return;
-    victim.buckets.delete(oldest.value);
+    if (!victim.buckets.deleteOldest()) return;
     live--;
     evicted++;
   }
@@ -268,16 +267,14 @@ export function createDetector(options: DetectorOptions): Detector {
   function pour(st: ScenarioState, e: ThreatEvent, key: string): void {
     poured++;
     const t = e.time;
-    let b = st.buckets.get(key);
+    // Touching moves the bucket to the young end: eviction and incremental expiry take from the old end.
+    let b = st.buckets.touch(key);
     if (b !== undefined) {
       if (b.blackholeUntil > t) {
         blackholed++;
         onBlackholed?.(st.name, key, e);
         return;
       }
-      // Move to the back: Map order is then least-recently-touched first, which eviction and expiry rely on.
-      st.buckets.delete(key);
-      st.buckets.set(key, b);
       if (b.blackholeUntil !== 0) {
         b.blackholeUntil = 0;
         b.firstAt = t;
@@ -286,7 +283,7 @@ export function createDetector(options: DetectorOptions): Detector {
     } else {
       if (live >= maxBuckets) evictOne(st);
       b = newBucket(t, e.ip);
-      st.buckets.set(key, b);
+      st.buckets.add(key, b);
       live++;
     }
     const spec = st.sc.spec;
@@ -303,13 +300,12 @@ export function createDetector(options: DetectorOptions): Detector {
         b.leakAt = t;
       }
       if (h !== undefined && spec.distinct !== undefined) {
-        if (b.seen === undefined) b.seen = new Set();
-        if (b.seen.has(h)) return;
-        if (b.seen.size >= st.maxSeen) {
-          const first = b.seen.values().next();
-          if (first.done !== true) b.seen.delete(first.value);
+        if (b.seen === undefined) b.seen = [h];
+        else {
+          if (b.seen.includes(h)) return;
+          if (b.seen.length >= st.maxSeen) b.seen.shift();
+          b.seen.push(h);
         }
-        b.seen.add(h);
       } else if (spec.distinct !== undefined) return;
       b.level += 1;
       overflow = b.level > st.capacity;
@@ -376,12 +372,8 @@ export function createDetector(options: DetectorOptions): Detector {
   function expire(now: number, full = false): number {
     let dropped = 0;
     for (const st of all) {
-      for (const [key, b] of st.buckets) {
-        if (dead(st, b, now)) {
-          st.buckets.delete(key);
-          dropped++;
-        } else if (!full) break; // least recently touched first: the rest are younger
-      }
+      // Least recently touched first: in an incremental pass the first live bucket ends the walk.
+      dropped += st.buckets.walk((_key, b) => (dead(st, b, now) ? 'delete' : full ? 'next' : 'stop'));
     }
     live -= dropped;
     expired += dropped;

@@ -240,19 +240,20 @@ export function importFail2banFilter(text: string, opts: Fail2banImportOptions):
       const err = (message: string) => errors.push({ kind, index, pattern: line.slice(0, 300), message });
       // A `<name>` right after `(?P` / `(?` is a group name, not a reference.
       const left = /%\(([\w\-/]+)\)s|(?<!\(\?P?)<([a-z_][\w\-/]*)>/.exec(line);
-      const bad = left ? `unresolved reference ${left[0]}` : unsupported(pre + line);
+      const preBad = unsupported(pre);
+      const bad = left
+        ? `unresolved reference ${left[0]}`
+        : (unsupported(line) ?? (preBad === undefined ? undefined : `prefregex: ${preBad}`));
       if (bad !== undefined) {
         err(bad);
         return;
       }
-      let p = line;
-      if (kind === 'failregex') {
-        p = convertTags(p.startsWith('^') ? pre + p.slice(1) : `${pre}.*?${p}`);
-        if (!p.includes('(?P<host>')) {
-          err('no <HOST> (the source address) in the pattern; multi-line matching (maxlines) is not supported');
-          return;
-        }
-      } else p = convertTags(p);
+      // Both kinds match the whole raw line: date, then prefregex's prefix, then the pattern.
+      const p = convertTags(line.startsWith('^') ? pre + line.slice(1) : `${pre}.*?${line}`);
+      if (kind === 'failregex' && !p.includes('(?P<host>')) {
+        err('no <HOST> (the source address) in the pattern; multi-line matching (maxlines) is not supported');
+        return;
+      }
       const re = compileRe2(p, true);
       if (typeof re === 'string') err(re);
       else out.push(p);

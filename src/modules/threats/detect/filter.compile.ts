@@ -1,7 +1,7 @@
 import RE2 from 're2';
 import type { ThreatKind, ThreatService } from '../events.ts';
 import { decodesField, type EventView, type TextField } from './event-view.ts';
-import type { LiteralMatcher } from './literal-matcher.ts';
+import type { SignatureSet } from './literal-matcher.ts';
 import type { FilterSpec, MatcherSpec } from './scenario.schema.ts';
 
 /** A compiled filter: a closure over the shared event view. */
@@ -21,8 +21,16 @@ export interface CompiledFilter {
   problems: CompileProblem[];
 }
 
-/** Resolves a signature list name (`sqli`) to its matcher. */
-export type ListLookup = (name: string) => LiteralMatcher | undefined;
+/** The signature set that holds a list (`sqli`), and the list's bit in it. */
+export type ListLookup = (name: string) => { set: SignatureSet; bit: number } | undefined;
+
+/** A lookup over one signature set. */
+export function listLookup(set: SignatureSet): ListLookup {
+  return (name) => {
+    const bit = set.bit(name);
+    return bit === undefined ? undefined : { set, bit };
+  };
+}
 
 /**
  * Compile an RE2 pattern; a pattern RE2 refuses (lookbehind, backreference, bad syntax) comes back as an error
@@ -78,10 +86,12 @@ function matcherTest(
       return () => false;
     }
     const decode = decodesField(field);
-    // Lists scan the field as sent: the scanner folds and decodes on the fly, without a copy.
+    const { set, bit } = lm;
+    // Lists scan the field as sent (the scanner folds and decodes on the fly, without a copy); the set answers all
+    // lists in one pass and remembers it, so four list scenarios on one path cost one scan.
     return (v) => {
       const s = v.raw(field);
-      return s !== undefined && lm.test(s, decode);
+      return s !== undefined && (set.scan(s, decode) & bit) !== 0;
     };
   }
   if (m.re2 !== undefined) {

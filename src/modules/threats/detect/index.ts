@@ -15,6 +15,13 @@ export {
 } from './scenarios.loader.ts';
 export type { Scenario, LineRule } from './scenario.ts';
 export { scenarioSchema, parseDuration, type ScenarioSpec, type FilterSpec, type MatcherSpec } from './scenario.schema.ts';
-export { builtinSignatureLists, loadSignatureLists, parseSignatureList, BUILTIN_DATA_DIR } from './signature-lists.ts';
-export { createLiteralMatcher, type LiteralMatcher } from './literal-matcher.ts';
+export {
+  builtinSignatureLists,
+  builtinSignatureSet,
+  loadSignatureLists,
+  readSignatureLists,
+  parseSignatureList,
+  BUILTIN_DATA_DIR,
+} from './signature-lists.ts';
+export { createLiteralMatcher, createSignatureSet, type LiteralMatcher, type SignatureSet } from './literal-matcher.ts';
 export { importFail2banFilter, type Fail2banImport, type Fail2banImportOptions } from './fail2ban.import.ts';

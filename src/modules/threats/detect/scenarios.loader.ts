@@ -5,11 +5,11 @@ import type RE2 from 're2';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { ThreatService } from '../events.ts';
-import { compileFilter, compileRe2, type ListLookup } from './filter.compile.ts';
-import type { LiteralMatcher } from './literal-matcher.ts';
+import { compileFilter, compileRe2, listLookup, type ListLookup } from './filter.compile.ts';
+import { createSignatureSet } from './literal-matcher.ts';
 import type { LineRule, Scenario } from './scenario.ts';
 import { scenarioSchema, type FilterSpec, type MatcherSpec, type ScenarioSpec } from './scenario.schema.ts';
-import { builtinSignatureLists } from './signature-lists.ts';
+import { builtinSignatureSet } from './signature-lists.ts';
 
 /** Where the built-in scenarios live: one `<name>.yaml` each, beside their fixtures. */
 export const BUILTIN_SCENARIO_DIR = fileURLToPath(new URL('../scenarios/', import.meta.url));
@@ -30,8 +30,8 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
-  /** Signature lists by name; default the built-in ones (`sqli`, `xss`, `path-traversal`, …). */
-  lists?: ReadonlyMap<string, LiteralMatcher> | undefined;
+  /** Signature lists (name → literals); default the built-in ones (`sqli`, `xss`, `path-traversal`, …). */
+  lists?: ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 function issuePath(issue: z.core.$ZodIssue): string {
@@ -93,7 +93,7 @@ function lineRuleOf(spec: ScenarioSpec, file: string, errors: ScenarioError[]): 
 export function loadScenarioText(
   text: string,
   file: string,
-  lists: ListLookup = (n) => builtinSignatureLists().get(n),
+  lists: ListLookup = listLookup(builtinSignatureSet()),
 ): { scenario?: Scenario | undefined; errors: ScenarioError[] } {
   let doc: unknown;
   try {
@@ -125,8 +125,7 @@ export function loadScenarios(
   source: string | readonly { file: string; text: string }[],
   options: LoadOptions = {},
 ): LoadResult {
-  const listMap = options.lists ?? builtinSignatureLists();
-  const lists: ListLookup = (n) => listMap.get(n);
+  const lists = listLookup(options.lists ? createSignatureSet(options.lists) : builtinSignatureSet());
   const errors: ScenarioError[] = [];
   let texts: { file: string; text: string }[] = [];
   if (typeof source === 'string') {

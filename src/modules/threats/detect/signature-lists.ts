@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLiteralMatcher, type LiteralMatcher } from './literal-matcher.ts';
+import { createLiteralMatcher, createSignatureSet, type LiteralMatcher, type SignatureSet } from './literal-matcher.ts';
 
 /** Where the built-in signature lists live: one `<name>.txt` per list. */
 export const BUILTIN_DATA_DIR = fileURLToPath(new URL('../data/', import.meta.url));
@@ -23,23 +23,31 @@ export function parseSignatureList(text: string): string[] {
   return out;
 }
 
-/**
- * Load every `*.txt` list in `dir` and compile each into a case-insensitive literal matcher, keyed by file name
- * without `.txt` (`sqli`, `bad-user-agents`, …).
- */
-export function loadSignatureLists(dir: string = BUILTIN_DATA_DIR): Map<string, LiteralMatcher> {
-  const lists = new Map<string, LiteralMatcher>();
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith('.txt')) continue;
-    lists.set(file.slice(0, -4), createLiteralMatcher(parseSignatureList(readFileSync(join(dir, file), 'utf8'))));
+/** Read every `*.txt` list in `dir`, keyed by file name without `.txt` (`sqli`, `bad-user-agents`, …). */
+export function readSignatureLists(dir: string = BUILTIN_DATA_DIR): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  for (const file of readdirSync(dir).sort()) {
+    if (file.endsWith('.txt')) lists.set(file.slice(0, -4), parseSignatureList(readFileSync(join(dir, file), 'utf8')));
   }
   return lists;
 }
 
-let builtin: Map<string, LiteralMatcher> | undefined;
+/** Load every list in `dir` as its own case-insensitive literal matcher (for tests and tools; scenarios use the set). */
+export function loadSignatureLists(dir: string = BUILTIN_DATA_DIR): Map<string, LiteralMatcher> {
+  return new Map([...readSignatureLists(dir)].map(([name, sigs]) => [name, createLiteralMatcher(sigs)]));
+}
 
-/** The built-in lists, loaded once per process (they are read-only). */
+let builtin: Map<string, LiteralMatcher> | undefined;
+let builtinSet: SignatureSet | undefined;
+
+/** The built-in lists as separate matchers, loaded once per process (they are read-only). */
 export function builtinSignatureLists(): Map<string, LiteralMatcher> {
   builtin ??= loadSignatureLists();
   return builtin;
+}
+
+/** The built-in lists as one signature set (what scenario filters use), loaded once per process. */
+export function builtinSignatureSet(): SignatureSet {
+  builtinSet ??= createSignatureSet(readSignatureLists());
+  return builtinSet;
 }

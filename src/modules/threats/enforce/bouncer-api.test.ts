@@ -232,6 +232,8 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
     ).toBe(403);
 
     await pull('startup=true', nb.apiKey);
+    // The mark is written once the answer is out; a second pull waits for it.
+    await pull('startup=false', nb.apiKey);
     const list = await e.t.app.inject({ method: 'GET', url: '/api/v1/threats/bouncers', headers: viewer });
     expect(list.body).not.toContain('skb_');
     expect(list.body).not.toContain('key_hash');

@@ -36,7 +36,7 @@ export async function createEnforceTestApp(
   const bouncers = wired ?? new BouncersService({ clock: t.clock });
   const have = new Set(t.routes.map((r) => `${r.method} ${r.url}`));
   const mine = [
-    ...bouncerApiRoutes({ bouncers, audit: t.audit.sink }),
+    ...bouncerApiRoutes({ bouncers, audit: t.audit.sink, log: t.log }),
     ...bouncerAdminRoutes({ bouncers }),
     ...blocklistRoutes({ bouncers, allows: (a, p) => t.policy.allows(a, p) }),
   ].filter((r) => !have.has(`${r.method} ${r.url}`));

@@ -46,8 +46,10 @@ describe('SyslogFramer', () => {
   });
 
   it('treats a digit run without a space as the start of a plain line, and counts a frame cut short', () => {
-    const { out, counters } = frameAll([Buffer.from('12345\n123abc\n0 x\n' + '40 <13>too short')]);
-    expect(out).toEqual(['12345', '123abc', '0 x']);
+    const { out, counters } = frameAll([
+      Buffer.from('12345\n123abc\n0 x\n200 OK\n1234567890 <13>ten digits\n5 \n' + '40 <13>too short'),
+    ]);
+    expect(out).toEqual(['12345', '123abc', '0 x', '200 OK', '1234567890 <13>ten digits', '5 ']);
     expect(counters.dropped.incomplete).toBe(1);
   });
 

@@ -11,11 +11,12 @@ const LF = 0x0a;
 const CR = 0x0d;
 const NUL = 0x00;
 const SP = 0x20;
+const LT = 0x3c;
 const MODE_START = 0;
 const MODE_NEWLINE = 1;
 const MODE_OCTET = 2;
-/** Digits of an octet count; more is not a count (RFC 6587 allows any, but nothing sends gigabyte frames). */
-const MAX_COUNT_DIGITS = 10;
+/** Most digits an octet count may have (< 1 GB; RFC 6587 sets no limit, but nothing sends such frames). */
+const MAX_COUNT_DIGITS = 9;
 /** A pending buffer above this is released after its message, so idle connections stay small. */
 const KEEP_PEND_BYTES = 4096;
 
@@ -50,8 +51,9 @@ export function utf8SafeEnd(buf: Uint8Array, start: number, end: number): number
 /**
  * A streaming framer for syslog over TCP (and, with octet counting off, for files and HTTP bodies). Feed it Buffers
  * as they arrive; complete messages are appended to `out`. Framing is decided per message: one that starts with a
- * non-zero digit run and a space is octet-counted (RFC 6587 §3.4.1), anything else ends at LF or NUL (§3.4.2; a CR
- * before the LF is dropped, empty lines are skipped). Memory is bounded by `maxMessageBytes` per framer: a longer
+ * non-zero digit run, a space and the `<` of a syslog PRI is octet-counted (RFC 6587 §3.4.1; the `<` is required so
+ * that plain lines such as `200 OK` or `1700000000 epoch` are never taken for counts), anything else ends at LF or
+ * NUL (§3.4.2; a CR before the LF is dropped, empty lines are skipped). Memory is bounded by `maxMessageBytes` per framer: a longer
  * message keeps its head, the rest is discarded up to the next frame, and it is counted as truncated. Bytes decode as
  * UTF-8 with invalid sequences replaced by U+FFFD and counted.
  */
@@ -65,6 +67,7 @@ export class SyslogFramer {
   #mode = MODE_START;
   #digits = 0;
   #digitCount = 0;
+  #sawSpace = false;
   #remaining = 0;
   #pend: Buffer | null = null;
   #pendLen = 0;
@@ -114,25 +117,30 @@ export class SyslogFramer {
           }
           this.#mode = MODE_NEWLINE;
         } else {
-          if (b >= 0x30 && b <= 0x39 && this.#digitCount < MAX_COUNT_DIGITS) {
+          if (b >= 0x30 && b <= 0x39 && !this.#sawSpace && this.#digitCount < MAX_COUNT_DIGITS) {
             this.#digits = this.#digits * 10 + (b - 0x30);
             this.#digitCount++;
             this.#frameBytes++;
             i++;
             continue;
           }
-          if (b === SP && this.#digitCount < MAX_COUNT_DIGITS) {
-            this.#mode = MODE_OCTET;
-            this.#remaining = this.#digits;
-            this.#frameTotal = this.#digits;
-            this.#digitCount = 0;
+          if (b === SP && !this.#sawSpace) {
+            this.#sawSpace = true;
             this.#frameBytes++;
             i++;
             continue;
           }
-          // Not a count after all: the digits begin a plain newline-framed message.
-          const prefix = Buffer.from(String(this.#digits), 'latin1');
-          this.#digitCount = 0;
+          if (b === LT && this.#sawSpace) {
+            // The '<' is the first byte of the counted message: not consumed here.
+            this.#mode = MODE_OCTET;
+            this.#remaining = this.#digits;
+            this.#frameTotal = this.#digits;
+            this.#digitCount = 0;
+            this.#sawSpace = false;
+            continue;
+          }
+          // Not a count after all: the digits (and space) begin a plain newline-framed message.
+          const prefix = this.#countPrefix();
           this.#mode = MODE_NEWLINE;
           this.#append(prefix, 0, prefix.length);
         }
@@ -180,7 +188,7 @@ export class SyslogFramer {
    */
   end(out: string[]): void {
     if (this.#mode === MODE_START && this.#digitCount > 0) {
-      const digits = Buffer.from(String(this.#digits), 'latin1');
+      const digits = this.#countPrefix();
       this.#emit(digits, 0, digits.length, true, out);
     } else if (this.#mode === MODE_NEWLINE) {
       this.#emitPending(true, out);
@@ -215,11 +223,20 @@ export class SyslogFramer {
   #reset(): void {
     this.#mode = MODE_START;
     this.#digitCount = 0;
+    this.#sawSpace = false;
     this.#remaining = 0;
     this.#pendLen = 0;
     this.#truncating = false;
     this.#frameBytes = 0;
     if (this.#pend && this.#pend.length > KEEP_PEND_BYTES) this.#pend = null;
+  }
+
+  /** The bytes taken as a possible octet count, given back when they turn out to be text. */
+  #countPrefix(): Buffer {
+    const text = String(this.#digits) + (this.#sawSpace ? ' ' : '');
+    this.#digitCount = 0;
+    this.#sawSpace = false;
+    return Buffer.from(text, 'latin1');
   }
 
   #nextTerminator(chunk: Buffer, i: number): number {

@@ -88,6 +88,22 @@ describe('syslog over UDP', () => {
     expect(st.dropped.queue_full).toBe(total - 10);
     expect(queue.take(100).lines).toEqual(Array.from({ length: 10 }, (_, i) => `<13>flood ${i}`));
   });
+
+  it('drops (and counts) datagrams while another producer has the shared sink full', async () => {
+    const queue = new BoundedLineQueue({ maxLines: 2 });
+    queue.push(['from a file', 'another'], { transport: 'file', receivedAt: 0 });
+    const srv = await start(queue);
+    const client = createSocket('udp4');
+    await new Promise<void>((r) => client.send('<13>lost', srv.addresses.udp!.port, '127.0.0.1', () => r()));
+    await waitFor(() => srv.stats().udp.linesRead === 1, 'the datagram');
+    queue.take(2);
+    await new Promise((r) => setImmediate(r));
+    await new Promise<void>((r) => client.send('<13>kept', srv.addresses.udp!.port, '127.0.0.1', () => r()));
+    client.close();
+    await waitFor(() => queue.depth === 1, 'the second datagram');
+    expect(queue.take(1).lines).toEqual(['<13>kept']);
+    expect(srv.stats().udp.dropped.queue_full).toBe(1);
+  });
 });
 
 describe('syslog over TCP', () => {
@@ -121,12 +137,15 @@ describe('syslog over TCP', () => {
       }
       c.end();
     })();
-    // A consumer slower than the sender: 200 lines per timer tick.
+    // A consumer slower than the sender: 200 lines per timer tick. Gives up after 5 s without progress (lines lost).
     const received: string[] = [];
-    while (received.length < total) {
-      received.push(...queue.take(200).lines);
-      await new Promise((r) => setTimeout(r, 0));
+    for (let idle = 0; received.length < total && idle < 5000;) {
+      const got = queue.take(200).lines;
+      received.push(...got);
+      idle = got.length > 0 ? 0 : idle + 1;
+      await new Promise((r) => setTimeout(r, got.length > 0 ? 0 : 1));
     }
+    c.destroy();
     await sender;
     for (let i = 0; i < total; i += 9973) expect(received[i]).toBe(`<13>line ${i} ${pad}`);
     expect(new Set(received).size).toBe(total);
@@ -238,5 +257,39 @@ describe('syslog over TLS', () => {
     const err = await new Promise<Error>((resolve) => old.once('error', resolve));
     expect(err).toBeInstanceOf(Error);
     await waitFor(() => srv.stats().tls.connectionsRejected >= 1, 'the old client counted as rejected');
+  });
+
+  it('with requestCert, takes lines only from clients holding a certificate the CA signed', async () => {
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      clientCertificate: { cn: 'relay01' },
+      extensions: [
+        { name: 'basicConstraints', cA: true },
+        { name: 'keyUsage', keyCertSign: true, digitalSignature: true },
+        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] },
+      ],
+    });
+    const queue = new BoundedLineQueue();
+    const srv = await start(queue, {
+      tls: { host: '127.0.0.1', port: 0, cert: pems.cert, key: pems.private, ca: pems.cert, requestCert: true },
+    });
+    const port = srv.addresses.tls!.port;
+
+    const anonymous = tlsConnect({ port, host: '127.0.0.1', ca: pems.cert });
+    anonymous.on('error', () => undefined);
+    anonymous.write('<13>from nobody\n');
+    await new Promise((r) => anonymous.once('close', r));
+
+    const relay = tlsConnect({ port, host: '127.0.0.1', ca: pems.cert, cert: pems.clientcert, key: pems.clientprivate });
+    await new Promise<void>((resolve, reject) => {
+      relay.once('secureConnect', () => resolve());
+      relay.once('error', reject);
+    });
+    relay.end('<13>from the relay\n');
+    await waitFor(() => queue.depth === 1, 'the relay line');
+    expect(queue.take(10).lines).toEqual(['<13>from the relay']);
+    expect(srv.stats().tls.connectionsRejected).toBeGreaterThanOrEqual(1);
   });
 });

@@ -268,6 +268,25 @@ describe('lookups', () => {
     expect(() => buildIpIndex([{ id: 1, name: 'f', kind: 'deny' as 'feed', cidrs: [] }])).toThrow(RangeError);
   });
 
+  it('keeps more than 65,536 distinct source sets apart (32-bit set ids)', () => {
+    // Address 10.0.0.0 + k is listed by source j exactly when bit j of k is set: 2^17 addresses, 2^17 - 1 sets.
+    const base = 0x0a000000;
+    const sources: IndexSource[] = Array.from({ length: 17 }, (_, j) => {
+      const cidrs: string[] = [];
+      for (let k = 1 << j; k < 1 << 17; k += 1 << (j + 1)) cidrs.push(`${formatIPv4(base + k)}/${32 - j}`);
+      return { id: j, name: `bit-${j}`, kind: 'feed', cidrs };
+    });
+    const idx = buildIpIndex(sources);
+    expect(idx.stats().sets).toBe((1 << 17) - 1);
+    expect(idx.data.v4Sets).toBeInstanceOf(Uint32Array);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: (1 << 17) - 1 }), (k) => {
+        const want = Array.from({ length: 17 }, (_, j) => j).filter((j) => (k >> j) & 1);
+        expect(idx.lookup(formatIPv4(base + k))?.sources.map((s) => s.id) ?? []).toEqual(want);
+      }),
+    );
+  });
+
   it('works empty', () => {
     const empty = buildIpIndex([]);
     expect(empty.lookup('1.2.3.4')).toBeNull();

@@ -6,12 +6,14 @@ import { CIDR_SCRATCH_LENGTH, isMappedIPv4, parseIPv4At, parseIPv6At, scanCidr }
  * when" without allocating on a miss.
  *
  * Layout. The CIDRs of all sources are cut into elementary, non-overlapping intervals, each labelled with the set of
- * sources covering it; each distinct set is stored once and intervals carry its uint32 id; neighbouring intervals
- * with the same set are merged. IPv4 intervals are three parallel Uint32Arrays (start, end, set id: 12 bytes each)
- * plus a 65,537-entry table giving, for the top 16 bits of an address, the window of intervals to binary-search (a
- * few steps at most). IPv6 intervals whose bounds fall on /64 boundaries (most of real lists: /32, /48, /64) keep
- * only their upper 64 bits (two words per bound, 20 bytes per interval); the rest keep four words per bound (36
- * bytes). The two IPv6 tables never overlap, so a lookup tries the fine one and then the coarse one.
+ * sources covering it; each distinct set is stored once and intervals carry its id (16-bit while there are at most
+ * 65,536 sets, as with any realistic number of feeds); neighbouring intervals with the same set are merged. IPv4
+ * intervals are [start, end] pairs in one Uint32Array (interleaved: the end is on the cache line the search ended
+ * on) and a set-id array: 10 bytes each, plus a 65,537-entry table giving, for the top 16 bits of an address, the
+ * window of intervals to binary-search (a few steps). IPv6 intervals whose bounds fall on /64 boundaries (most of
+ * real lists: /32, /48, /64) keep only their upper 64 bits (18 bytes per interval); the rest keep all four words per
+ * bound (34 bytes). The two IPv6 tables never overlap, so a lookup tries the fine one and then the coarse one.
+ * Sources in a hit come in the order they were given to the build.
  *
  * "Since" is kept apart from the sets (it differs per CIDR, and would make nearly every set distinct): for each
  * source that gives it, its own CIDRs sorted by start with a parent link (CIDRs nest or are disjoint) and the
@@ -83,9 +85,12 @@ export interface IpIndexData {
   /** /64-aligned IPv6 intervals, upper two words per bound: [start0, start1, end0, end1] per interval. */
   v6cBounds: Uint32Array;
   v6cSets: SetIds;
+  /** Like v4Table, over the top 16 bits of the first word; empty when the table has no interval. */
+  v6cTable: Uint32Array;
   /** Other IPv6 intervals, four words per bound: [start0..3, end0..3] per interval. */
   v6fBounds: Uint32Array;
   v6fSets: SetIds;
+  v6fTable: Uint32Array;
   /** Members (source indexes, ascending) of set s: setMembers[setOffsets[s] .. setOffsets[s+1]). */
   setOffsets: Uint32Array;
   setMembers: Uint32Array;
@@ -408,6 +413,22 @@ function sinceTable(
 }
 
 /**
+ * The first-level table of sorted, disjoint intervals: table[b] = the first interval whose end's top 16 bits are
+ * ≥ b, for b in 0..65536 (the end's first word is at `ends[i * stride]`). Intervals that touch bucket b are then
+ * those in [table[b], table[b + 1]] (the last only if it starts inside the bucket).
+ */
+function firstLevel(ends: Uint32Array, offset: number, stride: number, count: number, always: boolean): Uint32Array {
+  // IPv6 tables are small or empty in most deployments: no 256 KiB table for nothing.
+  if (count === 0 && !always) return new Uint32Array(0);
+  const table = new Uint32Array(65537);
+  for (let b = 0, i = 0; b <= 65536; b++) {
+    while (i < count && (ends[i * stride + offset] as number) >>> 16 < b) i++;
+    table[b] = i;
+  }
+  return table;
+}
+
+/**
  * Build the index data synchronously (tests, the CLI, and the worker behind `IpIndexHolder`). Bad CIDRs are counted
  * and skipped; a source with an unknown kind or a `since` array of the wrong length throws a RangeError (a caller's
  * bug, not hostile input).
@@ -467,12 +488,7 @@ export function buildIpIndexData(sources: readonly IndexSource[]): IpIndexData {
 
   // IPv4 first-level table.
   const m4 = iv4.id.length;
-  const v4Table = new Uint32Array(65537);
-  for (let b = 0, i = 0; b <= 65536; b++) {
-    const lo = b * 65536;
-    while (i < m4 && (iv4.bounds[i * 2 + 1] as number) < lo) i++;
-    v4Table[b] = i;
-  }
+  const v4Table = firstLevel(iv4.bounds, 1, 2, m4, true);
 
   // IPv6: split /64-aligned intervals (low words 0 … ffffffff) from the rest.
   const m6 = iv6.id.n;
@@ -550,8 +566,10 @@ export function buildIpIndexData(sources: readonly IndexSource[]): IpIndexData {
     v4Table,
     v6cBounds,
     v6cSets,
+    v6cTable: firstLevel(v6cBounds, 2, 4, coarse, false),
     v6fBounds,
     v6fSets,
+    v6fTable: firstLevel(v6fBounds, 4, 8, m6 - coarse, false),
     setOffsets,
     setMembers,
     sinceV4,
@@ -656,9 +674,16 @@ export class IpIndex {
   matchIPv6(w: Uint32Array): number {
     if (isMappedIPv4(w)) return this.matchIPv4(w[3] as number);
     const d = this.data;
+    const w0 = w[0] as number;
+    const b = w0 >>> 16;
     // Fine intervals (four words per bound).
+    const ft = d.v6fTable;
     let lo = 0;
     let hi = d.v6fSets.length - 1;
+    if (ft.length > 0) {
+      lo = ft[b] as number;
+      hi = Math.min(hi, ft[b + 1] as number);
+    }
     let k = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
@@ -669,11 +694,15 @@ export class IpIndex {
     }
     if (k >= 0 && cmp4(d.v6fBounds, k * 8 + 4, w, 0) >= 0) return d.v6fSets[k] as number;
     // /64-aligned intervals: only the upper 64 bits decide.
-    const w0 = w[0] as number;
     const w1 = w[1] as number;
     const cb = d.v6cBounds;
+    const ct = d.v6cTable;
     lo = 0;
     hi = d.v6cSets.length - 1;
+    if (ct.length > 0) {
+      lo = ct[b] as number;
+      hi = Math.min(hi, ct[b + 1] as number);
+    }
     k = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
@@ -734,8 +763,9 @@ export class IpIndex {
   stats(): IpIndexStats {
     const d = this.data;
     let bytes = 0;
-    for (const a of [d.v4Bounds, d.v4Sets, d.v4Table, d.v6cBounds, d.v6cSets, d.v6fBounds, d.v6fSets, d.setOffsets, d.setMembers])
+    for (const a of [d.v4Bounds, d.v4Sets, d.v4Table, d.v6cBounds, d.v6cSets, d.v6cTable, d.v6fBounds, d.v6fSets, d.v6fTable])
       bytes += a.byteLength;
+    bytes += d.setOffsets.byteLength + d.setMembers.byteLength;
     for (const t of [...d.sinceV4, ...d.sinceV6])
       bytes += t.starts.byteLength + t.ends.byteLength + t.since.byteLength + t.parent.byteLength;
     const ipv6Ranges = d.v6cSets.length + d.v6fSets.length;
@@ -765,8 +795,10 @@ export function transferList(d: IpIndexData): ArrayBuffer[] {
     d.v4Table,
     d.v6cBounds,
     d.v6cSets,
+    d.v6cTable,
     d.v6fBounds,
     d.v6fSets,
+    d.v6fTable,
     d.setOffsets,
     d.setMembers,
   ];

@@ -39,6 +39,7 @@ describe('sshd: tricky lines', () => {
     [`${H}message repeated 3 times: [ Failed password for root from 192.0.2.1 port 22 ssh2]`, 'auth_failed | 192.0.2.1 | root'],
     [`${H}message repeated 2 times: [ Connection closed by 192.0.2.1 port 22 [preauth]]`, 'preauth_close | 192.0.2.1'],
     [`${H}fatal: Timeout before authentication for 192.0.2.1 port 22`, 'preauth_close | 192.0.2.1'],
+    [`${H}Disconnected from invalid user x 192.0.2.1 port 22 [preauth]\r`, 'preauth_close | 192.0.2.1 | x'],
     [`${H}Postponed publickey for deploy from 192.0.2.1 port 22 ssh2 [preauth]`, 'ignored'],
     [
       `<38>1 2026-11-27T10:00:01Z web1 sshd-session 1 - - Failed password for root from 192.0.2.1 port 22 ssh2`,
@@ -78,7 +79,7 @@ describe('createLineParser', () => {
   it('reads access-log lines carried by syslog: the log line gives time, syslog gives the host', () => {
     const parse = createLineParser({ type: 'auto', now: () => NOW });
     const r = parse(
-      '<190>Nov 27 10:00:05 web2 nginx: 203.0.113.7 - - [27/Nov/2026:10:00:01 +0100] "POST /xmlrpc.php HTTP/1.1" 200 403 "-" "x"',
+      '<190>Nov 27 14:00:05 web2 nginx: 203.0.113.7 - - [27/Nov/2026:10:00:01 +0100] "POST /xmlrpc.php HTTP/1.1" 200 403 "-" "x"',
     );
     expect(r.ok && { ...r.event, line: undefined }).toEqual({
       time: Date.parse('2026-11-27T09:00:01Z'),
@@ -92,6 +93,7 @@ describe('createLineParser', () => {
       status: 200,
       userAgent: 'x',
     });
+    expect(parse.stats.future).toBe(0); // the relay's clock (an hour ahead here) does not count
     const apache = parse(
       'Nov 27 10:00:05 web2 apache2: a.example:80 203.0.113.7 - - [27/Nov/2026:10:00:01 +0100] "GET / HTTP/1.1" 200 1',
     );

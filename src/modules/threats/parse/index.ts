@@ -7,6 +7,14 @@
  * indexOf/charCodeAt over the line, linear in its length, with no regular expression; NUL and control characters are
  * ordinary characters; a line whose header, timestamp or address does not validate is `unparsable` (counted and
  * sampled), never an exception.
+ *
+ * Choices a reader should know:
+ * - one line gives at most one event: PAM's `authentication failure` lines (sshd, Dovecot) repeat the service's own
+ *   line for the same attempt and are ignored; rsyslog's `message repeated N times: [ … ]` gives one event, not N;
+ * - an IPv4-mapped IPv6 client (`::ffff:192.0.2.1`) is reported as its IPv4 address, IPv6 otherwise in lower case;
+ * - times without a zone use `timeZone` (DST handled; in the repeated autumn hour, lines read in order keep moving
+ *   forward), RFC 3164 takes the year of now unless that lands over a day ahead (then the year before);
+ * - a time more than `futureSkewMs` ahead of now is clamped to now + skew and counted as `future` (line-time.ts).
  */
 import type { LogType, ParseOutcome, ThreatEvent } from '../events.ts';
 import { MAX_LINE_LENGTH } from '../events.ts';
@@ -72,7 +80,8 @@ const enum Family {
 function familyOf(app: string): Family {
   switch (app) {
     case 'sshd':
-    case 'sshd-session':
+    case 'sshd-session': // OpenSSH 9.8+
+    case 'sshd-auth': // OpenSSH 10+
       return Family.Sshd;
     case 'nginx':
     case 'apache2':
@@ -189,7 +198,8 @@ export function createLineParser(options: LineParserOptions): LineParser {
     if (!parseSyslogHeader(line, headerState, header)) return UNPARSABLE;
     const family = familyOf(header.app);
     if (!accepts(type, family)) return IGNORED;
-    const t = time.accept(header.time);
+    // An access log carried by syslog has its own, better timestamp (with a zone): that one is accepted instead.
+    const t = family === Family.Http ? 0 : time.accept(header.time);
     const s = header.msgStart;
     let r: ServiceResult;
     switch (family) {
@@ -262,6 +272,8 @@ export function createLineParser(options: LineParserOptions): LineParser {
       line = line.slice(0, MAX_LINE_LENGTH);
       stats.truncated++;
     }
+    // A CRLF file framed on LF leaves a CR: drop it so "[preauth]" and friends still end the line.
+    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     let r: ServiceResult;
     try {
       r = dispatch(line);

@@ -1,5 +1,5 @@
 /**
- * OpenSSH `sshd` / `sshd-session` (9.8+) messages. The user name is attacker-chosen and may hold spaces or a forged
+ * OpenSSH `sshd` / `sshd-session` (9.8+) / `sshd-auth` (10+) messages. The user name is attacker-chosen and may hold spaces or a forged
  * " from 6.6.6.6 port 1": wherever it comes before the address we parse from the right (last " from ", last " port "),
  * and where only server text precedes the address we parse from the left (the disconnect reason after it is the
  * client's). What each line counts as, one attempt often writing several lines:

@@ -51,7 +51,7 @@ export function createZoneClock(timeZone: string): ZoneClock {
     minute: 'numeric',
     second: 'numeric',
   });
-  const fixedUtc = /^(?:UTC|Etc\/UTC|Etc\/GMT|GMT|Z)$/i.test(timeZone);
+  const fixedUtc = /^(?:UTC|Etc\/UTC|Etc\/GMT|GMT)$/i.test(timeZone);
 
   const utcCache = new Map<number, number>();
   const computeOffset = (utcMs: number): number => {

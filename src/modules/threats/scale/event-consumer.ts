@@ -136,6 +136,7 @@ export class PartitionWorker {
     stoppedLanes: 0,
   };
   #lastError: string | undefined;
+  readonly #warnings: string[] = [];
   #js: JetStreamClient | undefined;
   #closing = false;
 
@@ -143,7 +144,8 @@ export class PartitionWorker {
     this.#opts = opts;
     this.#names = opts.names ?? DEFAULT_SCALE_NAMES;
     const o = opts.ownership;
-    this.#owned = 'partitions' in o ? [...o.partitions] : partitionsOfWorker(opts.partitionCount, o.workerIndex, o.workerCount);
+    this.#owned =
+      'partitions' in o ? [...new Set(o.partitions)] : partitionsOfWorker(opts.partitionCount, o.workerIndex, o.workerCount);
     for (const p of this.#owned)
       if (!Number.isInteger(p) || p < 0 || p >= opts.partitionCount)
         throw new RangeError(`partition ${p} is outside 0…${opts.partitionCount - 1}`);
@@ -155,8 +157,18 @@ export class PartitionWorker {
    */
   static async start(opts: PartitionWorkerOptions): Promise<PartitionWorker> {
     const w = new PartitionWorker(opts);
-    await w.#start();
+    try {
+      await w.#start();
+    } catch (err) {
+      await w.close(); // stop the consumers already pulling
+      throw err;
+    }
     return w;
+  }
+
+  /** Problems seen at start that do not stop the worker (log them): e.g. another worker pulling its partitions. */
+  get warnings(): readonly string[] {
+    return this.#warnings;
   }
 
   /** The partitions this worker owns. */
@@ -225,6 +237,10 @@ export class PartitionWorker {
     };
     try {
       const info = await jsm.consumers.info(this.#names.stream, lane.durable);
+      // Someone is already pulling this partition: two engines with the same index, or a crashed worker whose pull
+      // request has not expired yet (≤ 30 s). The first splits per-IP state, so it is worth a warning at boot.
+      if (info.num_waiting > 0)
+        this.#warnings.push(`partition ${lane.partition} (${lane.lane} lane) already has a puller: duplicate workerIndex?`);
       if (info.config.ack_wait !== want.ack_wait)
         await jsm.consumers.update(this.#names.stream, lane.durable, { ack_wait: want.ack_wait });
     } catch (err) {
@@ -293,6 +309,8 @@ export interface DetectorInputOptions extends Omit<PartitionWorkerOptions, 'nc' 
 export interface DetectorInput {
   worker: PartitionWorker;
   partitions: readonly number[];
+  /** See `PartitionWorker.warnings`. */
+  warnings: readonly string[];
   stats(): WorkerStats;
   close(): Promise<void>;
 }
@@ -323,6 +341,7 @@ export async function createDetectorInput(opts: DetectorInputOptions): Promise<D
   return {
     worker,
     partitions: worker.partitions,
+    warnings: worker.warnings,
     stats: () => worker.stats(),
     close: async () => {
       await worker.close();

@@ -43,8 +43,12 @@ export interface EventPublisherOptions {
   maxPendingEvents?: number | undefined;
   /** Also publish authentication events that name a user on the user lane (default true). */
   userLane?: boolean | undefined;
-  /** Tries per batch before its events count as failed (default 3). */
-  attempts?: number | undefined;
+  /**
+   * How long a batch is retried (backoff 100 ms doubling to 2 s) before its events count as failed, ms (default 60 s:
+   * rides out a NATS restart or failover; kept under the stream's 2-minute duplicate window so a retry of a batch
+   * whose ack was lost is still recognised).
+   */
+  retryForMs?: number | undefined;
   /** Wait for one JetStream ack, ms (default 5000). */
   ackTimeoutMs?: number | undefined;
 }
@@ -62,7 +66,7 @@ export interface PublisherStats {
   invalid: number;
   /** Messages acknowledged. */
   batches: number;
-  /** Publish attempts that failed and were retried. */
+  /** Publish attempts that failed and were retried (NATS down, ack timeouts). */
   retries: number;
   /** Event copies buffered, queued or awaiting an ack now. */
   pending: number;
@@ -93,7 +97,7 @@ export class EventPublisher {
   readonly #maxPending: number;
   readonly #lowWater: number;
   readonly #userLane: boolean;
-  readonly #attempts: number;
+  readonly #retryForMs: number;
   readonly #ackTimeoutMs: number;
   readonly #id = randomUUID();
   #seq = 0;
@@ -130,7 +134,7 @@ export class EventPublisher {
     this.#maxPending = opts.maxPendingEvents ?? 100_000;
     this.#lowWater = Math.floor(this.#maxPending / 2);
     this.#userLane = opts.userLane ?? true;
-    this.#attempts = opts.attempts ?? 3;
+    this.#retryForMs = opts.retryForMs ?? 60_000;
     this.#ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
   }
 
@@ -249,15 +253,15 @@ export class EventPublisher {
     const msgID = `${this.#id}.${++this.#seq}`;
     const n = batch.tuples.length;
     let ok = false;
-    for (let attempt = 1; attempt <= this.#attempts && !ok; attempt++) {
+    const giveUpAt = Date.now() + this.#retryForMs;
+    for (let backoff = 100; !ok; backoff = Math.min(backoff * 2, 2000)) {
       try {
         const ack = await this.#js.publish(batch.subject, payload, { msgID, timeout: this.#ackTimeoutMs });
         ok = ack.seq > 0;
       } catch {
-        if (attempt < this.#attempts) {
-          this.#stats.retries++;
-          await new Promise((r) => setTimeout(r, 100 * attempt));
-        }
+        if (Date.now() + backoff > giveUpAt) break;
+        this.#stats.retries++;
+        await new Promise((r) => setTimeout(r, backoff));
       }
     }
     if (ok) {

@@ -4,8 +4,12 @@
  * as IPv4) and the /64 of an IPv6 address. Hashing the network rather than the address serves every IP-keyed group-by
  * at once: `ip` buckets are inside their /24 or /64, and `net24`/`ip64` buckets are exactly it.
  *
- * User-keyed scenarios (password spraying: many IPs, one user) cannot follow the IP; they get a second lane of
- * subjects partitioned by `userPartitionOf` (see event-publisher.ts).
+ * User-keyed scenarios (password spraying: many IPs, one user) cannot follow the IP. Authentication events that name
+ * a user are published a second time on a user lane partitioned by `userPartitionOf`, owned by the same workers as
+ * the IP partitions of the same number; workers run only user-keyed scenarios on that lane. A single designated
+ * worker receiving every auth event would be simpler but caps the whole cluster at one worker's auth throughput
+ * (auth events are most of the volume under a brute-force wave); hashing the user spreads it and still keeps all
+ * attempts on one account together. Cost: auth events cross the wire twice.
  *
  * The hash is part of the wire contract between collectors and engines of possibly different versions: changing it
  * moves every network to another worker. The golden values in partition.test.ts pin it.
