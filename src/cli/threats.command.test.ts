@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,18 @@ describe('skjold threats replay', () => {
     const bad = await skjold(['threats', 'replay', log, '--type', 'syslog']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--type takes one of auto, sshd');
+  });
+
+  it('dates an old syslog file by when it was written (RFC 3164 has no year)', async () => {
+    const old = join(dir, 'auth.log.1');
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) => `Dec 30 23:59:${String(i).padStart(2, '0')} web1 sshd[1]: Failed password for root from 203.0.113.8 port 1 ssh2`,
+    );
+    writeFileSync(old, `${lines.join('\n')}\n`);
+    utimesSync(old, new Date('2025-12-31T12:00:00Z'), new Date('2025-12-31T12:00:00Z'));
+    const j = JSON.parse((await skjold(['threats', 'replay', old, '--json'])).stdout) as ReplayResult;
+    expect(j.decisions[0]?.from).toMatch(/^2025-12-30T22:59/);
   });
 
   it('reads lines split across reads, CRLF endings, a last line without newline, and cuts a 9 MB line at 1 MiB', () => {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { parseDuration } from '../modules/threats/threats.config.ts';
@@ -123,7 +123,10 @@ export function registerThreats(program: Command): void {
       if (!(LOG_TYPES as readonly string[]).includes(opts.type))
         throw new Error(`--type takes one of ${LOG_TYPES.join(', ')} (got "${opts.type}")`);
       const started = process.hrtime.bigint();
+      // RFC 3164 lines carry no year: an old file is dated by when it was last written, not by today.
+      const written = Math.max(...files.map((f) => statSync(f).mtimeMs));
       const replay = createReplay({
+        now: () => written,
         feedsDir: opts.feeds,
         scenarioFiles: opts.scenarios,
         allowlist: opts.allowlist

@@ -75,6 +75,8 @@ interface Bucket {
   seen: number[] | undefined;
   ip: string;
   ips: string[] | undefined;
+  /** The first sample in a field, the next HEAD - 1 in an array (most buckets never get a second line). */
+  first: string | undefined;
   head: string[] | undefined;
   tail: string[] | undefined;
   tailPos: number;
@@ -209,6 +211,7 @@ export function createDetector(options: DetectorOptions): Detector {
       seen: undefined,
       ip,
       ips: undefined,
+      first: undefined,
       head: undefined,
       tail: undefined,
       tailPos: 0,
@@ -217,8 +220,9 @@ export function createDetector(options: DetectorOptions): Detector {
 
   function sample(b: Bucket, line: string): void {
     const s = line.length > MAX_SAMPLE ? line.slice(0, MAX_SAMPLE) : line;
-    if (b.head === undefined) b.head = [s];
-    else if (b.head.length < HEAD) b.head.push(s);
+    if (b.first === undefined) b.first = s;
+    else if (b.head === undefined) b.head = [s];
+    else if (b.head.length < HEAD - 1) b.head.push(s);
     else if (b.tail === undefined) b.tail = [s];
     else if (b.tail.length < TAIL) b.tail.push(s);
     else {
@@ -228,7 +232,8 @@ export function createDetector(options: DetectorOptions): Detector {
   }
 
   function samplesOf(b: Bucket): string[] {
-    const out = b.head ? [...b.head] : [];
+    const out = b.first === undefined ? [] : [b.first];
+    if (b.head) out.push(...b.head);
     if (b.tail) for (let i = 0; i < b.tail.length; i++) out.push(b.tail[(b.tailPos + i) % b.tail.length] ?? '');
     return out;
   }
@@ -256,12 +261,38 @@ export function createDetector(options: DetectorOptions): Detector {
       b.level = 0;
       b.leakAt = t;
       b.count = 0;
-      b.times = b.hashes = b.seen = b.ips = b.head = b.tail = undefined;
+      b.times = b.hashes = b.seen = b.ips = b.head = b.tail = b.first = undefined;
       b.tailPos = 0;
     } else {
       st.buckets.delete(key);
       live--;
     }
+  }
+
+  /** Slide the window to `from`, add the event (a distinct value replaces its older entry); true on overflow. */
+  function pourWindow(st: ScenarioState, b: Bucket, t: number, from: number, h: number | undefined): boolean {
+    const times = (b.times ??= []);
+    let drop = 0;
+    while (drop < times.length && (times[drop] ?? 0) < from) drop++;
+    if (drop > 0) {
+      times.splice(0, drop);
+      b.hashes?.splice(0, drop);
+    }
+    if (h !== undefined) {
+      const hashes = (b.hashes ??= []);
+      const at = hashes.indexOf(h);
+      if (at >= 0) {
+        hashes.splice(at, 1);
+        times.splice(at, 1);
+      }
+      hashes.push(h);
+    }
+    times.push(t);
+    if (times.length > st.threshold) {
+      times.shift();
+      b.hashes?.shift();
+    }
+    return times.length >= st.threshold;
   }
 
   function pour(st: ScenarioState, e: ThreatEvent, key: string): void {
@@ -311,29 +342,15 @@ export function createDetector(options: DetectorOptions): Detector {
       overflow = b.level > st.capacity;
     } else if (spec.type === 'window') {
       if (spec.distinct !== undefined && h === undefined) return;
-      const times = (b.times ??= []);
       const from = t - st.windowMs;
-      let drop = 0;
-      while (drop < times.length && (times[drop] ?? 0) < from) drop++;
-      if (drop > 0) {
-        times.splice(0, drop);
-        b.hashes?.splice(0, drop);
+      if (b.times === undefined && h === undefined) {
+        // Most keys (one-shot scanners, floods) never see a second event: the window holds at most `lastAt` until
+        // then, and the array is only made when a second event falls inside it.
+        if (b.count > 0 && b.lastAt >= from) b.times = t >= b.lastAt ? [b.lastAt, t] : [t, b.lastAt];
+        overflow = (b.times?.length ?? 1) >= st.threshold;
+      } else {
+        overflow = pourWindow(st, b, t, from, h);
       }
-      if (h !== undefined) {
-        const hashes = (b.hashes ??= []);
-        const at = hashes.indexOf(h);
-        if (at >= 0) {
-          hashes.splice(at, 1);
-          times.splice(at, 1);
-        }
-        hashes.push(h);
-      }
-      times.push(t);
-      if (times.length > st.threshold) {
-        times.shift();
-        b.hashes?.shift();
-      }
-      overflow = times.length >= st.threshold;
     } else {
       overflow = true;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLiteralMatcher } from './literal-matcher.ts';
+import { createLiteralMatcher, createSignatureSet } from './literal-matcher.ts';
 import { builtinSignatureLists, parseSignatureList } from './signature-lists.ts';
 
 describe('createLiteralMatcher', () => {
@@ -36,6 +36,26 @@ describe('createLiteralMatcher', () => {
   it('matches nothing when it has no signatures, and skips non-ASCII input safely', () => {
     expect(createLiteralMatcher([]).test('anything', true)).toBe(false);
     expect(createLiteralMatcher(['<script']).test('ÆØÅ<ScRiPt>', true)).toBe(true);
+  });
+});
+
+describe('createSignatureSet', () => {
+  it('answers every list in one pass, as bits, and stays right when the text changes', () => {
+    const set = createSignatureSet(
+      new Map([
+        ['a', ['union select', 'sleep(']],
+        ['b', ['<script', 'select']],
+        ['c', ['../']],
+      ]),
+    );
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => set.bit(n) ?? 0) as [number, number, number];
+    expect(set.bit('nope')).toBeUndefined();
+    expect(set.scan('/x?q=1%20UNION%20SELECT', true)).toBe(a | b);
+    // Not decoded: `%20` hides "union select", but "select" (list b) is still there.
+    expect(set.scan('/x?q=1%20UNION%20SELECT', false)).toBe(b);
+    expect(set.scan('/../<SCRIPT>', true)).toBe(b | c);
+    expect(set.scan('/x?q=1%20UNION%20SELECT', true)).toBe(a | b);
+    expect(set.scan('/plain', true)).toBe(0);
   });
 });
 

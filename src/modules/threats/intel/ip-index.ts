@@ -827,7 +827,15 @@ function buildInWorker(sources: readonly IndexSource[]): Promise<IpIndexData> {
       void worker.terminate();
     };
     worker.on('message', (m: 'ready' | BuildReply) => {
-      if (m === 'ready') return worker.postMessage(sources);
+      if (m === 'ready') {
+        // Sources that cannot be cloned (a caller bug) fail this build, not the process.
+        try {
+          worker.postMessage(sources);
+        } catch (e) {
+          finish(() => reject(e instanceof Error ? e : new Error(String(e))));
+        }
+        return;
+      }
       finish(() => (m.ok ? resolve(m.data) : reject(new Error(m.error))));
     });
     worker.once('error', (e) => finish(() => reject(e)));
