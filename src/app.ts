@@ -171,6 +171,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     dataDir,
     timeZone: config.core.timeZone,
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+    runCollector: config.core.roles.split(',').some((r) => r.trim() === 'collector'),
     tls: tls ? { cert: tls.cert, key: tls.key } : undefined,
   });
   const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats];

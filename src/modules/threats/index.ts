@@ -39,8 +39,10 @@ export interface ThreatsDeps {
   signals: SignalSink;
   dataDir: string;
   timeZone: string;
-  /** Run ingestion, detection and feed updates in this process (the `engine` role). */
+  /** Run detection and feed updates in this process (the `engine` role); without NATS it also receives the logs. */
   runEngine: boolean;
+  /** The `collector` role: receive and parse logs and publish them to NATS (needs `natsServers`). */
+  runCollector?: boolean | undefined;
   /** The server's certificate, for syslog over TLS. */
   tls?: { cert: string; key: string } | undefined;
 }
@@ -77,9 +79,15 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
   });
   const alerts = new AlertsService({ clock });
   const writer = new AlertWriter({ database, clock, log, decisions, signals: deps.signals, flushMs: config.flushMs });
-  const engine = deps.runEngine
-    ? new ThreatsEngine({ clock, log, config, dataDir: deps.dataDir, timeZone: deps.timeZone, writer, tls: deps.tls })
-    : undefined;
+  const nats = config.natsServers.length > 0;
+  if (deps.runCollector && !nats) log.error('threats: the collector role needs SKJOLD_THREATS_NATS_SERVERS; it receives nothing');
+  const ingest = nats ? deps.runCollector === true : deps.runEngine;
+  const detect = deps.runEngine ? (nats ? 'nats' : 'local') : 'none';
+  const engine =
+    ingest || detect !== 'none'
+      ? new ThreatsEngine({ clock, log, config, dataDir: deps.dataDir, timeZone: deps.timeZone, writer, tls: deps.tls, ingest, detect })
+      : undefined;
+  const detects = detect !== 'none';
   const geo = new GeoLookup();
   let rebuildTimer: NodeJS.Timeout | undefined;
   const scheduleRebuild = () => {
@@ -96,7 +104,7 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
   const feeds = new FeedsService({ database, clock, log, fetcher, onChange: scheduleRebuild });
 
   async function rebuildIndex(): Promise<void> {
-    if (!engine) return;
+    if (!engine || !detects) return;
     const sources: IndexSource[] = await feeds.sources();
     const allow = [...config.allowlist, ...(await allowlist.cidrs(database.db))];
     if (allow.length) sources.push({ id: 100_000, name: 'allowlist', kind: 'allow', cidrs: allow });
@@ -123,13 +131,14 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
         allowlist,
         geo: (ip) => geo.lookup(ip).catch(() => null),
         stats: () => (engine ? engine.stats() : null),
-        ingest: (body, format, type, peer) => (engine ? engine.ingestHttp(body, format, type, peer) : null),
+        ingest: (body, format, type, peer) => (engine && ingest ? engine.ingestHttp(body, format, type, peer) : null),
         forget: (v) => writer.forget(v),
       }),
       ...feedsRoutes({ feeds }),
     ],
     async start() {
       if (!engine) return;
+      if (!detects) return engine.start();
       await rebuildIndex().catch((err: unknown) =>
         log.error({ err }, 'threats: building the IP index failed; feeds are not in force'),
       );

@@ -74,6 +74,7 @@ export class ThreatPipeline {
   private readonly bruteForcers = new Map<string, number>();
   private readonly targets = new Map<string, Targets>();
   private detector: EventDetector | undefined;
+  private userDetector: EventDetector | undefined;
   readonly counts: PipelineStats = {
     lines: 0,
     events: 0,
@@ -89,9 +90,13 @@ export class ThreatPipeline {
 
   constructor(private readonly opts: PipelineOptions) {}
 
-  /** Attach the detector (built after the pipeline, since its overflow callback comes back here). */
-  attach(detector: EventDetector): void {
-    this.detector = detector;
+  /**
+   * Attach the detectors (built after the pipeline, since their overflow callback comes back here). `user`, when
+   * given, runs the user-keyed scenarios for events arriving on the user lane (scale-out); otherwise `main` runs all.
+   */
+  attach(main: EventDetector, user?: EventDetector): void {
+    this.detector = main;
+    this.userDetector = user;
   }
 
   private parserFor(type: LogType): (line: string) => ParseOutcome {
@@ -103,8 +108,18 @@ export class ThreatPipeline {
     return p;
   }
 
-  /** Run one raw line through; returns the event it became (or null). */
+  /** Run one raw line through parsing and detection; returns the event it became (or null). */
   process(line: string, type: LogType = 'auto'): ThreatEvent | null {
+    const e = this.parse(line, type);
+    if (e) this.handle(e, 'all');
+    return e;
+  }
+
+  /**
+   * Parse one raw line (counted); a collector publishes what this returns. Lines no parser understood still reach
+   * raw-line scenarios (imported fail2ban filters) in this process.
+   */
+  parse(line: string, type: LogType = 'auto'): ThreatEvent | null {
     this.counts.lines++;
     const r = this.parserFor(type)(line);
     if (!r.ok) {
@@ -113,25 +128,41 @@ export class ThreatPipeline {
       if (this.detector?.wantsLines) this.detector.pushLine(line, this.counts.lastEventAt || this.opts.now());
       return null;
     }
-    const e = r.event;
-    if (this.detector?.wantsLines) this.detector.pushLine(line, e.time, e.host);
-    this.counts.events++;
+    return r.event;
+  }
+
+  /**
+   * Detection for one parsed event. `lane` is where it came from: `all` in one process; with scale-out, `ip` (this
+   * worker owns the source's partition: intel, IP-keyed scenarios, multi-target, login after brute force) or `user`
+   * (this worker owns the target user's partition: user-keyed scenarios such as password spraying).
+   */
+  handle(e: ThreatEvent, lane: 'all' | 'ip' | 'user' = 'all'): void {
+    if (lane !== 'user') {
+      this.counts.events++;
+      if (this.detector?.wantsLines) this.detector.pushLine(e.line, e.time, e.host);
+    }
     if (e.time > this.counts.lastEventAt) this.counts.lastEventAt = e.time;
     const hit = this.opts.index().lookup(e.ip);
     if (hit) {
       let listed: string[] | undefined;
       for (const s of hit.sources) {
         if (s.kind === 'allow') {
-          this.counts.allowlisted++;
-          return e;
+          if (lane !== 'user') this.counts.allowlisted++;
+          return;
         }
         (listed ??= []).push(s.name);
       }
       if (listed) {
         e.listedBy = listed;
-        this.counts.listedHits++;
-        for (const f of listed) this.counts.listedHitsByFeed[f] = (this.counts.listedHitsByFeed[f] ?? 0) + 1;
+        if (lane !== 'user') {
+          this.counts.listedHits++;
+          for (const f of listed) this.counts.listedHitsByFeed[f] = (this.counts.listedHitsByFeed[f] ?? 0) + 1;
+        }
       }
+    }
+    if (lane === 'user') {
+      this.userDetector?.push(e);
+      return;
     }
     if (this.isCustomer(e)) {
       e.environment = 'customer';
@@ -139,12 +170,6 @@ export class ThreatPipeline {
     }
     if (e.kind === 'auth_success') this.checkSuccessAfterBruteForce(e);
     this.detector?.push(e);
-    return e;
-  }
-
-  /** Process a batch of lines, each with its log type. */
-  processBatch(lines: readonly string[], typeOf: (i: number) => LogType): void {
-    for (let i = 0; i < lines.length; i++) this.process(lines[i] as string, typeOf(i));
   }
 
   /** The detector's overflow callback: remember brute forcers, then hand the overflow to the writer. */

@@ -61,6 +61,21 @@ export const threatsConfig = {
     flushMs: z.coerce.number().int().min(10).max(10_000).default(250),
     /** Distinct customer environments one IP must attack (within an hour of log time) before it pages. */
     multiTargetThreshold: z.coerce.number().int().min(2).max(100).default(3),
+    /**
+     * NATS servers for scale-out (comma-separated `nats://host:4222`); empty: one process parses and detects. With NATS,
+     * `collector` processes parse and publish events partitioned by source network, `engine` processes detect.
+     */
+    natsServers: csv,
+    /** Name of the JetStream stream (subjects and consumers are named after it), to run several Skjolds on one NATS. */
+    natsStream: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-"')
+      .default('SKJOLD_THREATS'),
+    /** Partitions of the event stream (the same on every process; change only with the stream emptied). */
+    partitions: z.coerce.number().int().min(1).max(1024).default(16),
+    /** This engine's index among `workerCount` engines (which partitions it owns). */
+    workerIndex: z.coerce.number().int().min(0).max(1023).default(0),
+    workerCount: z.coerce.number().int().min(1).max(1024).default(1),
     /** Seconds between threat-intel feed refresh checks (each feed has its own interval). */
     feedCheckSeconds: z.coerce.number().int().min(10).max(86_400).default(300),
   }),

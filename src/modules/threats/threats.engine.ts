@@ -12,6 +12,9 @@ import { BoundedLineQueue, type LineOrigin, type LineSink } from './ingest/line-
 import { startSyslogServer, type SyslogServer } from './ingest/syslog-server.ts';
 import { buildIpIndex, type IpIndex, IpIndexHolder } from './intel/ip-index.ts';
 import { ThreatPipeline } from './pipeline.ts';
+import type { CollectorOutput } from './scale/event-publisher.ts';
+import type { DetectorInput } from './scale/event-consumer.ts';
+import type { ScaleNames } from './scale/event-stream.ts';
 import type { ThreatsConfig } from './threats.config.ts';
 
 export interface ThreatsEngineDeps {
@@ -21,8 +24,18 @@ export interface ThreatsEngineDeps {
   dataDir: string;
   timeZone: string;
   writer: AlertWriter;
+  /** Receive and parse logs here (syslog, files, HTTP bulk). */
+  ingest: boolean;
+  /** Run the scenarios here: on this process's own lines, or on events consumed from NATS (scale-out), or not at all. */
+  detect: 'local' | 'nats' | 'none';
   /** Certificate and key for syslog over TLS (the server's own). */
   tls?: { cert: string; key: string } | undefined;
+}
+
+/** Stream, subject and consumer names from the configured stream name (the defaults for `SKJOLD_THREATS`). */
+function scaleNames(stream: string): ScaleNames {
+  const base = stream.toLowerCase().replaceAll('_', '-');
+  return { stream, subjectPrefix: `${base.replaceAll('-', '.')}.events`, durablePrefix: base };
 }
 
 const yieldToIo = () => new Promise<void>((r) => setImmediate(r));
@@ -41,6 +54,10 @@ export class ThreatsEngine {
   readonly queue: BoundedLineQueue;
   readonly pipeline: ThreatPipeline;
   readonly detector: Detector;
+  /** Scale-out only: the user-keyed scenarios, fed from the user lane. */
+  readonly userDetector: Detector | undefined;
+  private output: CollectorOutput | undefined;
+  private input: DetectorInput | undefined;
   readonly index = new IpIndexHolder();
   readonly scenarioErrors: string[] = [];
   private customers: IpIndex | null;
@@ -72,12 +89,22 @@ export class ThreatsEngine {
     const extra = c.scenariosDir ? loadScenarios(c.scenariosDir) : { scenarios: [], errors: [] };
     for (const e of extra.errors) this.scenarioErrors.push(`${e.file}: ${e.path} ${e.message}`);
     for (const e of this.scenarioErrors) deps.log.error({ problem: e }, 'threats: a scenario file was not loaded');
-    this.detector = createDetector({
-      scenarios: [...builtinScenarios(), ...extra.scenarios],
-      maxBuckets: c.maxBuckets,
-      onOverflow: this.pipeline.onOverflow,
-    });
-    this.pipeline.attach(this.detector);
+    const scenarios = [...builtinScenarios(), ...extra.scenarios];
+    if (deps.detect === 'nats') {
+      // Scale-out: IP-keyed scenarios see the partitions this worker owns by source network; user-keyed ones (password
+      // spraying) see the user lane, partitioned by target user, so all of one user's attempts meet on one worker.
+      const byUser = scenarios.filter((s) => s.spec.groupBy === 'user');
+      this.detector = createDetector({
+        scenarios: scenarios.filter((s) => s.spec.groupBy !== 'user'),
+        maxBuckets: c.maxBuckets,
+        onOverflow: this.pipeline.onOverflow,
+      });
+      this.userDetector = createDetector({ scenarios: byUser, maxBuckets: c.maxBuckets, onOverflow: this.pipeline.onOverflow });
+      this.pipeline.attach(this.detector, this.userDetector);
+    } else {
+      this.detector = createDetector({ scenarios, maxBuckets: c.maxBuckets, onOverflow: this.pipeline.onOverflow });
+      this.pipeline.attach(this.detector);
+    }
     for (const f of c.files) {
       const eq = f.indexOf('=');
       const type = eq > 0 ? f.slice(0, eq) : 'auto';
@@ -89,6 +116,24 @@ export class ThreatsEngine {
   /** Start listeners, file tailing and the consumer. */
   async start(): Promise<void> {
     const c = this.deps.config;
+    if (this.deps.detect === 'nats') {
+      // Loaded only when scale-out is configured: the single-process default never loads the NATS client.
+      const { createDetectorInput } = await import('./scale/event-consumer.ts');
+      this.input = await createDetectorInput({
+        servers: c.natsServers,
+        partitions: c.partitions,
+        workerIndex: c.workerIndex,
+        workerCount: c.workerCount,
+        names: scaleNames(c.natsStream),
+        onEvent: (e, lane) => this.pipeline.handle(e, lane),
+      });
+      for (const w of this.input.warnings) this.deps.log.warn({ warning: w }, 'threats: event stream');
+    }
+    if (!this.deps.ingest) return this.startTimers();
+    if (this.deps.detect !== 'local') {
+      const { createCollectorOutput } = await import('./scale/event-publisher.ts');
+      this.output = await createCollectorOutput({ servers: c.natsServers, partitions: c.partitions, names: scaleNames(c.natsStream) });
+    }
     if (c.syslogUdp || c.syslogTcp || c.syslogTls)
       this.syslog = await startSyslogServer({
         udp: c.syslogUdp ? listen(c.syslogUdp) : undefined,
@@ -107,9 +152,16 @@ export class ThreatsEngine {
       await this.tailer.start();
     }
     this.consuming = this.consume();
+    this.startTimers();
+  }
+
+  private startTimers(): void {
     this.expireTimer = setInterval(() => {
       const t = this.pipeline.counts.lastEventAt;
-      if (t > 0) this.detector.expire(t);
+      if (t > 0) {
+        this.detector.expire(t);
+        this.userDetector?.expire(t);
+      }
     }, 10_000);
     this.expireTimer.unref();
   }
@@ -125,7 +177,11 @@ export class ThreatsEngine {
               ? (this.httpTypes.get(origin) ?? 'auto')
               : 'auto';
         try {
-          this.pipeline.process(batch.lines[i] as string, type);
+          if (this.output) {
+            const e = this.pipeline.parse(batch.lines[i] as string, type);
+            // Back-pressure from NATS: wait for acks before taking more lines (the queue then slows the senders).
+            if (e && !this.output.publish(e)) await this.output.waitForCapacity();
+          } else this.pipeline.process(batch.lines[i] as string, type);
         } catch (err) {
           // A parser or scenario bug must cost one line, never the engine.
           this.deps.log.error({ err }, 'threats: a line failed in the pipeline');
@@ -175,6 +231,8 @@ export class ThreatsEngine {
       processed: this.processed,
       pipeline: this.pipeline.counts,
       detector: this.detector.stats(),
+      userDetector: this.userDetector?.stats() ?? null,
+      nats: this.output || this.input ? { published: this.output?.stats() ?? null, consumed: this.input?.stats() ?? null } : null,
       writer: this.deps.writer.stats(),
       index: this.index.current.stats(),
       syslog: this.syslog ? this.syslog.stats() : null,
@@ -190,5 +248,7 @@ export class ThreatsEngine {
     await this.tailer?.stop();
     this.queue.close();
     await this.consuming;
+    await this.output?.close();
+    await this.input?.close();
   }
 }

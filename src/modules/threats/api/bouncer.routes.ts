@@ -78,7 +78,7 @@ export async function bouncerOf(ctx: AnyCtx, d: BouncerRoutesDeps): Promise<Thre
       requestId: ctx.requestId,
       detail: { code: sent ? 'bouncer_key_invalid' : 'bouncer_key_missing' },
     })
-    .catch(() => undefined);
+    .catch((err: unknown) => d.log.error({ err }, 'audit append failed'));
   await ctx.reply.code(403).header('Cache-Control', 'no-store').type('application/json').send('{"message":"access forbidden"}');
   return null;
 }
@@ -142,14 +142,17 @@ export function bouncerApiRoutes(d: BouncerRoutesDeps): AnyRoute[] {
         const raw = ctx.reply.raw;
         const db = ctx.db;
         const done = new Promise<void>((resolve) => {
+          let finished = false;
           raw.once('finish', () => {
+            finished = true;
             d.bouncers
               .recordPull(db, b.id, r.seq, now)
               .catch((err: unknown) => d.log.error({ err, bouncer: b.name }, 'threats: recording a bouncer pull failed'))
               .finally(resolve);
           });
+          // Closed before the answer was out: nothing to record.
           raw.once('close', () => {
-            if (!raw.writableFinished) resolve();
+            if (!finished) resolve();
           });
         }).finally(() => {
           if (marking.get(b.id) === done) marking.delete(b.id);

@@ -197,7 +197,7 @@ export function threatsRoutes(d: ThreatsRoutesDeps): AnyRoute[] {
       async prepare(ctx): Promise<HttpIngestResult> {
         const ndjson = (ctx.req.headers['content-type'] ?? '').startsWith('application/x-ndjson');
         const r = d.ingest(ctx.body, ndjson ? 'ndjson' : 'lines', ctx.query.type, ctx.req.ip);
-        if (!r) throw new AppError('unavailable', 'no_engine', 'this process does not run the detection engine (roles)');
+        if (!r) throw new AppError('unavailable', 'ingest_not_here', 'this process does not receive logs: with NATS only collector processes do, else the engine');
         return r;
       },
       async handler(

@@ -180,16 +180,13 @@ simulation: true
   });
 
   it('groups IPv6 by /64 and IPv4 by /24, with the network as the scope', () => {
-    const by = (g: string) => scenario(`name: g-${g}\nfilter: { service: ssh }\ngroupBy: ${g}\ntype: leaky\ncapacity: 2\nleakSpeed: 1h\n`);
+    const by = (g: string) =>
+      scenario(`name: g-${g}\nfilter: { service: ssh }\ngroupBy: ${g}\ntype: leaky\ncapacity: 2\nleakSpeed: 1h\n`);
     const { d, out } = collect([by('ip64'), by('net24')]);
     for (const ip of ['2001:db8:1:2::1', '2001:db8:1:2:aaaa::7', '2001:0db8:0001:0002:ffff::1']) d.push(sshFail(T0, ip));
     for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) d.push(sshFail(T0, ip));
     const keys = out.map((o) => `${o.scenario} ${o.key} ${o.scope?.kind}`).sort();
-    expect(keys).toEqual([
-      'g-ip64 2001:db8:1:2::/64 range',
-      'g-net24 198.51.100.0/24 range',
-      'g-net24 2001:db8:1:2::/64 range',
-    ]);
+    expect(keys).toEqual(['g-ip64 2001:db8:1:2::/64 range', 'g-net24 198.51.100.0/24 range', 'g-net24 2001:db8:1:2::/64 range']);
     expect(out.find((o) => o.key === '198.51.100.0/24')?.ips).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
   });
 

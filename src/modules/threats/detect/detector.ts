@@ -418,8 +418,12 @@ export function createDetector(options: DetectorOptions): Detector {
       if (!rule) continue;
       let ip: string | undefined;
       let user: string | undefined;
-      for (const re of rule.match) {
-        const m = re.exec(line);
+      // One pass of the set says which patterns match; only those run again for their groups.
+      const which = rule.set ? rule.set.match(line) : undefined;
+      if (which !== undefined && which.length === 0) continue;
+      const n = which ? which.length : rule.match.length;
+      for (let i = 0; i < n; i++) {
+        const m = rule.match[which ? (which[i] ?? 0) : i]?.exec(line);
         if (m?.groups?.host) {
           ip = m.groups.host.toLowerCase();
           user = m.groups.user;

@@ -70,25 +70,28 @@ describe('importFail2banFilter', () => {
     expect(r.notes).toContain('unknown interpolation %(__nope)s');
   });
 
-  it.runIf(existsSync(`${FILTER_DIR}/sshd.conf`))('imports the real fail2ban sshd filter and catches an SSH brute force on raw lines', () => {
-    const r = importFail2banFilter(readFileSync(`${FILTER_DIR}/sshd.conf`, 'utf8'), { name: 'f2b-sshd' });
-    // The conditional and lookahead patterns cannot run on RE2, nor can the multi-line ones without <HOST>.
-    expect(r.imported.failregex).toBeGreaterThanOrEqual(10);
-    expect(r.errors.length).toBeGreaterThan(0);
-    expect(r.errors.every((e) => /RE2|HOST/.test(e.message))).toBe(true);
-    const s = r.scenario;
-    if (!s) throw new Error('no scenario');
-    const lines = [
-      'Nov 27 10:00:01 web1 sshd[1]: Invalid user admin from 203.0.113.9 port 4242',
-      'Nov 27 10:00:02 web1 sshd[2]: error: maximum authentication attempts exceeded for root from 203.0.113.9 port 4243 ssh2 [preauth]',
-      'Nov 27 10:00:03 web1 sshd[3]: User root from 203.0.113.9 not allowed because not listed in AllowUsers',
-      'Nov 27 10:00:04 web1 sshd[4]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root',
-      'Nov 27 10:00:05 web1 sshd[5]: Invalid user test from 203.0.113.9 port 4244',
-      'Nov 27 10:00:06 web1 sshd[6]: Accepted publickey for deploy from 192.0.2.10 port 4000 ssh2',
-    ];
-    const { out } = runLines(lines, s);
-    expect(out.map((o) => `${o.key} ${o.count}`)).toEqual(['203.0.113.9 5']);
-  });
+  it.runIf(existsSync(`${FILTER_DIR}/sshd.conf`))(
+    'imports the real fail2ban sshd filter and catches an SSH brute force on raw lines',
+    () => {
+      const r = importFail2banFilter(readFileSync(`${FILTER_DIR}/sshd.conf`, 'utf8'), { name: 'f2b-sshd' });
+      // The conditional and lookahead patterns cannot run on RE2, nor can the multi-line ones without <HOST>.
+      expect(r.imported.failregex).toBeGreaterThanOrEqual(10);
+      expect(r.errors.length).toBeGreaterThan(0);
+      expect(r.errors.every((e) => /RE2|HOST/.test(e.message))).toBe(true);
+      const s = r.scenario;
+      if (!s) throw new Error('no scenario');
+      const lines = [
+        'Nov 27 10:00:01 web1 sshd[1]: Invalid user admin from 203.0.113.9 port 4242',
+        'Nov 27 10:00:02 web1 sshd[2]: error: maximum authentication attempts exceeded for root from 203.0.113.9 port 4243 ssh2 [preauth]',
+        'Nov 27 10:00:03 web1 sshd[3]: User root from 203.0.113.9 not allowed because not listed in AllowUsers',
+        'Nov 27 10:00:04 web1 sshd[4]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root',
+        'Nov 27 10:00:05 web1 sshd[5]: Invalid user test from 203.0.113.9 port 4244',
+        'Nov 27 10:00:06 web1 sshd[6]: Accepted publickey for deploy from 192.0.2.10 port 4000 ssh2',
+      ];
+      const { out } = runLines(lines, s);
+      expect(out.map((o) => `${o.key} ${o.count}`)).toEqual(['203.0.113.9 5']);
+    },
+  );
 
   it.runIf(existsSync(`${FILTER_DIR}/apache-auth.conf`))('reads [INCLUDES] from an include directory when given one', () => {
     const text = readFileSync(`${FILTER_DIR}/apache-auth.conf`, 'utf8');

@@ -4,6 +4,23 @@ import { decodesField, type EventView, type TextField } from './event-view.ts';
 import type { SignatureSet } from './literal-matcher.ts';
 import type { FilterSpec, MatcherSpec } from './scenario.schema.ts';
 
+/** An RE2 set (the `re2` package's `RE2.Set`): many patterns, one pass. */
+export type RE2Set = InstanceType<typeof RE2.Set>;
+
+/** Compile patterns that share flags into one RE2 set; undefined when the flags differ or RE2 refuses. */
+export function compileRe2Set(patterns: readonly RE2[]): RE2Set | undefined {
+  const flags = patterns[0]?.flags;
+  if (flags === undefined || patterns.some((p) => p.flags !== flags)) return undefined;
+  try {
+    return new RE2.Set(
+      patterns.map((p) => p.source),
+      flags,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /** A compiled filter: a closure over the shared event view. */
 export type EventTest = (v: EventView) => boolean;
 
@@ -69,13 +86,7 @@ function numberTest(ranges: (number | string)[], get: (v: EventView) => number |
   };
 }
 
-function matcherTest(
-  field: TextField,
-  m: MatcherSpec,
-  lists: ListLookup,
-  path: string,
-  problems: CompileProblem[],
-): EventTest {
+function matcherTest(field: TextField, m: MatcherSpec, lists: ListLookup, path: string, problems: CompileProblem[]): EventTest {
   const cs = m.caseSensitive === true;
   const get = cs ? (v: EventView) => v.raw(field) : (v: EventView) => v.folded(field);
   const fold = (xs: string[]) => (cs ? xs : xs.map((x) => x.toLowerCase()));

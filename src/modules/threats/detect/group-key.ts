@@ -1,5 +1,8 @@
 import type { GroupBy } from './scenario.schema.ts';
 
+/** Longest user name kept as a bucket key. */
+const MAX_USER_KEY = 256;
+
 /** Expand the first four hextets of an IPv6 address (`2001:db8::1` → [0x2001, 0xdb8, 0, 0]); undefined if malformed. */
 function firstHextets(ip: string): number[] | undefined {
   const dbl = ip.indexOf('::');
@@ -57,7 +60,8 @@ export function groupKey(groupBy: GroupBy, ip: string, host: string | undefined,
     case 'ip_host':
       return host === undefined ? ip : `${ip} ${host}`;
     case 'user':
-      return user;
+      // User names come from attackers: cut them so a key cannot carry kilobytes into every bucket.
+      return user !== undefined && user.length > MAX_USER_KEY ? user.slice(0, MAX_USER_KEY) : user;
   }
 }
 

@@ -71,7 +71,7 @@ function buildAutomaton(pats: readonly string[], masks: readonly number[]): Auto
       if (classOf[c] === 0) classOf[c] = classes++;
     }
   }
-  const children: Map<number, number>[] = [new Map()];
+  const children: Map<number, number>[] = [new Map<number, number>()];
   const hitList: number[] = [-1];
   const maskList: number[] = [0];
   for (let p = 0; p < pats.length; p++) {

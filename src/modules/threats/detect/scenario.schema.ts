@@ -44,8 +44,7 @@ const matcherSchema = z
     caseSensitive: z.boolean().optional(),
   })
   .refine(
-    (m) =>
-      [m.prefix, m.equals, m.contains, m.suffix, m.list, m.re2].filter((x) => x !== undefined).length === 1,
+    (m) => [m.prefix, m.equals, m.contains, m.suffix, m.list, m.re2].filter((x) => x !== undefined).length === 1,
     'give exactly one of prefix, equals, contains, suffix, list, re2',
   );
 export type MatcherSpec = z.infer<typeof matcherSchema>;

@@ -1,4 +1,5 @@
 import type RE2 from 're2';
+import type { RE2Set } from './filter.compile.ts';
 import type { Overflow, ThreatService } from '../events.ts';
 import type { CompiledFilter } from './filter.compile.ts';
 import type { ScenarioSpec } from './scenario.schema.ts';
@@ -7,6 +8,8 @@ import type { ScenarioSpec } from './scenario.schema.ts';
 export interface LineRule {
   /** Patterns with a `host` named group (the source IP) and optionally `user`; the first that matches counts. */
   match: RE2[];
+  /** All of `match` in one RE2 set (when they share flags): one pass says which patterns can match a line. */
+  set?: RE2Set | undefined;
   /** A line matching any of these is not counted (fail2ban `ignoreregex`). */
   ignore: RE2[];
   /** The service the line concerns (labels.service, default ssh). */

@@ -27,7 +27,9 @@ treshold: 3
     );
     expect(r.scenario).toBeUndefined();
     const paths = r.errors.map((e) => e.path).sort();
-    expect(paths).toEqual(expect.arrayContaining(['name', 'filter.service[0]', 'filter.path[0].prefx', 'filter.colour', 'treshold']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['name', 'filter.service[0]', 'filter.path[0].prefx', 'filter.colour', 'treshold']),
+    );
     expect(r.errors.every((e) => e.file === 'bad.yaml' && e.message !== '')).toBe(true);
   });
 

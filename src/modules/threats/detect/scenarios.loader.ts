@@ -5,7 +5,7 @@ import type RE2 from 're2';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { ThreatService } from '../events.ts';
-import { compileFilter, compileRe2, listLookup, type ListLookup } from './filter.compile.ts';
+import { compileFilter, compileRe2, compileRe2Set, listLookup, type ListLookup } from './filter.compile.ts';
 import { createSignatureSet } from './literal-matcher.ts';
 import type { LineRule, Scenario } from './scenario.ts';
 import { scenarioSchema, type FilterSpec, type MatcherSpec, type ScenarioSpec } from './scenario.schema.ts';
@@ -35,7 +35,10 @@ export interface LoadOptions {
 }
 
 function issuePath(issue: z.core.$ZodIssue): string {
-  return issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 /** Turn zod issues into errors, one per bad key (unknown keys are named one by one). */
@@ -83,7 +86,12 @@ function lineRuleOf(spec: ScenarioSpec, file: string, errors: ScenarioError[]): 
   const ignore = f.not?.raw ? compile(f.not.raw, 'filter.not.raw', false) : [];
   if (errors.length > before) return undefined;
   const svc = spec.labels.service;
-  return { match, ignore, service: (svc !== undefined && SERVICES.includes(svc) ? svc : 'ssh') as ThreatService };
+  return {
+    match,
+    set: match.length > 1 ? compileRe2Set(match) : undefined,
+    ignore,
+    service: (svc !== undefined && SERVICES.includes(svc) ? svc : 'ssh') as ThreatService,
+  };
 }
 
 /**
@@ -121,10 +129,7 @@ export function loadScenarioText(
  * reported (with every problem's path) and skipped; the others load. A second scenario with a name already loaded is
  * an error too. Never throws for bad content; an unreadable directory is reported as one error.
  */
-export function loadScenarios(
-  source: string | readonly { file: string; text: string }[],
-  options: LoadOptions = {},
-): LoadResult {
+export function loadScenarios(source: string | readonly { file: string; text: string }[], options: LoadOptions = {}): LoadResult {
   const lists = listLookup(options.lists ? createSignatureSet(options.lists) : builtinSignatureSet());
   const errors: ScenarioError[] = [];
   let texts: { file: string; text: string }[] = [];

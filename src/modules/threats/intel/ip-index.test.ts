@@ -320,6 +320,10 @@ describe('IpIndexHolder', () => {
     expect(holder.current).toBe(old);
     await expect(holder.rebuild(bad, { inThread: true })).rejects.toThrow(RangeError);
     expect(holder.current).toBe(old);
+    // Sources that cannot even be handed to the worker.
+    const uncloneable = [{ ...bad[0], since: undefined, name: (() => 'feed') as unknown as string }] as IndexSource[];
+    await expect(holder.rebuild(uncloneable)).rejects.toThrow();
+    expect(holder.current).toBe(old);
   });
 
   it('lets the rebuild started last win', async () => {
