@@ -172,6 +172,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     timeZone: config.core.timeZone,
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
     runCollector: config.core.roles.split(',').some((r) => r.trim() === 'collector'),
+    allows: (actor, p) => policy.allows(actor, p),
     tls: tls ? { cert: tls.cert, key: tls.key } : undefined,
   });
   const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats];

@@ -45,6 +45,7 @@ interface Ids {
   allowlistId: string;
   feedId: string;
   feedFile: string;
+  bouncerId: string;
 }
 const randomDocV6 = () => `2001:db8:${randomUUID().slice(0, 4)}::${randomUUID().slice(0, 4)}`;
 const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unknown }> = {
@@ -56,6 +57,8 @@ const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unkn
   'POST /api/v1/threats/ingest': () => ({
     payload: 'Nov 27 10:00:00 web1 sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2',
   }),
+  'POST /api/v1/threats/bouncers': () => ({ payload: { name: `walk-${randomUUID().slice(0, 8)}` } }),
+  'DELETE /api/v1/threats/bouncers/:id': (ids) => ({ url: `/api/v1/threats/bouncers/${ids.bouncerId}` }),
   'POST /api/v1/threats/feeds': (ids) => ({
     payload: { id: `walk-${randomUUID().slice(0, 8)}`, name: 'walk', file: ids.feedFile, licence: 'CC0', attribution: 'walk' },
   }),
@@ -269,12 +272,14 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
         const feedFile = join(t.testDb.dataDir, 'walk.netset');
         writeFileSync(feedFile, '185.220.101.1\n');
         await th.feeds.create(db, { id: 'walk', name: 'walk', file: feedFile, licence: 'CC0', attribution: 'walk' }, noAudit);
+        const bouncer = await th.bouncers.create(db, { name: 'walk' }, 'system:test', noAudit);
         return {
           decisionId: d.decision.id,
           bannedValue: '192.0.2.201',
           allowlistId: allow.id as string,
           feedId: 'walk',
           feedFile,
+          bouncerId: bouncer.id,
         };
       })()),
     };

@@ -9,13 +9,16 @@
  *      default cap of 1,000,000 buckets: live buckets must stay at the cap, heap growth must level off, and the
  *      evictions are counted. Reports events/s and heap used at 1M, 5M and 10M IPs.
  *
+ *   3. when /etc/fail2ban/filter.d/sshd.conf exists: lines/s through `pushLine` with that filter imported (its
+ *      patterns behind one RE2 set), on a mix of matching and non-matching sshd lines.
+ *
  * Sizes: DETECT_BENCH_LINES (lines per log for part 1, default 300,000), DETECT_BENCH_FLOOD.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ThreatEvent } from '../../src/modules/threats/events.ts';
-import { builtinScenarios, createDetector } from '../../src/modules/threats/detect/index.ts';
+import { builtinScenarios, createDetector, importFail2banFilter } from '../../src/modules/threats/detect/index.ts';
 import { createLineParser } from '../../src/modules/threats/parse/index.ts';
 import { generateLogs, LOG_NAMES } from './generate.ts';
 
@@ -99,6 +102,30 @@ function flood(): void {
   }
 }
 
+function imported(): void {
+  const path = '/etc/fail2ban/filter.d/sshd.conf';
+  if (!existsSync(path)) return;
+  const scenario = importFail2banFilter(readFileSync(path, 'utf8'), { name: 'f2b-sshd' }).scenario;
+  if (!scenario) return;
+  const d = createDetector({ scenarios: [scenario], onOverflow: () => undefined });
+  const shapes = [
+    (ip: string) => `Nov 27 10:00:01 web1 sshd[4242]: Failed password for root from ${ip} port 50000 ssh2`,
+    (ip: string) => `Nov 27 10:00:01 web1 sshd[4242]: Invalid user admin from ${ip} port 50000`,
+    (ip: string) => `Nov 27 10:00:01 web1 sshd[4242]: Accepted publickey for deploy from ${ip} port 50000 ssh2: ED25519 SHA256:x`,
+    () => `Nov 27 10:00:01 web1 sshd[4242]: pam_unix(sshd:session): session closed for user deploy`,
+    () => `Nov 27 10:00:01 web1 CRON[99]: (root) CMD (run-parts /etc/cron.hourly)`,
+  ];
+  const lines: string[] = [];
+  for (let i = 0; i < 200_000; i++) lines.push(shapes[i % shapes.length]?.(`198.51.${(i >> 8) & 255}.${i & 255}`) ?? '');
+  const t0 = process.hrtime.bigint();
+  lines.forEach((l, i) => d.pushLine(l, Date.UTC(2026, 10, 27) + i, 'web1'));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(
+    `fail2ban sshd filter imported: ${Math.round(lines.length / (ms / 1000)).toLocaleString()} lines/s through pushLine`,
+  );
+}
+
 console.log(`node ${process.version}, load ${loadavg()[0]?.toFixed(2)}, gc ${gc ? 'exposed' : 'not exposed'}`);
 throughput();
+imported();
 flood();

@@ -13,7 +13,17 @@
  * prints a table (also written to DIR/results.json and DIR/results.md). See README.md beside this file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -306,10 +316,10 @@ function runProc(cmd: string, args: readonly string[], timeoutS: number): Promis
   });
 }
 
-/** Writes the first `n` lines of `file` to `dest` (once). */
+/** Writes the first `n` lines of `file` to `dest` (once; through a temporary name, so an interrupted run leaves none). */
 async function prefix(file: string, n: number, dest: string): Promise<string> {
   if (existsSync(dest)) return dest;
-  const out = createWriteStream(dest);
+  const out = createWriteStream(`${dest}.part`);
   let chunk: string[] = [];
   await forEachLine(file, n, (l) => {
     chunk.push(l);
@@ -320,6 +330,7 @@ async function prefix(file: string, n: number, dest: string): Promise<string> {
   });
   out.write(chunk.length ? chunk.join('\n') + '\n' : '');
   await new Promise<void>((r) => out.end(r));
+  renameSync(`${dest}.part`, dest);
   return dest;
 }
 
@@ -531,7 +542,7 @@ async function main(): Promise<void> {
     // Peers read prefixes of the file: Skjold reads the same prefixes too, so detection compares like with like.
     const cut = async (n: number): Promise<{ file: string; lines: number; until: number }> => {
       if (n <= 0 || n >= truth.linesPerLog) return { file, lines: truth.linesPerLog, until: Infinity };
-      const f = await prefix(file, n, join(opts.dir, `${log}.head${n}.log`));
+      const f = await prefix(file, n, join(opts.dir, `${log}.seed${truth.seed}-${truth.linesPerLog}.head${n}.log`));
       return { file: f, lines: n, until: lastLineTime(f, truth) };
     };
     const cs = await cut(opts.crowdsecLines);

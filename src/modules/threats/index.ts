@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuditSink } from '../../core/audit.ts';
+import type { Actor, Permission } from '../../core/auth.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Database } from '../../core/db/database.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -9,6 +10,9 @@ import { AlertsService } from './alerts.service.ts';
 import { AlertWriter } from './alerts.writer.ts';
 import { AllowlistService } from './allowlist.service.ts';
 import { threatsRoutes } from './api/threats.routes.ts';
+import { blocklistRoutes } from './api/blocklist.routes.ts';
+import { bouncerAdminRoutes, bouncerApiRoutes } from './api/bouncer.routes.ts';
+import { BouncersService } from './bouncers.service.ts';
 import { feedsRoutes } from './api/feeds.routes.ts';
 import { DecisionsService } from './decisions.service.ts';
 import { FeedsService } from './feeds.service.ts';
@@ -45,6 +49,8 @@ export interface ThreatsDeps {
   runCollector?: boolean | undefined;
   /** The server's certificate, for syslog over TLS. */
   tls?: { cert: string; key: string } | undefined;
+  /** The access policy's check, for the blocklist (bouncer keys or user tokens). */
+  allows: (actor: Actor, p: Permission) => boolean;
 }
 
 export interface ThreatsModule extends SkjoldModule {
@@ -52,6 +58,8 @@ export interface ThreatsModule extends SkjoldModule {
   alerts: AlertsService;
   allowlist: AllowlistService;
   feeds: FeedsService;
+  /** CrowdSec-compatible bouncer keys. */
+  bouncers: BouncersService;
   writer: AlertWriter;
   /** Present in the engine role. */
   engine: ThreatsEngine | undefined;
@@ -89,6 +97,7 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
       : undefined;
   const detects = detect !== 'none';
   const geo = new GeoLookup();
+  const bouncers = new BouncersService({ clock });
   let rebuildTimer: NodeJS.Timeout | undefined;
   const scheduleRebuild = () => {
     if (!engine) return;
@@ -121,6 +130,7 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
     alerts,
     allowlist,
     feeds,
+    bouncers,
     writer,
     engine,
     rebuildIndex,
@@ -135,6 +145,9 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
         forget: (v) => writer.forget(v),
       }),
       ...feedsRoutes({ feeds }),
+      ...bouncerAdminRoutes({ bouncers }),
+      ...bouncerApiRoutes({ bouncers, audit: deps.audit, log }),
+      ...blocklistRoutes({ bouncers, allows: deps.allows }),
     ],
     async start() {
       if (!engine) return;

@@ -56,7 +56,7 @@ export interface BouncerRoutesDeps {
 
 /**
  * Authenticate a bouncer by `X-Api-Key`. A missing or wrong key is answered as CrowdSec does (403,
- * `{"message":"access forbidden"}`) and recorded in the audit log as a denied access; then null is returned and the
+ * `message: "access forbidden"`, inside a problem) and recorded in the audit log as a denied access; then null is returned and the
  * route must return the reply.
  */
 export async function bouncerOf(ctx: AnyCtx, d: BouncerRoutesDeps): Promise<ThreatsBouncersTable | null> {
@@ -79,9 +79,22 @@ export async function bouncerOf(ctx: AnyCtx, d: BouncerRoutesDeps): Promise<Thre
       detail: { code: sent ? 'bouncer_key_invalid' : 'bouncer_key_missing' },
     })
     .catch((err: unknown) => d.log.error({ err }, 'audit append failed'));
-  await ctx.reply.code(403).header('Cache-Control', 'no-store').type('application/json').send('{"message":"access forbidden"}');
+  await ctx.reply.code(403).header('Cache-Control', 'no-store').type('application/problem+json').send(FORBIDDEN);
   return null;
 }
+
+/**
+ * CrowdSec's refusal body (`message`, which bouncers log) inside an RFC 9457 problem, like every other API refusal:
+ * bouncers read JSON whatever its media type.
+ */
+const FORBIDDEN = JSON.stringify({
+  type: 'about:blank',
+  title: 'Forbidden',
+  status: 403,
+  code: 'bouncer_key_invalid',
+  detail: 'a valid bouncer key is required in X-Api-Key',
+  message: 'access forbidden',
+});
 
 /** Decisions on `ip` or on a network containing it (the live check of `GET /v1/decisions?ip=`). */
 async function decisionsFor(db: Db, q: z.infer<typeof decisionsQuery>, now: number): Promise<FeedRow[]> {
@@ -128,7 +141,7 @@ export function bouncerApiRoutes(d: BouncerRoutesDeps): AnyRoute[] {
         // Read the mark after the previous pull's write has landed (authentication may have read the row before).
         await marking.get(b.id);
         const mark = await d.bouncers.pullMark(ctx.db, b.id);
-        if (!mark) return ctx.reply.code(403).type('application/json').send('{"message":"access forbidden"}');
+        if (!mark) return ctx.reply.code(403).type('application/problem+json').send(FORBIDDEN);
         const now = ctx.clock.now().getTime();
         const r = await pullDecisions(ctx.db, {
           now,

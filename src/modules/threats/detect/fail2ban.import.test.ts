@@ -80,6 +80,8 @@ describe('importFail2banFilter', () => {
       expect(r.errors.every((e) => /RE2|HOST/.test(e.message))).toBe(true);
       const s = r.scenario;
       if (!s) throw new Error('no scenario');
+      // Many patterns: one RE2 set pass per line picks the ones worth running for their groups.
+      expect(s.lineRule?.set).toBeDefined();
       const lines = [
         'Nov 27 10:00:01 web1 sshd[1]: Invalid user admin from 203.0.113.9 port 4242',
         'Nov 27 10:00:02 web1 sshd[2]: error: maximum authentication attempts exceeded for root from 203.0.113.9 port 4243 ssh2 [preauth]',

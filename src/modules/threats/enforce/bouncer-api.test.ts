@@ -49,7 +49,7 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
     for (const headers of [{}, { 'x-api-key': 'nope' }, { 'x-api-key': `skb_${'A'.repeat(43)}` }]) {
       const res = await e.t.app.inject({ method: 'GET', url: `${STREAM}?startup=true`, headers });
       expect(res.statusCode).toBe(403);
-      expect(res.body).toBe('{"message":"access forbidden"}');
+      expect(res.json<{ message: string; status: number }>()).toMatchObject({ message: 'access forbidden', status: 403 });
     }
     const live = await e.t.app.inject({
       method: 'GET',
@@ -174,7 +174,7 @@ describe.each(DIALECTS)('CrowdSec bouncer API on $dialect', ({ dialect, skip }) 
     expect(ok.statusCode).toBe(201);
     const no = await e.t.app.inject({ method: 'POST', url: '/api/crowdsec/v1/usage-metrics', payload });
     expect(no.statusCode).toBe(403);
-    expect(no.body).toBe('{"message":"access forbidden"}');
+    expect(no.json<{ message: string }>().message).toBe('access forbidden');
   });
 
   it.skipIf(skip)('answers the live check of one address: its decisions and covering networks, or null', async () => {

@@ -1,11 +1,8 @@
 import { actorRef } from '../../../core/auth.ts';
 import type { DialectName } from '../../../core/db/database.ts';
-import { registerRoutes } from '../../../core/http/routes.ts';
 import { createTestApp, type TestApp } from '../../../../test/app.ts';
 import { TEST_ACTOR } from '../../../../test/identity.ts';
-import { blocklistRoutes } from '../api/blocklist.routes.ts';
-import { bouncerAdminRoutes, bouncerApiRoutes } from '../api/bouncer.routes.ts';
-import { BouncersService, type BouncerWithKey } from '../bouncers.service.ts';
+import type { BouncersService, BouncerWithKey } from '../bouncers.service.ts';
 import type { BanRequest, DecisionView } from '../decisions.service.ts';
 
 export interface EnforceTestApp {
@@ -22,33 +19,13 @@ const TEST_ACTOR_REF = actorRef(TEST_ACTOR);
 const noAudit = { target: () => undefined, change: () => undefined };
 let made = 0;
 
-/**
- * A whole Skjold for the enforcement tests, with the bouncer and blocklist routes. Where the threats module does not
- * register them (yet), they are added here before the app first answers, with the app's own dependencies, so the
- * tests run the real authentication, audit and database either way.
- */
+/** A whole Skjold for the enforcement tests (API role: no engine), with helpers to ban, unban and make bouncers. */
 export async function createEnforceTestApp(
   dialect: DialectName,
   opts: { manualClock?: boolean; tls?: boolean } = {},
 ): Promise<EnforceTestApp> {
   const t = await createTestApp(dialect, { ...opts, env: { SKJOLD_ROLES: 'api' } });
-  const wired = (t.threats as { bouncers?: BouncersService }).bouncers;
-  const bouncers = wired ?? new BouncersService({ clock: t.clock });
-  const have = new Set(t.routes.map((r) => `${r.method} ${r.url}`));
-  const mine = [
-    ...bouncerApiRoutes({ bouncers, audit: t.audit.sink, log: t.log }),
-    ...bouncerAdminRoutes({ bouncers }),
-    ...blocklistRoutes({ bouncers, allows: (a, p) => t.policy.allows(a, p) }),
-  ].filter((r) => !have.has(`${r.method} ${r.url}`));
-  const deps = {
-    database: t.database,
-    policy: t.policy,
-    audit: t.audit.sink,
-    authenticator: t.identity.authenticator,
-    clock: t.clock,
-    log: t.log,
-  };
-  registerRoutes(t.app, deps, mine, t.routes);
+  const bouncers = t.threats.bouncers;
   const db = t.database.db;
   return {
     t,

@@ -414,8 +414,8 @@ function sinceTable(
 
 /**
  * The first-level table of sorted, disjoint intervals: table[b] = the first interval whose end's top 16 bits are
- * ≥ b, for b in 0..65536 (the end's first word is at `ends[i * stride]`). Intervals that touch bucket b are then
- * those in [table[b], table[b + 1]] (the last only if it starts inside the bucket).
+ * ≥ b, for b in 0..65536 (interval i's end has its first word at `ends[i * stride + offset]`). Intervals that touch
+ * bucket b are then those in [table[b], table[b + 1]] (the last only if it starts inside the bucket).
  */
 function firstLevel(ends: Uint32Array, offset: number, stride: number, count: number, always: boolean): Uint32Array {
   // IPv6 tables are small or empty in most deployments: no 256 KiB table for nothing.
