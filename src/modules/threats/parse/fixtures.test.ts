@@ -42,10 +42,10 @@ describe('fixtures/sshd.log', () => {
     ssh('00:01.000', 'invalid_user', '203.0.113.7', 'admin'),
     'ignored', // pam "check pass; user unknown"
     'ignored', // pam authentication failure: duplicates the "Failed password" line below
-    ssh('00:05.000', 'invalid_user', '203.0.113.7', 'admin'),
+    ssh('00:05.000', 'auth_failed', '203.0.113.7', 'admin'),
     ssh('00:06.000', 'preauth_close', '203.0.113.7', 'admin'),
     ssh('00:07.000', 'invalid_user', '203.0.113.8', 'admin test'),
-    ssh('00:07.000', 'invalid_user', '203.0.113.8', 'admin test'),
+    ssh('00:07.000', 'preauth_close', '203.0.113.8', 'admin test'), // "Failed none": a method probe, not a guess
     'ignored', // pam, as above
     ssh('00:10.000', 'auth_failed', '198.51.100.23', 'root'),
     ssh('00:12.000', 'preauth_close', '198.51.100.23', 'root'),

@@ -15,9 +15,9 @@ describe('sshd: tricky lines', () => {
   it.each([
     [
       `${H}Failed password for invalid user invalid user x from 192.0.2.1 port 22 ssh2`,
-      'invalid_user | 192.0.2.1 | invalid user x',
+      'auth_failed | 192.0.2.1 | invalid user x',
     ],
-    [`${H}Failed password for invalid user  from 192.0.2.1 port 22 ssh2`, 'invalid_user | 192.0.2.1 | '],
+    [`${H}Failed password for invalid user  from 192.0.2.1 port 22 ssh2`, 'auth_failed | 192.0.2.1 | '],
     [`${H}Invalid user bob from 192.0.2.1`, 'invalid_user | 192.0.2.1 | bob'], // OpenSSH < 7.5: no port
     [`${H}Invalid user a\u0000b\u001bc from 192.0.2.1 port 22`, 'invalid_user | 192.0.2.1 | a\u0000b\u001bc'],
     [`${H}Connection closed by user alice 192.0.2.1 port 22`, 'ignored'], // a logged-in session ending

@@ -7,16 +7,18 @@
  * | line                                                               | kind            |
  * | ------------------------------------------------------------------ | --------------- |
  * | `Failed <method> for USER from IP port N ssh2`                     | `auth_failed`   |
- * | `Failed <method> for invalid user USER from IP …`                  | `invalid_user`  |
+ * | `Failed <method> for invalid user USER from IP …`                  | `auth_failed`   |
+ * | `Failed none for [invalid user] USER from IP …` (a method probe)  | `preauth_close` |
  * | `Invalid user USER from IP port N` (once per connection)          | `invalid_user`  |
  * | `Accepted <method> for USER from IP port N ssh2`                   | `auth_success`  |
  * | `Connection closed by [invalid|authenticating] user U IP port N [preauth]`, the same without a user, `Connection reset by …`, `Disconnected from [invalid|authenticating] user U IP port N [preauth]`, `Received disconnect from IP port N:11: … [preauth]`, `Did not receive identification string from IP`, `Unable to negotiate with IP …`, `banner exchange: Connection from IP …`, `Bad protocol version identification … from IP`, `maximum authentication attempts exceeded for [invalid user] U from IP …` | `preauth_close` |
  * | `Timeout before authentication for IP port N` (`fatal:`)           | `preauth_close` |
  * | `pam_unix(sshd:auth): authentication failure; … rhost=IP user=U`   | ignored         |
  *
- * So an attempt on an unknown user with one password per connection gives two `invalid_user` events ("Invalid user"
- * and "Failed password for invalid user"), as it does in CrowdSec and fail2ban; scenarios that count attempts should
- * count `auth_failed` and the `Failed …` lines (`user` set, line starts `Failed`) or halve thresholds. The PAM line
+ * So every password (or key) tried is one `auth_failed`, whether the user exists or not, and a connection for an unknown
+ * user adds one `invalid_user` ("Invalid user U", logged once per connection): brute-force scenarios count
+ * `auth_failed` (one per guess, unlike fail2ban and CrowdSec, which count both lines of one guess), user enumeration
+ * counts distinct users over `invalid_user`. The user name is the attacker's either way. The PAM line
  * duplicates sshd's own "Failed password" for the same attempt and is ignored (its rhost may also be a host name).
  * "Connection closed/reset by IP port N" without a user is the scanner's line after `kex_exchange_identification`
  * (logged by the listener, so without `[preauth]`) and counts even without the tag; with `user U` and no tag it is a
@@ -104,8 +106,10 @@ export function parseSshd(line: string, start: number, time: number, end = line.
         const forAt = line.indexOf(' for ', s + 7);
         if (forAt === -1 || forAt - s > 48) return UNPARSABLE;
         const u = forAt + 5;
-        if (line.startsWith('invalid user ', u)) return fromRight(line, s, u + 13, end, time, 'invalid_user');
-        return fromRight(line, s, u, end, time, 'auth_failed');
+        // "Failed none" is the client asking which methods exist (before the first guess), not a guess.
+        const kind = line.startsWith('none ', s + 7) ? 'preauth_close' : 'auth_failed';
+        if (line.startsWith('invalid user ', u)) return fromRight(line, s, u + 13, end, time, kind);
+        return fromRight(line, s, u, end, time, kind);
       }
       return IGNORED;
     case 73: // I
