@@ -32,6 +32,8 @@ export interface AlertWriterStats {
   alerts: number;
   /** Overflows counted into an existing alert because its target already had an active decision. */
   suppressed: number;
+  /** Events of an already-alerted key (blackholed) counted into its alert. */
+  extended: number;
   decisions: number;
   /** Bans refused because the allowlist covers the target. */
   allowlisted: number;
@@ -50,6 +52,8 @@ interface ActiveTarget {
 }
 
 const MAX_PENDING = 100_000;
+/** Source addresses kept on one alert (a spray by a large botnet is summarised, not stored whole). */
+const MAX_ALERT_IPS = 1000;
 const MAX_ACTIVE = 1_000_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -61,12 +65,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class AlertWriter {
   private pending: PendingAlert[] = [];
+  private extensions = new Map<string, { scenario: string; key: string; ips: Set<string>; events: number; lastAt: number }>();
   private readonly active = new Map<string, ActiveTarget>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private readonly counts: Omit<AlertWriterStats, 'pending'> = {
     alerts: 0,
     suppressed: 0,
+    extended: 0,
     decisions: 0,
     allowlisted: 0,
     signals: 0,
@@ -85,6 +91,23 @@ export class AlertWriter {
       flushMs: number;
     },
   ) {}
+
+  /** Count an event for a blackholed key into its open alert, adding its address (hot path: no I/O, bounded). */
+  extend(scenario: string, key: string, ip: string, time: number): void {
+    const k = `${scenario}\u0000${key}`;
+    let x = this.extensions.get(k);
+    if (!x) {
+      if (this.extensions.size >= MAX_PENDING) {
+        this.counts.dropped++;
+        return;
+      }
+      x = { scenario, key, ips: new Set<string>(), events: 0, lastAt: 0 };
+      this.extensions.set(k, x);
+    }
+    x.events++;
+    if (x.ips.size < MAX_ALERT_IPS) x.ips.add(ip);
+    if (time > x.lastAt) x.lastAt = time;
+  }
 
   /** Queue an overflow (hot path: no I/O). */
   add(a: PendingAlert): void {
@@ -119,9 +142,11 @@ export class AlertWriter {
   }
 
   private async writeBatch(): Promise<void> {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.extensions.size === 0) return;
     const batch = this.pending;
     this.pending = [];
+    const extensions = [...this.extensions.values()];
+    this.extensions = new Map();
     try {
       await this.deps.database.db.transaction().execute(async (trx) => {
         const allowlist = await this.deps.decisions.allowlist(trx);
@@ -138,6 +163,7 @@ export class AlertWriter {
             })
             .where('id', '=', alertId)
             .execute();
+        for (const x of extensions) await this.extendAlert(trx, x);
       });
       this.counts.batches++;
     } catch (err) {
@@ -179,7 +205,7 @@ export class AlertWriter {
       severity: tier === 'page' && o.severity !== 'critical' ? 'major' : o.severity,
       tier,
       labels: JSON.stringify(o.labels),
-      ips: JSON.stringify(o.ips.slice(0, 100)),
+      ips: JSON.stringify(o.ips.slice(0, MAX_ALERT_IPS)),
       listed_by: JSON.stringify(a.listedBy),
       events: o.count,
       overflows: 1,
@@ -233,6 +259,41 @@ export class AlertWriter {
       });
       this.counts.signals++;
     }
+  }
+
+  /** Fold a blackholed key's later events into its newest alert (within a day), adding new source addresses. */
+  private async extendAlert(
+    trx: Db,
+    x: { scenario: string; key: string; ips: Set<string>; events: number; lastAt: number },
+  ): Promise<void> {
+    const since = new Date(this.deps.clock.now().getTime() - 86_400_000).toISOString();
+    const a = await trx
+      .selectFrom('threats_alerts')
+      .select(['id', 'ips', 'last_at'])
+      .where('scenario', '=', x.scenario)
+      .where('key', '=', x.key.slice(0, 200))
+      .where('created_at', '>=', since)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    if (!a) return;
+    let ips: string[] = [];
+    try {
+      ips = JSON.parse(a.ips) as string[];
+    } catch {
+      // A damaged list is replaced by what we know now.
+    }
+    const merged = [...new Set([...ips, ...x.ips])].slice(0, MAX_ALERT_IPS);
+    await trx
+      .updateTable('threats_alerts')
+      .set({
+        ips: JSON.stringify(merged),
+        events: sql`events + ${x.events}`,
+        last_at: x.lastAt > Date.parse(a.last_at) ? iso(x.lastAt) : a.last_at,
+        updated_at: iso(this.deps.clock.now().getTime()),
+      })
+      .where('id', '=', a.id)
+      .execute();
+    this.counts.extended += x.events;
   }
 
   private remember(key: string, t: ActiveTarget): void {

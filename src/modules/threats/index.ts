@@ -93,7 +93,17 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
   const detect = deps.runEngine ? (nats ? 'nats' : 'local') : 'none';
   const engine =
     ingest || detect !== 'none'
-      ? new ThreatsEngine({ clock, log, config, dataDir: deps.dataDir, timeZone: deps.timeZone, writer, tls: deps.tls, ingest, detect })
+      ? new ThreatsEngine({
+          clock,
+          log,
+          config,
+          dataDir: deps.dataDir,
+          timeZone: deps.timeZone,
+          writer,
+          tls: deps.tls,
+          ingest,
+          detect,
+        })
       : undefined;
   const detects = detect !== 'none';
   const geo = new GeoLookup();

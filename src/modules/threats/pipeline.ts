@@ -36,7 +36,7 @@ export interface PipelineOptions {
   /** Customer environments: networks (CIDRs) and host names. */
   customerNetworks: () => IpIndex | null;
   customerHosts: ReadonlySet<string>;
-  writer: Pick<AlertWriter, 'add'>;
+  writer: Pick<AlertWriter, 'add'> & Partial<Pick<AlertWriter, 'extend'>>;
   /** Distinct customer environments one IP must attack within an hour of log time before it pages (default 3). */
   multiTargetThreshold?: number | undefined;
 }
@@ -171,6 +171,14 @@ export class ThreatPipeline {
     if (e.kind === 'auth_success') this.checkSuccessAfterBruteForce(e);
     this.detector?.push(e);
   }
+
+  /**
+   * The detector's blackhole callback: an event for a key that already overflowed joins that alert (its count, and its
+   * source address: a password spray keeps naming the addresses that join it after the alert).
+   */
+  onBlackholed = (scenario: string, key: string, e: ThreatEvent): void => {
+    this.opts.writer.extend?.(scenario, key, e.ip, e.time);
+  };
 
   /** The detector's overflow callback: remember brute forcers, then hand the overflow to the writer. */
   onOverflow = (o: Overflow): void => {

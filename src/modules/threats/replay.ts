@@ -129,7 +129,7 @@ export function createReplay(opts: ReplayOptions = {}): {
     const alert: ReplayAlert = {
       scenario: o.scenario,
       key: o.key,
-      ips: o.ips.slice(0, 100),
+      ips: o.ips.slice(0, 1000),
       count: o.count,
       overflows: 1,
       firstAt: new Date(o.firstAt).toISOString(),
@@ -141,6 +141,7 @@ export function createReplay(opts: ReplayOptions = {}): {
       samples: o.samples.slice(0, 10),
     };
     alerts.push(alert);
+    byKey.set(`${o.scenario}\u0000${o.key}`, alert);
     if (!o.remediation || !target || !key) return;
     const allowedBy = allowlist.find((c) => cidrsOverlap(c, target.value));
     if (allowedBy) {
@@ -166,13 +167,21 @@ export function createReplay(opts: ReplayOptions = {}): {
     active.set(key, { alert, until });
   };
 
+  const byKey = new Map<string, ReplayAlert>();
+  const extend = (scenario: string, key: string, ip: string, time: number): void => {
+    const a = byKey.get(`${scenario}\u0000${key}`);
+    if (!a) return;
+    a.count++;
+    if (a.ips.length < 1000 && !a.ips.includes(ip)) a.ips.push(ip);
+    if (time > Date.parse(a.lastAt)) a.lastAt = new Date(time).toISOString();
+  };
   const pipeline = new ThreatPipeline({
     timeZone: opts.timeZone ?? 'Europe/Copenhagen',
     now,
     index: () => index,
     customerNetworks: () => customers,
     customerHosts: new Set(opts.customerHosts ?? []),
-    writer: { add },
+    writer: { add, extend },
   });
   const extra = (opts.scenarioFiles ?? []).map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
   const loaded = extra.length ? loadScenarios(extra) : { scenarios: [], errors: [] };
@@ -180,6 +189,7 @@ export function createReplay(opts: ReplayOptions = {}): {
     scenarios: [...builtinScenarios(), ...loaded.scenarios],
     maxBuckets: opts.maxBuckets ?? 1_000_000,
     onOverflow: pipeline.onOverflow,
+    onBlackholed: pipeline.onBlackholed,
   });
   pipeline.attach(detector);
   return {

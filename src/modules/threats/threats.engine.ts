@@ -98,11 +98,22 @@ export class ThreatsEngine {
         scenarios: scenarios.filter((s) => s.spec.groupBy !== 'user'),
         maxBuckets: c.maxBuckets,
         onOverflow: this.pipeline.onOverflow,
+        onBlackholed: this.pipeline.onBlackholed,
       });
-      this.userDetector = createDetector({ scenarios: byUser, maxBuckets: c.maxBuckets, onOverflow: this.pipeline.onOverflow });
+      this.userDetector = createDetector({
+        scenarios: byUser,
+        maxBuckets: c.maxBuckets,
+        onOverflow: this.pipeline.onOverflow,
+        onBlackholed: this.pipeline.onBlackholed,
+      });
       this.pipeline.attach(this.detector, this.userDetector);
     } else {
-      this.detector = createDetector({ scenarios, maxBuckets: c.maxBuckets, onOverflow: this.pipeline.onOverflow });
+      this.detector = createDetector({
+        scenarios,
+        maxBuckets: c.maxBuckets,
+        onOverflow: this.pipeline.onOverflow,
+        onBlackholed: this.pipeline.onBlackholed,
+      });
       this.pipeline.attach(this.detector);
     }
     for (const f of c.files) {
@@ -132,7 +143,11 @@ export class ThreatsEngine {
     if (!this.deps.ingest) return this.startTimers();
     if (this.deps.detect !== 'local') {
       const { createCollectorOutput } = await import('./scale/event-publisher.ts');
-      this.output = await createCollectorOutput({ servers: c.natsServers, partitions: c.partitions, names: scaleNames(c.natsStream) });
+      this.output = await createCollectorOutput({
+        servers: c.natsServers,
+        partitions: c.partitions,
+        names: scaleNames(c.natsStream),
+      });
     }
     if (c.syslogUdp || c.syslogTcp || c.syslogTls)
       this.syslog = await startSyslogServer({

@@ -31,7 +31,11 @@ const sshd = (secondsAgo: number, msg: string, host = 'web1') =>
  */
 describe.skipIf(!natsUp)('threats collector and engine roles over NATS', () => {
   const stream = `SKJOLD_TEST_ROLES_${randomBytes(4).toString('hex')}`;
-  const env = { SKJOLD_THREATS_NATS_SERVERS: `nats://${NATS}`, SKJOLD_THREATS_NATS_STREAM: stream, SKJOLD_THREATS_PARTITIONS: '4' };
+  const env = {
+    SKJOLD_THREATS_NATS_SERVERS: `nats://${NATS}`,
+    SKJOLD_THREATS_NATS_STREAM: stream,
+    SKJOLD_THREATS_PARTITIONS: '4',
+  };
   let collector: TestApp;
   let engine: TestApp;
   let headers: Record<string, string>;
@@ -78,9 +82,16 @@ describe.skipIf(!natsUp)('threats collector and engine roles over NATS', () => {
       payload: lines.join('\n'),
     });
     expect(r.statusCode, r.body).toBe(202);
-    const alerts = await alertsOnEngine((a) => a.some((x) => x.scenario === 'password-spraying') && a.some((x) => x.scenario === 'ssh-bf'));
+    const alerts = await alertsOnEngine(
+      (a) => a.some((x) => x.scenario === 'password-spraying') && a.some((x) => x.scenario === 'ssh-bf'),
+    );
     expect(alerts.find((a) => a.scenario === 'ssh-bf')?.ip).toBe('203.0.113.7');
-    expect(alerts.find((a) => a.scenario === 'password-spraying')?.key).toBe('backup');
+    const spray = alerts.find((a) => a.scenario === 'password-spraying');
+    expect(spray?.key).toBe('backup');
+    // Addresses that joined after the alert are folded into it: all twelve are named.
+    await engine.threats.writer.flush();
+    const full = await engine.threats.alerts.get(engine.database.db, spray?.id ?? '');
+    expect(full.ips).toHaveLength(12);
     // The collector parsed but detected nothing itself; the engine received nothing over HTTP.
     expect(collector.threats.engine?.pipeline.counts.lines).toBe(lines.length);
     expect(collector.threats.engine?.detector.stats().events).toBe(0);
