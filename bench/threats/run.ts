@@ -22,6 +22,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -373,7 +374,9 @@ async function runCrowdsec(
   work: string,
   parseOnly: boolean,
   timeoutS: number,
-): Promise<{ proc: Proc; ips: string[]; rssMb: number; alerts: number }> {
+): Promise<{ proc: Proc; ips: string[]; rssMb: number; alerts: number; fatal: string | null }> {
+  // A fresh work directory each run: a database left by an earlier (killed) run makes CrowdSec refuse to start.
+  rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const args = [join(PEERS, 'crowdsec-replay.sh'), file, type, work, ...(parseOnly ? ['--parse-only'] : [])];
   const proc = await runProc('/bin/sh', args, timeoutS);
@@ -394,6 +397,8 @@ async function runCrowdsec(
     ips = [...new Set([...raw.matchAll(/ by ip ([0-9a-f.:]+)/g)].map((m) => m[1] as string))];
     alerts = (raw.match(/ ban on /g) ?? []).length;
   }
+  const out = existsSync(join(work, 'crowdsec.out')) ? readFileSync(join(work, 'crowdsec.out'), 'utf8') : '';
+  const fatal = /level=fatal msg="([^"]{0,200})/.exec(out)?.[1] ?? null;
   // Anything of ours still running (the script's crowdsec, reparented) is ended by its pid.
   const ps = spawnSync('pgrep', ['-f', '--', `crowdsec -c ${work}/config.yaml`], { encoding: 'utf8' });
   for (const pid of ps.stdout.split('\n').filter((x) => /^\d+$/.test(x))) {
@@ -403,7 +408,7 @@ async function runCrowdsec(
       // gone
     }
   }
-  return { proc, ips, rssMb, alerts };
+  return { proc, ips, rssMb, alerts, fatal };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -600,8 +605,9 @@ async function main(): Promise<void> {
     const csType = log === 'nginx' ? 'nginx' : 'syslog';
     for (const parseOnly of [true, false]) {
       const work = join(opts.dir, `crowdsec-${log}-${parseOnly ? 'parse' : 'full'}`);
-      const { proc, ips, rssMb, alerts } = await runCrowdsec(cs.file, csType, work, parseOnly, opts.timeoutS);
+      const { proc, ips, rssMb, alerts, fatal } = await runCrowdsec(cs.file, csType, work, parseOnly, opts.timeoutS);
       const notes: string[] = [];
+      if (fatal) notes.push(`CROWDSEC FAILED: ${fatal}`);
       if (cs.file !== file) notes.push(`first ${fmt(cs.lines)} lines`);
       if (proc.timedOut) notes.push(`TIMED OUT at ${opts.timeoutS} s (bans logged until then are scored)`);
       if (!parseOnly) notes.push(`${alerts} ban alerts`);

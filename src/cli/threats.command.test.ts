@@ -100,6 +100,35 @@ describe('skjold threats replay', () => {
     expect(j.decisions[0]?.from).toMatch(/^2025-12-30T22:59/);
   });
 
+  it('imports a fail2ban filter as a scenario that a replay then runs, and reports what RE2 cannot run', async () => {
+    const filter = join(dir, 'myapp.conf');
+    writeFileSync(
+      filter,
+      [
+        '[INCLUDES]',
+        'before = common.conf',
+        '[Definition]',
+        'failregex = ^%(__prefix_line)sLogin failed for user \\S+ from <HOST>$',
+        '            ^%(__prefix_line)s(?<=x)bad lookbehind from <HOST>$',
+        'ignoreregex =',
+        '',
+      ].join('\n'),
+    );
+    const yaml = join(dir, 'f2b-myapp.yaml');
+    const imp = await skjold(['threats', 'import-fail2ban', filter, '--max-retry', '3', '--find-time', '10m', '--out', yaml]);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stderr).toContain('imported 1 failregex');
+    expect(imp.stderr).toMatch(/not imported: failregex #2/);
+    const app = join(dir, 'myapp.log');
+    const lines = Array.from(
+      { length: 4 },
+      (_, i) => `Nov 26 10:00:0${i} app1 myapp[7]: Login failed for user bob from 192.0.2.44`,
+    );
+    writeFileSync(app, `${lines.join('\n')}\n`);
+    const j = JSON.parse((await skjold(['threats', 'replay', app, '--scenarios', yaml, '--json'])).stdout) as ReplayResult;
+    expect(j.alerts.map((a) => [a.scenario, a.ips[0]])).toEqual([['f2b-myapp', '192.0.2.44']]);
+  });
+
   it('reads lines split across reads, CRLF endings, a last line without newline, and cuts a 9 MB line at 1 MiB', () => {
     const f = join(dir, 'crlf.log');
     const long = 3 * 1024 * 1024 + 5;

@@ -1,8 +1,16 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import { parseDuration } from '../modules/threats/threats.config.ts';
-import { createReplay, LOG_TYPES, type LogType, type ReplayResult } from '../modules/threats/index.ts';
+import {
+  createReplay,
+  importFail2banFilter,
+  LOG_TYPES,
+  type LogType,
+  type ReplayResult,
+  type ThreatService,
+} from '../modules/threats/index.ts';
 import { ApiClient, ApiProblem, DEFAULT_SERVER, tokenFromEnv, type ClientOptions } from './api-client.ts';
 import { printProblem } from './apply.command.ts';
 
@@ -141,6 +149,42 @@ export function registerThreats(program: Command): void {
       process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : renderReplay(r, seconds));
       if (r.stats.scenarioErrors.length) process.exitCode = 1;
     });
+  threats
+    .command('import-fail2ban')
+    .description('Turn a fail2ban filter (failregex with <HOST>) into a Skjold scenario YAML for SKJOLD_THREATS_SCENARIOS_DIR')
+    .argument('<filter>', 'the filter file, e.g. /etc/fail2ban/filter.d/sshd.conf')
+    .option('--name <name>', 'scenario name (default: f2b-<file name>)')
+    .option('--service <service>', 'what the lines concern: ssh, http, smtp, imap, pop3, ftp, firewall', 'ssh')
+    .option('--max-retry <n>', 'fail2ban maxretry', '5')
+    .option('--find-time <d>', 'fail2ban findtime, e.g. 10m', '10m')
+    .option('--ban-time <d>', 'ban duration, e.g. 4h, or "none" to alert only', '4h')
+    .option('--out <file>', 'write the YAML here instead of stdout')
+    .action(
+      (
+        filter: string,
+        opts: { name?: string; service: string; maxRetry: string; findTime: string; banTime: string; out?: string },
+      ) => {
+        const name = opts.name ?? `f2b-${basename(filter).replace(/\.(conf|local)$/, '')}`;
+        const r = importFail2banFilter(readFileSync(filter, 'utf8'), {
+          name,
+          service: opts.service as ThreatService,
+          maxRetry: Number(opts.maxRetry),
+          findTime: opts.findTime,
+          banTime: opts.banTime,
+          includeDir: dirname(filter),
+        });
+        for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
+        for (const e of r.errors) process.stderr.write(`not imported: ${e.kind} #${e.index + 1}: ${e.message}\n`);
+        for (const e of r.scenarioErrors) process.stderr.write(`scenario problem: ${e.path} ${e.message}\n`);
+        process.stderr.write(`imported ${r.imported.failregex} failregex and ${r.imported.ignoreregex} ignoreregex\n`);
+        if (!r.scenario) {
+          process.exitCode = 1;
+          return;
+        }
+        if (opts.out) writeFileSync(opts.out, r.yaml);
+        else process.stdout.write(r.yaml);
+      },
+    );
   withServerOptions(
     threats
       .command('ban')

@@ -29,7 +29,8 @@ import './threats.tables.ts';
 export { threatsConfig, type ThreatsConfig } from './threats.config.ts';
 export { threatsPermissions } from './threats.permissions.ts';
 export { createReplay, type ReplayOptions, type ReplayResult } from './replay.ts';
-export type { Decision, ThreatEvent, Overflow, LogType } from './events.ts';
+export type { Decision, ThreatEvent, Overflow, LogType, ThreatService } from './events.ts';
+export { importFail2banFilter, type Fail2banImport } from './detect/fail2ban.import.ts';
 export { LOG_TYPES } from './events.ts';
 export { DecisionsService, type DecisionView } from './decisions.service.ts';
 export { AlertsService, type AlertView } from './alerts.service.ts';
@@ -153,6 +154,15 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
         stats: () => (engine ? engine.stats() : null),
         ingest: (body, format, type, peer) => (engine && ingest ? engine.ingestHttp(body, format, type, peer) : null),
         forget: (v) => writer.forget(v),
+        listing: (ip) => {
+          if (!engine || !detects) return null;
+          const hit = engine.index.current.lookup(ip);
+          return (hit?.sources ?? []).map((x) => ({
+            name: x.name,
+            kind: x.kind,
+            since: x.since === undefined || Number.isNaN(x.since) ? null : new Date(x.since * 1000).toISOString(),
+          }));
+        },
       }),
       ...feedsRoutes({ feeds }),
       ...bouncerAdminRoutes({ bouncers }),

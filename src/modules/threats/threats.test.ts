@@ -215,6 +215,18 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
       const alerts = (await get<{ items: AlertView[] }>('/api/v1/threats/alerts')).items;
       expect(alerts.map((a) => [a.ip, a.tier, a.listedBy])).toEqual([['185.220.101.7', 'page', ['Bad IPs']]]);
       expect(t.threats.engine?.pipeline.counts.listedHitsByFeed).toEqual({ 'Bad IPs': 31 });
+      const look = await get<{
+        listedBy: { name: string; kind: string; since: string | null }[];
+        decisions: DecisionView[];
+        alerts: AlertView[];
+        geo: { country: string | null } | null;
+      }>('/api/v1/threats/lookup?ip=185.220.101.7');
+      expect(look.listedBy).toEqual([{ name: 'Bad IPs', kind: 'feed', since: expect.stringMatching(/^\d{4}-/) as string }]);
+      expect(look.decisions.map((d) => d.value)).toEqual(['185.220.101.7']);
+      expect(look.alerts).toHaveLength(1);
+      expect(look.geo?.country).toMatch(/^[A-Z]{2}$/);
+      const bad = await t.app.inject({ method: 'GET', url: '/api/v1/threats/lookup?ip=10.0.0.0%2F8', headers: viewer });
+      expect(bad.json<{ code: string }>().code).toBe('invalid_ip');
 
       writeFileSync(file, '<html><body>502 Bad Gateway</body></html>\n');
       const garbled = await t.app.inject({ method: 'POST', url: '/api/v1/threats/feeds/bad-ips/refresh', headers: admin });

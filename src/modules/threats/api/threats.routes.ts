@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { actorRef } from '../../../core/auth.ts';
-import { AppError, conflict } from '../../../core/errors.ts';
+import { AppError, conflict, invalid } from '../../../core/errors.ts';
+import { canonicalTarget, cidrsOverlap } from '../cidr.ts';
+import { ipv6Prefix64, net24 } from '../intel/ip-address.ts';
 import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
 import type { AlertsService, AlertView, Overview } from '../alerts.service.ts';
 import type { DecisionsService, DecisionView } from '../decisions.service.ts';
@@ -12,6 +14,7 @@ import {
   decisionsQuery,
   idParams,
   ingestQuery,
+  lookupQuery,
   overviewQuery,
   unbanValueBody,
 } from './threats.schemas.ts';
@@ -29,6 +32,8 @@ export interface ThreatsRoutesDeps {
   stats: () => Record<string, unknown> | null;
   /** Queue a bulk body whole (waiting briefly for room), or answer busy; null where no engine runs. */
   ingest: (body: string, format: 'lines' | 'ndjson', type: LogType, peer: string) => Promise<HttpIngestResult> | null;
+  /** Which feeds (and the allowlist) list an address, since when; null where no engine holds the index. */
+  listing: (ip: string) => { name: string; kind: 'feed' | 'allow'; since: string | null }[] | null;
   /** Forget a target in the engine's active-decision cache after an unban. */
   forget: (value: string) => void;
 }
@@ -48,6 +53,30 @@ export function threatsRoutes(d: ThreatsRoutesDeps): AnyRoute[] {
         const o = await d.alerts.overview(ctx.db, ctx.query.hours);
         const topIps = await Promise.all(o.topIps.map(async (i) => ({ ...i, geo: await d.geo(i.ip) })));
         return { ...o, topIps, stats: d.stats() };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/threats/lookup',
+      permission: 'threats.read',
+      query: lookupQuery,
+      summary:
+        'Everything about one address: feeds listing it and since when, the allowlist, bans on it or its network, alerts, country and AS',
+      async handler(ctx): Promise<{
+        ip: string;
+        listedBy: { name: string; kind: 'feed' | 'allow'; since: string | null }[] | null;
+        decisions: DecisionView[];
+        alerts: AlertView[];
+        geo: GeoInfo | null;
+      }> {
+        const t = canonicalTarget(ctx.query.ip);
+        if (!t || t.scope !== 'ip') throw invalid('invalid_ip', `not an IP address: ${ctx.query.ip.slice(0, 64)}`);
+        const covering = [t.value, ipv6Prefix64(t.value), net24(t.value)].filter((x): x is string => x !== null);
+        const decisions = (await d.decisions.list(ctx.db, { state: 'active', limit: 1000 })).items.filter(
+          (x) => covering.includes(x.value) || (x.scope === 'range' && cidrsOverlap(x.value, t.value)),
+        );
+        const alerts = (await d.alerts.list(ctx.db, { ip: t.value, limit: 20 })).items;
+        return { ip: t.value, listedBy: d.listing(t.value), decisions, alerts, geo: await d.geo(t.value) };
       },
     }),
     defineRoute({
@@ -197,7 +226,12 @@ export function threatsRoutes(d: ThreatsRoutesDeps): AnyRoute[] {
       async prepare(ctx): Promise<HttpIngestResult> {
         const ndjson = (ctx.req.headers['content-type'] ?? '').startsWith('application/x-ndjson');
         const r = d.ingest(ctx.body, ndjson ? 'ndjson' : 'lines', ctx.query.type, ctx.req.ip);
-        if (!r) throw new AppError('unavailable', 'ingest_not_here', 'this process does not receive logs: with NATS only collector processes do, else the engine');
+        if (!r)
+          throw new AppError(
+            'unavailable',
+            'ingest_not_here',
+            'this process does not receive logs: with NATS only collector processes do, else the engine',
+          );
         return r;
       },
       async handler(

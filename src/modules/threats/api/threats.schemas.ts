@@ -63,3 +63,8 @@ export const ingestQuery = z.strictObject({
   /** Parser for every line (default: detected per line). */
   type: z.enum(['auto', 'sshd', 'nginx', 'apache', 'postfix', 'dovecot', 'ftp', 'nftables']).default('auto'),
 });
+
+export const lookupQuery = z.strictObject({
+  /** The address to look up. */
+  ip: z.string().trim().min(2).max(64),
+});
