@@ -258,7 +258,9 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     expect(badDuration.stderr).toContain('--duration takes e.g. 90m, 4h or 7d');
     const list = await run(['threats', 'decisions', '--json']);
     expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ value: '192.0.2.77', origin: 'manual', scenario: 'manual' })]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ value: '192.0.2.77', origin: 'manual', scenario: 'manual' }),
+    ]);
     const unban = await run(['threats', 'unban', '192.0.2.77']);
     expect(unban.code, unban.stderr).toBe(0);
     expect(unban.stdout).toBe('unbanned 192.0.2.77 (1 decision ended)\n');
