@@ -295,6 +295,33 @@ describe('lookups', () => {
   });
 });
 
+describe('large indexes (the /24 presence bitmap in front of the search)', () => {
+  it('finds every listed address and only those, among 80,000 networks', () => {
+    // Distinct /24 networks and single addresses spread over the whole space, so many /16 windows hold several.
+    const nets = new Set<number>();
+    const singles = new Set<number>();
+    let x = 0x9e3779b9;
+    const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0);
+    while (nets.size < 70_000) nets.add(next() >>> 8);
+    while (singles.size < 10_000) singles.add(next());
+    const netList = [...nets];
+    const singleList = [...singles];
+    const cidrs = [...netList.map((n) => `${formatIPv4((n << 8) >>> 0)}/24`), ...singleList.map(formatIPv4)];
+    const index = buildIpIndex([{ id: 1, name: 'feed', kind: 'feed', cidrs }]);
+    expect(index.stats().ipv4Ranges).toBeGreaterThan(65_536);
+    for (let i = 0; i < 50_000; i++) {
+      const ip =
+        i % 5 === 0
+          ? (singleList[i % singleList.length] as number)
+          : i % 2 === 0
+            ? (((netList[i % netList.length] as number) << 8) | (next() & 255)) >>> 0
+            : next();
+      const listed = nets.has(ip >>> 8) || singles.has(ip);
+      expect(index.lookup(formatIPv4(ip)) !== null, formatIPv4(ip)).toBe(listed);
+    }
+  });
+});
+
 describe('IpIndexHolder', () => {
   const feed = (cidrs: string[]): IndexSource[] => [{ id: 1, name: 'feed', kind: 'feed', cidrs }];
 
