@@ -57,6 +57,15 @@ const MAX_ALERT_IPS = 1000;
 const MAX_ACTIVE = 1_000_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A span of log time for a person: `5 s`, `12 min`, `3.5 h`, `2 d`. */
+export function spanText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 360) / 10} h`;
+  return `${Math.round(s / 8640) / 10} d`;
+}
+
 /**
  * Writes alerts, decisions and signals in batches, one transaction per batch, off the parsing path: the detector
  * hands overflows to `add()` (synchronous, bounded) and never waits for the database. While a target has an active
@@ -224,7 +233,7 @@ export class AlertWriter {
         trx,
         {
           target: banTarget ?? o.scope.value,
-          reason: `${o.scenario}: ${o.count} events ${iso(o.firstAt)} – ${iso(o.lastAt)}`,
+          reason: `${o.scenario}: ${o.count} events in ${spanText(o.lastAt - o.firstAt)} (log time ${iso(o.firstAt).slice(0, 19)}Z)`,
           scenario: o.scenario,
           origin: 'skjold',
           alertId,

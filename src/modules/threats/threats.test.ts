@@ -72,6 +72,7 @@ describe.each(DIALECTS)('threats module on $dialect', ({ dialect, skip }) => {
       const active = (await get<{ items: DecisionView[] }>('/api/v1/threats/decisions?state=active')).items;
       const d = active.find((x) => x.value === '203.0.113.7');
       expect(d?.scenario).toBe('ssh-bf');
+      expect(d?.reason).toMatch(/^ssh-bf: \d+ events in \d+ s \(log time \d{4}-\d\d-\d\dT[\d:]{8}Z\)$/);
       expect(d?.alertId).toBe(a.id);
       expect(d && d.until - d.createdAt).toBe(4 * 3600 * 1000);
       const audit = await t.audit.service.search({ action: 'threats.decision.create', limit: 10, order: 'desc' });
