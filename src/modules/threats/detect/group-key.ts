@@ -1,48 +1,17 @@
+import { ipv6Prefix64, net24 } from '../intel/ip-address.ts';
 import type { GroupBy } from './scenario.schema.ts';
 
 /** Longest user name kept as a bucket key. */
 const MAX_USER_KEY = 256;
 
-/** Expand the first four hextets of an IPv6 address (`2001:db8::1` → [0x2001, 0xdb8, 0, 0]); undefined if malformed. */
-function firstHextets(ip: string): number[] | undefined {
-  const dbl = ip.indexOf('::');
-  const headText = dbl < 0 ? ip : ip.slice(0, dbl);
-  const tailText = dbl < 0 ? '' : ip.slice(dbl + 2);
-  const head = headText === '' ? [] : headText.split(':');
-  const tail = tailText === '' ? [] : tailText.split(':');
-  // An embedded IPv4 tail counts as two hextets.
-  const tailLen = tail.length + (tail.length > 0 && (tail[tail.length - 1] ?? '').includes('.') ? 1 : 0);
-  if (head.length > 8 || (dbl < 0 && head.length < 4)) return undefined;
-  const out: number[] = [];
-  for (const h of head) {
-    if (out.length === 4) break;
-    const n = parseInt(h, 16);
-    if (!(n >= 0 && n <= 0xffff) || h.length > 4) return undefined;
-    out.push(n);
-  }
-  const zeros = 8 - head.length - tailLen;
-  for (let i = 0; i < zeros && out.length < 4; i++) out.push(0);
-  for (const h of tail) {
-    if (out.length === 4) break;
-    const n = parseInt(h, 16);
-    if (!(n >= 0 && n <= 0xffff) || h.length > 4) return undefined;
-    out.push(n);
-  }
-  return out.length === 4 ? out : undefined;
-}
-
-/** The /64 of an IPv6 address in canonical-ish form (`2001:db8:1:2::/64`); undefined for IPv4 or malformed input. */
+/** The /64 of an IPv6 address in canonical form (`2001:db8:1:2::/64`); undefined for IPv4 or malformed input. */
 export function ipv6Slash64(ip: string): string | undefined {
-  if (ip.indexOf(':') < 0) return undefined;
-  const h = firstHextets(ip);
-  return h ? `${h.map((x) => x.toString(16)).join(':')}::/64` : undefined;
+  return ip.indexOf(':') < 0 ? undefined : (ipv6Prefix64(ip) ?? undefined);
 }
 
-/** The /24 of an IPv4 address (`198.51.100.0/24`); undefined for IPv6 or malformed input. */
+/** The /24 of an IPv4 address (`198.51.100.0/24`, also for `::ffff:198.51.100.7`); undefined otherwise. */
 export function ipv4Slash24(ip: string): string | undefined {
-  const dot = ip.lastIndexOf('.');
-  if (dot < 0 || ip.indexOf(':') >= 0) return undefined;
-  return `${ip.slice(0, dot)}.0/24`;
+  return net24(ip) ?? undefined;
 }
 
 /**
