@@ -15,6 +15,12 @@ export interface AuditChange {
   after?: Record<string, unknown> | null;
 }
 
+/** Where a write path records what it changed for its request's audit entry (the route's `ctx.audit`). */
+export interface AuditRecorder {
+  target(t: string): void;
+  change(c: AuditChange): void;
+}
+
 export interface AuditInput {
   /** `user:<id>`, `token:<id>`, `system:<name>`, `cli:<user>` or `anonymous`. */
   actor: string;

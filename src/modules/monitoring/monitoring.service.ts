@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AuditChange } from '../../core/audit.ts';
+import type { AuditRecorder } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import { AppError, invalid, notFound } from '../../core/errors.ts';
@@ -11,12 +11,6 @@ import { monitoringStore } from './monitoring.store.ts';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-
-/** Where a write path records what it changed (the route's ctx.audit). */
-export interface AuditRecorder {
-  target(t: string): void;
-  change(c: AuditChange): void;
-}
 
 /** A new heartbeat monitor's secret, shown once. */
 export interface CreatedMonitor extends Monitor {

@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditChange } from '../../core/audit.ts';
+import type { AuditRecorder } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import { conflict, invalid, notFound } from '../../core/errors.ts';
 import { canonicalTarget } from './cidr.ts';
-
-/** Where a write path records what it changed (the route's ctx.audit). */
-export interface AuditRecorder {
-  target(t: string): void;
-  change(c: AuditChange): void;
-}
 
 export interface AllowlistEntry {
   /** Absent for entries from the configuration (they cannot be removed here). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { AuditChange } from '../../core/audit.ts';
+import type { AuditRecorder } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import { conflict, invalid, notFound } from '../../core/errors.ts';
@@ -32,12 +32,6 @@ export interface Bouncer {
 /** A bouncer just made: `apiKey` is the only time the secret is shown. */
 export interface BouncerWithKey extends Bouncer {
   apiKey: string;
-}
-
-/** What a write records for its audit entry (the route's `ctx.audit`). */
-export interface AuditRecorder {
-  target(t: string): void;
-  change(c: AuditChange): void;
 }
 
 /** The stored form of a key. */

@@ -1,4 +1,4 @@
-import type { AuditChange } from '../../core/audit.ts';
+import type { AuditRecorder } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Db, Database } from '../../core/db/database.ts';
 import { conflict, invalid, notFound } from '../../core/errors.ts';
@@ -7,11 +7,6 @@ import { type FeedDefinition, type FeedDefinitionInput, feedDefinitionSchema } f
 import type { FeedFetcher, FeedUpdateResult, LoadedFeed } from './intel/feed-fetcher.ts';
 import type { IndexSource } from './intel/ip-index.ts';
 import type { ThreatsFeedsTable } from './threats.tables.ts';
-
-interface AuditRecorder {
-  target(t: string): void;
-  change(c: AuditChange): void;
-}
 
 /** A feed as the API shows it: its definition, whether it is in force, and how fresh its copy is. */
 export interface FeedView {

@@ -213,16 +213,7 @@ export function createThreatsModule(deps: ThreatsDeps): ThreatsModule {
           },
         });
       };
-      const perTransport = (): Record<string, TransportCounters> => {
-        const s = engine.stats();
-        const sys = s.syslog as { udp: TransportCounters; tcp: TransportCounters; tls: TransportCounters } | null;
-        const files = s.files as { counters: TransportCounters } | null;
-        return {
-          ...(sys ? { udp: sys.udp, tcp: sys.tcp, tls: sys.tls } : {}),
-          ...(files ? { file: files.counters } : {}),
-          http: engine.http,
-        };
-      };
+      const perTransport = () => engine.transportCounters();
       const each = (f: (c: TransportCounters) => number) =>
         Object.fromEntries(Object.entries(perTransport()).map(([t, c]) => [t, f(c)]));
       counter('skjold_threats_lines_read_total', 'Log lines received, by transport', ['transport'], () =>

@@ -237,6 +237,16 @@ export class ThreatsEngine {
     await yieldToIo();
   }
 
+  /** Counters of every transport this process receives on (read at each Prometheus scrape: cheap). */
+  transportCounters(): Record<string, TransportCounters> {
+    const sys = this.syslog?.stats();
+    return {
+      ...(sys ? { udp: sys.udp, tcp: sys.tcp, tls: sys.tls } : {}),
+      ...(this.tailer ? { file: this.tailer.stats().counters } : {}),
+      http: this.http,
+    };
+  }
+
   stats(): Record<string, unknown> {
     const q = this.queue.stats();
     const oldest = this.queue.oldestReceivedAt();

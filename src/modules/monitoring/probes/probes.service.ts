@@ -5,7 +5,7 @@ import { AppError, conflict, type FieldError, invalid, notFound, unauthenticated
 import type { SignalSink } from '../../../core/signals.ts';
 import type { MonitorDefinition } from '../api/monitor.schemas.ts';
 import type { MonitoringConfig } from '../monitoring.config.ts';
-import type { AuditRecorder } from '../monitoring.service.ts';
+import type { AuditRecorder } from '../../../core/audit.ts';
 import { type CreateProbeBody, type ProbeResultItem, type ProbeResultsBody, probeResultItem } from './probe.schemas.ts';
 import { hashProbeToken, isProbeTokenShape, newProbeToken } from './probe-token.ts';
 import { type ProbeRow, probesStore } from './probes.store.ts';
