@@ -37,6 +37,7 @@ import {
   type OncallUser,
 } from './modules/oncall/index.ts';
 import { createThreatsModule, threatsConfig, type ThreatsConfig, type ThreatsModule } from './modules/threats/index.ts';
+import { createVulnsModule, vulnsConfig, type VulnsConfig, type VulnsModule } from './modules/vulns/index.ts';
 
 export const CONFIG_SECTIONS = [
   coreConfig,
@@ -46,6 +47,7 @@ export const CONFIG_SECTIONS = [
   monitoringConfig,
   oncallConfig,
   threatsConfig,
+  vulnsConfig,
 ] as const;
 export interface SkjoldConfig {
   core: CoreConfig;
@@ -55,6 +57,7 @@ export interface SkjoldConfig {
   monitoring: MonitoringConfig;
   oncall: OncallConfig;
   threats: ThreatsConfig;
+  vulns: VulnsConfig;
 }
 
 /** Load every module's configuration section; throws ConfigError naming every bad key. */
@@ -88,6 +91,8 @@ export interface SkjoldApp {
   oncall: OncallModule;
   /** Log ingestion, threat intelligence, scenarios, decisions and blocklists. */
   threats: ThreatsModule;
+  /** Assets, inventories, advisory feeds, findings with triage and SLA (the feed schedule runs in the `engine` role). */
+  vulns: VulnsModule;
   tls: TlsMaterial | undefined;
   /** Listen on config host:port; resolves with the bound port. */
   listen(): Promise<number>;
@@ -175,7 +180,18 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     allows: (actor, p) => policy.allows(actor, p),
     tls: tls ? { cert: tls.cert, key: tls.key } : undefined,
   });
-  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats];
+  const vulns = createVulnsModule({
+    database,
+    clock,
+    log,
+    config: config.vulns,
+    audit: audit.sink,
+    signals: incidents.sink,
+    dataDir,
+    runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+    allows: (actor, p) => policy.allows(actor, p),
+  });
+  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats, vulns];
 
   const mig = await migrate(database, modules);
   if (mig.error) {
@@ -217,6 +233,11 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     const config: unknown = r.config;
     const perm = (config as { permission?: string } | undefined)?.permission;
     if (!perm && r.method !== 'HEAD') throw new Error(`route ${String(r.method)} ${r.url} declares no permission`);
+  });
+  // Inventory and SBOM uploads may be larger than the server-wide body limit (up to SKJOLD_VULNS_MAX_UPLOAD_BYTES).
+  const uploadRoutes = new Set<string>(vulns.uploadRoutes);
+  app.addHook('onRoute', (r) => {
+    if (uploadRoutes.has(r.url)) r.bodyLimit = Math.max(config.core.bodyLimit, vulns.maxUploadBytes);
   });
   await app.register(cookie);
   // Bulk log ingestion posts NDJSON; it reaches the route as text and is split there, row by row.
@@ -303,6 +324,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     monitoring,
     oncall,
     threats,
+    vulns,
     tls,
     async listen() {
       await app.listen({ host: config.core.host, port: config.core.port });

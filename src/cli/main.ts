@@ -8,6 +8,7 @@ import { registerExport } from './export.command.ts';
 import { registerStart } from './start.command.ts';
 import { registerThreats } from './threats.command.ts';
 import { registerToken } from './token.command.ts';
+import { registerVulns } from './vulns.command.ts';
 
 /** The `skjold` command. Each subcommand lives in its own `*.command.ts` file. */
 export function buildCli(): Command {
@@ -22,6 +23,7 @@ export function buildCli(): Command {
   registerApply(program);
   registerExport(program);
   registerThreats(program);
+  registerVulns(program);
   return program;
 }
 

@@ -17,6 +17,8 @@ export interface VulnsAssetsTable {
   distro: string | null;
   kernel_release: string | null;
   package_count: number;
+  /** 1 while a host-silent signal is firing. */
+  silent_signalled: number;
   created_at: string;
   updated_at: string;
 }
@@ -59,12 +61,15 @@ export interface VulnsFeedsTable {
   last_attempt_at: string | null;
   last_success_at: string | null;
   last_change_at: string | null;
+  /** 1 while a feed-stale signal is firing. */
+  stale_signalled: number;
   created_at: string;
   updated_at: string;
 }
 
 export interface VulnsStatementsTable {
   feed_id: string;
+  seq: number;
   vuln: string;
   ecosystem: string;
   package: string;

@@ -8,6 +8,7 @@ import { OncallSection } from '../oncall/oncall-section.tsx';
 import { ThreatsSection } from '../threats/threats-section.tsx';
 import { TokensPage } from '../identity/tokens-page.tsx';
 import { UsersPage } from '../identity/users-page.tsx';
+import { VulnsSection } from '../vulns/vulns-section.tsx';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
 import { Brand, LanguageSwitch, TimeZoneSelect } from './header-controls.tsx';
 import { Link, navigate, usePath } from './router.tsx';
@@ -25,6 +26,7 @@ export const PAGES: Page[] = [
   { path: '/monitors', title: 'nav.monitors', allowed: (s) => s.can('monitors.read'), render: () => <MonitorsPage /> },
   { path: '/incidents', title: 'nav.incidents', allowed: (s) => s.can('incidents.read'), render: () => <IncidentsPage /> },
   { path: '/threats', title: 'nav.threats', allowed: (s) => s.can('threats.read'), render: () => <ThreatsSection /> },
+  { path: '/vulns', title: 'nav.vulns', allowed: (s) => s.can('vulns.read'), render: () => <VulnsSection /> },
   { path: '/oncall', title: 'nav.oncall', allowed: (s) => s.can('oncall.read'), render: () => <OncallSection /> },
   {
     path: '/maintenance',

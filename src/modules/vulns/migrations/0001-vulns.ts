@@ -30,6 +30,8 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('distro', 'text')
       .addColumn('kernel_release', 'text')
       .addColumn('package_count', 'integer', (c) => c.notNull().defaultTo(0))
+      // 1 while a `vulns:host-silent:<id>` signal is firing (raised once, resolved when the host reports again)
+      .addColumn('silent_signalled', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
@@ -51,7 +53,7 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('services_restart', 'text', (c) => c.notNull())
       // gzip(JSON InventoryPackage[]) as base64
       .addColumn('packages', 'text', (c) => c.notNull())
-      // sha256 of the upload as received
+      // sha256 of the inventory's content, all but its collection time (same packages every night: same digest)
       .addColumn('digest', 'text', (c) => c.notNull())
       .addColumn('reported_by', 'text', (c) => c.notNull())
       .addColumn('warnings', 'text', (c) => c.notNull())
@@ -82,12 +84,16 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('last_success_at', 'text')
       // Last import whose content differed (drives re-evaluation)
       .addColumn('last_change_at', 'text')
+      // 1 while a `vulns:feed-stale:<id>` signal is firing (raised once, resolved when the feed is fresh again)
+      .addColumn('stale_signalled', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
     await db.schema
       .createTable('vulns_statements')
       .addColumn('feed_id', 'text', (c) => c.notNull())
+      // Order within the feed's import (1, 2, …): the index is loaded in pages by (feed_id, seq) on both databases
+      .addColumn('seq', 'integer', (c) => c.notNull())
       .addColumn('vuln', 'text', (c) => c.notNull())
       .addColumn('ecosystem', 'text', (c) => c.notNull())
       .addColumn('package', 'text', (c) => c.notNull())
@@ -100,15 +106,11 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('urgency', 'text')
       .addColumn('note', 'text')
       .execute();
-    await db.schema.createIndex('vulns_statements_feed').on('vulns_statements').column('feed_id').execute();
-    await db.schema
-      .createIndex('vulns_statements_package')
-      .on('vulns_statements')
-      .columns(['ecosystem', 'package'])
-      .execute();
+    await db.schema.createIndex('vulns_statements_feed').on('vulns_statements').columns(['feed_id', 'seq']).execute();
+    await db.schema.createIndex('vulns_statements_package').on('vulns_statements').columns(['ecosystem', 'package']).execute();
     await db.schema
       .createTable('vulns_vulnerabilities')
-      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('id', 'text', (c) => c.notNull())
       .addColumn('feed_id', 'text', (c) => c.notNull())
       // JSON arrays
       .addColumn('aliases', 'text', (c) => c.notNull())
@@ -116,11 +118,13 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('summary', 'text', (c) => c.notNull().defaultTo(''))
       .addColumn('published', 'text')
       .addColumn('modified', 'text')
+      // Per feed: two feeds may describe the same id; deleting one feed's rows leaves the other's.
+      .addPrimaryKeyConstraint('vulns_vulnerabilities_pk', ['feed_id', 'id'])
       .execute();
     await db.schema.createIndex('vulns_vulnerabilities_feed').on('vulns_vulnerabilities').column('feed_id').execute();
     await db.schema
       .createTable('vulns_kev')
-      .addColumn('cve', 'text', (c) => c.primaryKey())
+      .addColumn('cve', 'text', (c) => c.notNull())
       .addColumn('feed_id', 'text', (c) => c.notNull())
       .addColumn('vendor', 'text', (c) => c.notNull())
       .addColumn('product', 'text', (c) => c.notNull())
@@ -129,23 +133,29 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('due_date', 'text', (c) => c.notNull())
       .addColumn('ransomware', 'integer', (c) => c.notNull())
       .addColumn('required_action', 'text', (c) => c.notNull())
+      // Per feed: two feeds may describe the same id; deleting one feed's rows leaves the other's.
+      .addPrimaryKeyConstraint('vulns_kev_pk', ['feed_id', 'cve'])
       .execute();
     await db.schema
       .createTable('vulns_epss')
-      .addColumn('cve', 'text', (c) => c.primaryKey())
+      .addColumn('cve', 'text', (c) => c.notNull())
       .addColumn('feed_id', 'text', (c) => c.notNull())
       .addColumn('epss', 'double precision', (c) => c.notNull())
       .addColumn('percentile', 'double precision', (c) => c.notNull())
+      // Per feed: two feeds may describe the same id; deleting one feed's rows leaves the other's.
+      .addPrimaryKeyConstraint('vulns_epss_pk', ['feed_id', 'cve'])
       .execute();
     await db.schema
       .createTable('vulns_debian_advisories')
-      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('id', 'text', (c) => c.notNull())
       .addColumn('feed_id', 'text', (c) => c.notNull())
       .addColumn('date', 'text', (c) => c.notNull())
       .addColumn('package', 'text', (c) => c.notNull())
       // JSON: CVE ids; codename → fixed version
       .addColumn('cves', 'text', (c) => c.notNull())
       .addColumn('fixed', 'text', (c) => c.notNull())
+      // Per feed: two feeds may describe the same id; deleting one feed's rows leaves the other's.
+      .addPrimaryKeyConstraint('vulns_debian_advisories_pk', ['feed_id', 'id'])
       .execute();
     await db.schema
       .createTable('vulns_findings')
@@ -223,6 +233,10 @@ export const m0001Vulns: ModuleMigration = {
       .addColumn('actor', 'text', (c) => c.notNull())
       .addColumn('detail', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('vulns_finding_events_finding').on('vulns_finding_events').columns(['finding_id', 'at']).execute();
+    await db.schema
+      .createIndex('vulns_finding_events_finding')
+      .on('vulns_finding_events')
+      .columns(['finding_id', 'at'])
+      .execute();
   },
 };

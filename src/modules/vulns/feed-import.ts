@@ -1,0 +1,310 @@
+/**
+ * Writes one feed's parsed content into the advisory tables inside the caller's transaction: the feed's old rows are
+ * deleted, the new ones inserted in batches as the streaming parser yields them. Any parse error propagates, so the
+ * caller's rollback keeps the last good data (issue 5 item 3).
+ */
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import type { Db } from '../../core/db/database.ts';
+import { parseDebianAdvisoryList } from './advisories/debian-dsa.ts';
+import { parseDebianTracker } from './advisories/debian-tracker.ts';
+import { parseEpss } from './advisories/epss.ts';
+import { AdvisoryFeedError } from './advisories/feed-error.ts';
+import { MAX_KEV_BYTES, parseKev } from './advisories/kev.ts';
+import { MAX_OSV_ENTRY_BYTES, parseOsvRecord, readOsvZip } from './advisories/osv.ts';
+import type { AdvisoryStatement, DebianAdvisory, EpssRow, KevEntry } from './model.ts';
+import type {
+  VulnsDebianAdvisoriesTable,
+  VulnsEpssTable,
+  VulnsKevTable,
+  VulnsStatementsTable,
+  VulnsVulnerabilitiesTable,
+} from './vulns.tables.ts';
+
+export const FEED_KINDS = ['debian-tracker', 'debian-dsa', 'debian-dla', 'osv', 'kev', 'epss'] as const;
+export type FeedKind = (typeof FEED_KINDS)[number];
+
+/** What a parser hands the importer, one kind of row per batch. */
+export type ImportBatch =
+  | { statements: readonly AdvisoryStatement[] }
+  | { kev: readonly KevEntry[] }
+  | { epss: readonly EpssRow[] }
+  | { advisories: readonly DebianAdvisory[] };
+
+/** A parser's adapter: batches, then the feed's own version (KEV catalog version, EPSS score date) when it has one. */
+export type FeedParser = (
+  file: string,
+  opts: { ecosystems: readonly string[] },
+) => AsyncGenerator<ImportBatch, { version?: string | undefined; summary?: unknown }>;
+
+/** Run a streaming parser over a file, wrapping each batch. */
+async function* each<T, R>(gen: AsyncGenerator<T, R>, wrap: (batch: T) => ImportBatch | null): AsyncGenerator<ImportBatch, R> {
+  try {
+    for (;;) {
+      const r = await gen.next();
+      if (r.done === true) return r.value;
+      const b = wrap(r.value);
+      if (b) yield b;
+    }
+  } finally {
+    await gen.return(undefined as R);
+  }
+}
+
+async function* trackerParser(file: string): AsyncGenerator<ImportBatch, { summary: unknown }> {
+  const summary = yield* each(parseDebianTracker(createReadStream(file)), (statements) => ({ statements }));
+  return { summary };
+}
+
+async function* dsaParser(file: string): AsyncGenerator<ImportBatch, { summary: unknown }> {
+  const summary = yield* each(parseDebianAdvisoryList(createReadStream(file)), (list) => ({
+    advisories: list.map((a) => ({ id: a.id, date: a.date, package: a.package, cves: a.cves, fixed: a.fixed })),
+  }));
+  return { summary };
+}
+
+async function* epssParser(file: string): AsyncGenerator<ImportBatch, { version: string | undefined; summary: unknown }> {
+  const summary = yield* each(parseEpss(createReadStream(file)), (epss) => ({ epss }));
+  return { version: summary.scoreDate?.slice(0, 10) ?? summary.modelVersion, summary };
+}
+
+async function* kevParser(file: string): AsyncGenerator<ImportBatch, { version: string; summary: unknown }> {
+  const info = await stat(file);
+  if (info.size > MAX_KEV_BYTES) throw new AdvisoryFeedError('kev', `the catalog is larger than ${MAX_KEV_BYTES} bytes`);
+  // About 1.5 MB: parsed whole (validated entry by entry).
+  const catalog = parseKev(await readFile(file, 'utf8'));
+  for (let i = 0; i < catalog.entries.length; i += BATCH_ROWS) yield { kev: catalog.entries.slice(i, i + BATCH_ROWS) };
+  return { version: catalog.version, summary: { entries: catalog.entries.length, released: catalog.released } };
+}
+
+/** Whether an OSV ecosystem passes a feed's filter (`Debian:12` exactly, `Ubuntu` for every Ubuntu release). */
+function keepsEcosystem(filter: readonly string[], ecosystem: string): boolean {
+  return filter.length === 0 || filter.some((f) => ecosystem === f || ecosystem.startsWith(`${f}:`));
+}
+
+async function* osvParser(
+  file: string,
+  opts: { ecosystems: readonly string[] },
+): AsyncGenerator<ImportBatch, { summary: unknown }> {
+  const keep = (statements: AdvisoryStatement[]): ImportBatch | null => {
+    const kept = statements.filter((s) => keepsEcosystem(opts.ecosystems, s.ecosystem));
+    return kept.length ? { statements: kept } : null;
+  };
+  const fh = await open(file, 'r');
+  const magic = Buffer.alloc(2);
+  try {
+    await fh.read(magic, 0, 2, 0);
+  } finally {
+    await fh.close();
+  }
+  if (magic[0] === 0x50 && magic[1] === 0x4b) {
+    const summary = yield* each(readOsvZip(file), keep);
+    return { summary };
+  }
+  // One record, or an array of records, as JSON.
+  const info = await stat(file);
+  if (info.size > MAX_OSV_ENTRY_BYTES * 16)
+    throw new AdvisoryFeedError('osv', `a JSON document larger than ${MAX_OSV_ENTRY_BYTES * 16} bytes: use the all.zip archive`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new AdvisoryFeedError('osv', `not valid JSON (${(err as Error).message})`);
+  }
+  const records = Array.isArray(doc) ? doc : [doc];
+  let statements = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = parseOsvRecord(records[i], { entry: Array.isArray(doc) ? `[${i}]` : undefined });
+    const b = keep(r.statements);
+    if (b) {
+      statements += r.statements.length;
+      yield b;
+    }
+  }
+  return { summary: { records: records.length, statements } };
+}
+
+/** The parser of each feed kind (the parsers themselves live in `advisories/`). */
+export const FEED_PARSERS: Record<FeedKind, FeedParser> = {
+  'debian-tracker': trackerParser,
+  'debian-dsa': dsaParser,
+  'debian-dla': dsaParser,
+  osv: osvParser,
+  kev: kevParser,
+  epss: epssParser,
+};
+
+/** Rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters at 11 columns a row. */
+const BATCH_ROWS = 500;
+
+export interface ImportCounts {
+  statements: number;
+  vulnerabilities: number;
+  kev: number;
+  epss: number;
+  advisories: number;
+}
+
+export interface ImportResult {
+  /** Rows imported (statements, KEV entries, EPSS rows or advisories). */
+  records: number;
+  counts: ImportCounts;
+  /** The feed's own version, when the format carries one. */
+  version: string | undefined;
+  summary: unknown;
+}
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+/** Delete a feed's rows from every advisory table. */
+export async function deleteFeedRows(db: Db, feedId: string): Promise<void> {
+  await db.deleteFrom('vulns_statements').where('feed_id', '=', feedId).execute();
+  await db.deleteFrom('vulns_vulnerabilities').where('feed_id', '=', feedId).execute();
+  await db.deleteFrom('vulns_kev').where('feed_id', '=', feedId).execute();
+  await db.deleteFrom('vulns_epss').where('feed_id', '=', feedId).execute();
+  await db.deleteFrom('vulns_debian_advisories').where('feed_id', '=', feedId).execute();
+}
+
+/**
+ * Replace a feed's rows with the content of `file`, inside `tx`. Throws (an `AdvisoryFeedError` for a malformed
+ * document) without catching: the caller rolls back.
+ */
+export async function importFeedFile(
+  tx: Db,
+  feed: { id: string; kind: FeedKind; ecosystems: readonly string[] },
+  file: string,
+): Promise<ImportResult> {
+  const parser = FEED_PARSERS[feed.kind];
+  await deleteFeedRows(tx, feed.id);
+  const counts: ImportCounts = { statements: 0, vulnerabilities: 0, kev: 0, epss: 0, advisories: 0 };
+  const statements: VulnsStatementsTable[] = [];
+  const vulns: VulnsVulnerabilitiesTable[] = [];
+  const kev: VulnsKevTable[] = [];
+  const epss: VulnsEpssTable[] = [];
+  const advisories: VulnsDebianAdvisoriesTable[] = [];
+  // A tracker CVE is described once per source package it affects: keep the first description.
+  const seenVulns = new Set<string>();
+  const seenKeys = new Set<string>();
+
+  const flush = async (all: boolean) => {
+    if (statements.length >= BATCH_ROWS || (all && statements.length))
+      await tx.insertInto('vulns_statements').values(statements.splice(0)).execute();
+    if (vulns.length >= BATCH_ROWS || (all && vulns.length))
+      await tx
+        .insertInto('vulns_vulnerabilities')
+        .values(vulns.splice(0))
+        .onConflict((oc) => oc.columns(['feed_id', 'id']).doNothing())
+        .execute();
+    if (kev.length >= BATCH_ROWS || (all && kev.length))
+      await tx
+        .insertInto('vulns_kev')
+        .values(kev.splice(0))
+        .onConflict((oc) => oc.columns(['feed_id', 'cve']).doNothing())
+        .execute();
+    if (epss.length >= BATCH_ROWS || (all && epss.length))
+      await tx
+        .insertInto('vulns_epss')
+        .values(epss.splice(0))
+        .onConflict((oc) => oc.columns(['feed_id', 'cve']).doNothing())
+        .execute();
+    if (advisories.length >= BATCH_ROWS || (all && advisories.length))
+      await tx
+        .insertInto('vulns_debian_advisories')
+        .values(advisories.splice(0))
+        .onConflict((oc) => oc.columns(['feed_id', 'id']).doNothing())
+        .execute();
+  };
+
+  const gen = parser(file, { ecosystems: feed.ecosystems });
+  let done: { version?: string | undefined; summary?: unknown };
+  try {
+    for (;;) {
+      const r = await gen.next();
+      if (r.done === true) {
+        done = r.value;
+        break;
+      }
+      const b = r.value;
+      if ('statements' in b) {
+        for (const s of b.statements) {
+          statements.push({
+            feed_id: feed.id,
+            seq: counts.statements + 1,
+            vuln: s.vuln,
+            ecosystem: s.ecosystem,
+            package: s.package,
+            status: s.status,
+            fixed: s.fixed ?? null,
+            ranges: s.ranges && s.ranges.length ? json(s.ranges) : null,
+            versions: s.versions && s.versions.length ? json(s.versions) : null,
+            severity: s.severity,
+            urgency: s.urgency ?? null,
+            note: s.note ?? null,
+          });
+          counts.statements++;
+          if (!seenVulns.has(s.vuln)) {
+            seenVulns.add(s.vuln);
+            vulns.push({
+              id: s.vuln,
+              feed_id: feed.id,
+              aliases: JSON.stringify(s.aliases),
+              cvss: JSON.stringify(s.cvss ?? []),
+              summary: (s.summary ?? '').slice(0, 4000),
+              published: s.published ?? null,
+              modified: s.modified ?? null,
+            });
+            counts.vulnerabilities++;
+          }
+        }
+      } else if ('kev' in b) {
+        for (const e of b.kev) {
+          if (seenKeys.has(e.cve)) continue;
+          seenKeys.add(e.cve);
+          kev.push({
+            cve: e.cve,
+            feed_id: feed.id,
+            vendor: e.vendor,
+            product: e.product,
+            name: e.name,
+            date_added: e.dateAdded,
+            due_date: e.dueDate,
+            ransomware: e.ransomware ? 1 : 0,
+            required_action: e.requiredAction,
+          });
+          counts.kev++;
+        }
+      } else if ('epss' in b) {
+        for (const e of b.epss) {
+          if (seenKeys.has(e.cve)) continue;
+          seenKeys.add(e.cve);
+          epss.push({ cve: e.cve, feed_id: feed.id, epss: e.epss, percentile: e.percentile });
+          counts.epss++;
+        }
+      } else {
+        for (const a of b.advisories) {
+          if (seenKeys.has(a.id)) continue;
+          seenKeys.add(a.id);
+          advisories.push({
+            id: a.id,
+            feed_id: feed.id,
+            date: a.date,
+            package: a.package,
+            cves: JSON.stringify(a.cves),
+            fixed: JSON.stringify(a.fixed),
+          });
+          counts.advisories++;
+        }
+      }
+      await flush(false);
+    }
+  } finally {
+    await gen.return({});
+  }
+  await flush(true);
+  return {
+    records: counts.statements + counts.kev + counts.epss + counts.advisories,
+    counts,
+    version: done.version,
+    summary: done.summary,
+  };
+}

@@ -1,0 +1,305 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app.ts';
+import { DIALECTS } from '../../../test/databases.ts';
+import { createUserWithToken } from '../../../test/identity.ts';
+import { startHttpReceiver } from '../../../test/receivers.ts';
+import { FeedDownloader } from './feed-download.ts';
+import { type FeedRefreshResult, type FeedView, VulnsFeedsService } from './feeds.service.ts';
+import type { UploadResult } from './inventory.service.ts';
+import { BASE_PACKAGES, agentUpload, kevJson, trackerJson, type TrackerEntry } from './vulns.test-data.ts';
+
+type Headers = Record<string, string>;
+const FIXTURES = join(import.meta.dirname, 'advisories', 'fixtures');
+
+const OPENSSL: TrackerEntry = { pkg: 'openssl', cve: 'CVE-2026-1001', fixed: '3.0.15-1~deb12u1', urgency: 'high' };
+const BASH_FIXED: TrackerEntry = { pkg: 'bash', cve: 'CVE-2026-1002', fixed: '5.2.15-1' };
+const CURL: TrackerEntry = { pkg: 'curl', cve: 'CVE-2026-1003', fixed: '7.88.1-10+deb12u8', urgency: 'medium' };
+
+describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) => {
+  let t: TestApp;
+  let admin: Headers;
+  let agent: Headers;
+
+  beforeEach(async () => {
+    if (skip) return;
+    t = await createTestApp(dialect, { manualClock: true });
+    admin = (await createUserWithToken(t, 'admin')).headers;
+    agent = (await createUserWithToken(t, 'admin', { scopes: ['vulns.report'] })).headers;
+  });
+  afterEach(async () => {
+    if (!skip) await t.dispose();
+  });
+
+  const createFeed = async (payload: Record<string, unknown>): Promise<FeedView> => {
+    const r = await t.app.inject({ method: 'POST', url: '/api/v1/vulns/feeds', headers: admin, payload });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json<FeedView>();
+  };
+  const refresh = async (id: string): Promise<FeedRefreshResult> => {
+    const r = await t.app.inject({ method: 'POST', url: `/api/v1/vulns/feeds/${id}/refresh`, headers: admin });
+    expect(r.statusCode, r.body).toBe(200);
+    await t.vulns.idle();
+    return r.json<FeedRefreshResult>();
+  };
+  const feed = async (id: string): Promise<FeedView> =>
+    (await t.app.inject({ method: 'GET', url: `/api/v1/vulns/feeds/${id}`, headers: admin })).json<FeedView>();
+  const statements = async (feedId: string) =>
+    Number(
+      (
+        await t.database.db
+          .selectFrom('vulns_statements')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('feed_id', '=', feedId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const findings = (assetId: string) =>
+    t.database.db
+      .selectFrom('vulns_findings')
+      .select(['package', 'vuln', 'kev', 'lifecycle', 'priority_inputs'])
+      .where('asset_id', '=', assetId)
+      .orderBy('vuln')
+      .execute();
+  const upload = async (hostname: string) => {
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/vulns/inventory',
+      headers: { ...agent, 'content-type': 'text/plain' },
+      payload: agentUpload({ hostname, packages: BASE_PACKAGES }),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json<UploadResult>();
+  };
+  const signals = (key: string) =>
+    t.database.db
+      .selectFrom('incidents_signals')
+      .select(['status', 'severity', 'source'])
+      .where('dedup_key', '=', key)
+      .orderBy('received_at')
+      .execute();
+
+  it.skipIf(skip)(
+    'imports a local tracker file, matches hosts, keeps the last good data on a malformed file, skips unchanged content',
+    async () => {
+      const file = join(t.testDb.dataDir, 'tracker.json');
+      writeFileSync(file, trackerJson([OPENSSL, BASH_FIXED]));
+      const f = await createFeed({ kind: 'debian-tracker', name: 'Debian tracker', path: file });
+      expect(f).toMatchObject({ status: 'never', records: 0, stale: false });
+      const r1 = await refresh(f.id);
+      expect(r1).toMatchObject({ status: 'updated', records: 2 });
+      expect(await statements(f.id)).toBe(2);
+      const ok = await feed(f.id);
+      expect(ok).toMatchObject({ status: 'ok', reason: null, records: 2, lastSuccessAt: t.clock.now().toISOString() });
+      expect(ok.version).toBe(ok.contentHash?.slice(0, 12));
+      expect(existsSync(join(t.testDb.dataDir, 'vulns', 'feeds', `${f.id}.json`))).toBe(true);
+
+      // openssl 3.0.11 < 3.0.15 is affected; bash 5.2.15-2 >= 5.2.15-1 is not.
+      const host = await upload('web-01');
+      expect((await findings(host.assetId)).map((x) => `${x.package} ${x.vuln}`)).toEqual(['openssl CVE-2026-1001']);
+
+      // A truncated document: the import rolls back, the feed shows the error and the last good version.
+      writeFileSync(file, trackerJson([OPENSSL, BASH_FIXED, CURL]).slice(0, 200));
+      const bad = await refresh(f.id);
+      expect(bad.status).toBe('failed');
+      expect(bad.reason).toMatch(/debian-tracker/);
+      expect(await statements(f.id)).toBe(2);
+      const failed = await feed(f.id);
+      expect(failed).toMatchObject({ status: 'error', version: ok.version, records: 2, contentHash: ok.contentHash });
+      expect(failed.reason).toBe(bad.reason);
+      expect(failed.lastSuccessAt).toBe(ok.lastSuccessAt);
+      expect(readFileSync(join(t.testDb.dataDir, 'vulns', 'feeds', `${f.id}.json`), 'utf8')).toBe(
+        trackerJson([OPENSSL, BASH_FIXED]),
+      );
+      expect((await findings(host.assetId)).map((x) => x.vuln)).toEqual(['CVE-2026-1001']);
+
+      // The same content as the data in force: not re-imported, but the check counts as a success.
+      t.manualClock!.advance(3600_000);
+      writeFileSync(file, trackerJson([OPENSSL, BASH_FIXED]));
+      const same = await refresh(f.id);
+      expect(same).toMatchObject({ status: 'unchanged', reason: 'same content', records: 2 });
+      expect(await feed(f.id)).toMatchObject({ status: 'ok', reason: null, lastSuccessAt: t.clock.now().toISOString() });
+      expect((await feed(f.id)).lastChangeAt).toBe(ok.lastChangeAt);
+    },
+  );
+
+  it.skipIf(skip)(
+    'a feed change re-evaluates existing assets without a new upload (new statement, new KEV entry), and exposure re-prioritises',
+    async () => {
+      const file = join(t.testDb.dataDir, 'tracker.json');
+      writeFileSync(file, trackerJson([OPENSSL]));
+      const tracker = await createFeed({ kind: 'debian-tracker', name: 'tracker', path: file });
+      await refresh(tracker.id);
+      const host = await upload('edge-01');
+      expect((await findings(host.assetId)).map((x) => x.vuln)).toEqual(['CVE-2026-1001']);
+
+      // A new tracker entry for curl reaches the host on the re-evaluation after the import.
+      writeFileSync(file, trackerJson([OPENSSL, CURL]));
+      expect((await refresh(tracker.id)).status).toBe('updated');
+      expect((await findings(host.assetId)).map((x) => `${x.package} ${x.vuln}`)).toEqual([
+        'openssl CVE-2026-1001',
+        'curl CVE-2026-1003',
+      ]);
+
+      // Internet-facing: the asset's findings are re-prioritised with the new exposure.
+      const put = await t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/vulns/assets/${host.assetId}`,
+        headers: admin,
+        payload: { name: 'edge-01', kind: 'host', exposure: 'internet', criticality: 'high' },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      for (const x of await findings(host.assetId))
+        expect(JSON.parse(x.priority_inputs)).toMatchObject({ exposure: 'internet', criticality: 'high' });
+
+      // A KEV entry for the openssl CVE: the finding is marked KEV without a new upload.
+      const kevFile = join(t.testDb.dataDir, 'kev.json');
+      writeFileSync(kevFile, kevJson(['CVE-2026-1001']));
+      const kev = await createFeed({ kind: 'kev', name: 'CISA KEV', path: kevFile });
+      expect(await refresh(kev.id)).toMatchObject({ status: 'updated', records: 1, version: '2026.11.27' });
+      const after = await findings(host.assetId);
+      expect(after.find((x) => x.vuln === 'CVE-2026-1001')?.kev).toBe(1);
+      expect(after.find((x) => x.vuln === 'CVE-2026-1003')?.kev).toBe(0);
+      // …and, the host being internet-facing, the re-evaluation's sweep raises a signal for it (issue 5 item 12).
+      const kevSignals = await t.database.db
+        .selectFrom('incidents_signals')
+        .select(['summary', 'status'])
+        .where('source', '=', 'vulns')
+        .where('summary', 'like', '%CVE-2026-1001%')
+        .execute();
+      expect(kevSignals.map((x) => x.status)).toContain('firing');
+
+      // Removing the tracker feed takes its data away with it.
+      const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/vulns/feeds/${tracker.id}`, headers: admin });
+      expect(del.statusCode).toBe(204);
+      expect(await statements(tracker.id)).toBe(0);
+    },
+  );
+
+  it.skipIf(skip)('raises a stale-feed signal once after feedStaleHours without a good check, resolved when fresh', async () => {
+    const file = join(t.testDb.dataDir, 'kev.json');
+    writeFileSync(file, kevJson(['CVE-2026-2001']));
+    const f = await createFeed({ kind: 'kev', name: 'kev', path: file });
+    await refresh(f.id);
+    expect(await t.vulns.feeds.checkStale()).toEqual({ raised: 0, resolved: 0 });
+    t.manualClock!.advance(25 * 3600_000);
+    expect((await feed(f.id)).stale).toBe(true);
+    expect(await t.vulns.feeds.checkStale()).toEqual({ raised: 1, resolved: 0 });
+    expect(await t.vulns.feeds.checkStale()).toEqual({ raised: 0, resolved: 0 });
+    expect(await signals(`vulns:feed-stale:${f.id}`)).toEqual([{ status: 'firing', severity: 'minor', source: 'vulns' }]);
+    // A failing check keeps it stale; a good one (even unchanged) resolves it.
+    writeFileSync(file, '{"not": "a catalog"}');
+    expect((await refresh(f.id)).status).toBe('failed');
+    expect((await signals(`vulns:feed-stale:${f.id}`)).map((s) => s.status)).toEqual(['firing']);
+    writeFileSync(file, kevJson(['CVE-2026-2001']));
+    expect((await refresh(f.id)).status).toBe('unchanged');
+    expect((await signals(`vulns:feed-stale:${f.id}`)).map((s) => s.status)).toEqual(['firing', 'resolved']);
+    expect((await feed(f.id)).stale).toBe(false);
+  });
+
+  it.skipIf(skip)('imports the shipped DSA, DLA, EPSS (gzip) and OSV samples', async () => {
+    const cases = [
+      { kind: 'debian-dsa', file: 'dsa-list', table: 'vulns_debian_advisories' },
+      { kind: 'debian-dla', file: 'dla-list', table: 'vulns_debian_advisories' },
+      { kind: 'epss', file: 'epss_scores.csv.gz', table: 'vulns_epss' },
+      { kind: 'osv', file: 'osv/GHSA-35jh-r3h4-6jhm.json', table: 'vulns_statements' },
+    ] as const;
+    for (const c of cases) {
+      const f = await createFeed({ kind: c.kind, name: c.kind, path: join(FIXTURES, c.file) });
+      const r = await refresh(f.id);
+      expect({ kind: c.kind, status: r.status, reason: r.reason }).toEqual({
+        kind: c.kind,
+        status: 'updated',
+        reason: undefined,
+      });
+      const n = await t.database.db
+        .selectFrom(c.table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('feed_id', '=', f.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(r.records);
+      expect(r.records).toBeGreaterThan(0);
+      if (c.kind === 'epss') expect(r.version).toMatch(/^\d{4}-\d\d-\d\d$/);
+    }
+    const index = await t.vulns.advisories.index(t.database.db);
+    expect(index.stats().epss).toBeGreaterThan(0);
+    expect(index.stats().statements).toBeGreaterThan(0);
+  });
+
+  it.skipIf(skip)('refuses feed definitions that are not https or not absolute paths', async () => {
+    for (const payload of [
+      { kind: 'kev', name: 'x', url: 'http://example.org/kev.json' },
+      { kind: 'kev', name: 'x', path: 'relative/kev.json' },
+      { kind: 'kev', name: 'x' },
+      { kind: 'kev', name: 'x', url: 'https://example.org/kev.json', path: '/tmp/kev.json' },
+      { kind: 'nvd', name: 'x', url: 'https://example.org/kev.json' },
+    ]) {
+      const r = await t.app.inject({ method: 'POST', url: '/api/v1/vulns/feeds', headers: admin, payload });
+      expect({ payload, status: r.statusCode }).toEqual({ payload, status: 400 });
+    }
+  });
+
+  it.skipIf(skip)('fetches over HTTPS with a conditional GET: 304 and an unchanged hash are not re-imported', async () => {
+    const rx = await startHttpReceiver({ tls: true });
+    try {
+      const feeds = new VulnsFeedsService({
+        database: t.database,
+        clock: t.clock,
+        log: t.log,
+        signals: t.incidents.sink,
+        downloader: new FeedDownloader({ ca: rx.ca, timeoutMs: 5000 }),
+        dataDir: t.testDb.dataDir,
+        feedStaleHours: 24,
+        onChange: () => {
+          t.vulns.advisories.invalidate();
+          return Promise.resolve();
+        },
+      });
+      const f = await createFeed({ kind: 'kev', name: 'kev over https', url: `${rx.url}/kev.json` });
+      const body = kevJson(['CVE-2026-3001', 'CVE-2026-3002']);
+      rx.respondWith(200, body, 1, { etag: '"v1"', 'last-modified': 'Wed, 25 Nov 2026 10:00:00 GMT' });
+      expect(await feeds.refresh(f.id)).toMatchObject({ status: 'updated', records: 2 });
+      expect(rx.requests[0]?.headers['if-none-match']).toBeUndefined();
+
+      rx.respondWith(304, '', 1);
+      expect(await feeds.refresh(f.id)).toMatchObject({ status: 'unchanged', reason: 'not modified', records: 2 });
+      expect(rx.requests[1]?.headers['if-none-match']).toBe('"v1"');
+      expect(rx.requests[1]?.headers['if-modified-since']).toBe('Wed, 25 Nov 2026 10:00:00 GMT');
+
+      // The server ignores the validators and sends the same bytes: the hash says unchanged.
+      rx.respondWith(200, body, 1, { etag: '"v2"' });
+      expect(await feeds.refresh(f.id)).toMatchObject({ status: 'unchanged', reason: 'same content' });
+      rx.respondWith(304, '', 1);
+      await feeds.refresh(f.id);
+      expect(rx.requests[3]?.headers['if-none-match']).toBe('"v2"');
+
+      // A redirect to plain http is refused; the data in force stays.
+      rx.respondWith(302, '', 1, { location: 'http://127.0.0.1:9/kev.json' });
+      const down = await feeds.refresh(f.id);
+      expect(down.status).toBe('failed');
+      expect(down.reason).toMatch(/https only/);
+      expect(await feed(f.id)).toMatchObject({ status: 'error', records: 2 });
+
+      // Without trusting the test CA the certificate is refused.
+      const strict = new VulnsFeedsService({
+        database: t.database,
+        clock: t.clock,
+        log: t.log,
+        signals: t.incidents.sink,
+        downloader: new FeedDownloader({ timeoutMs: 5000 }),
+        dataDir: t.testDb.dataDir,
+        feedStaleHours: 24,
+        onChange: () => Promise.resolve(),
+      });
+      rx.respondWith(200, kevJson(['CVE-2026-3003']), 1);
+      const refused = await strict.refresh(f.id);
+      expect(refused.status).toBe('failed');
+      expect(refused.reason).toMatch(/certificate/i);
+      const kev = await t.database.db.selectFrom('vulns_kev').select('cve').where('feed_id', '=', f.id).orderBy('cve').execute();
+      expect(kev.map((k) => k.cve)).toEqual(['CVE-2026-3001', 'CVE-2026-3002']);
+    } finally {
+      await rx.close();
+    }
+  });
+});
