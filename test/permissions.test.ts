@@ -424,45 +424,53 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
     expect(missing.map(key)).toEqual([]);
   });
 
-  it.skipIf(skip)('answers 403 to every role lacking the permission, and changes nothing', async () => {
-    let checked = 0;
-    for (const r of t.routes) {
-      if (r.permission === 'public' || r.permission === 'authenticated') continue;
-      for (const role of ROLES) {
-        if (t.policy.roleHas(role, r.permission)) continue;
-        const before = await snapshotDatabase(t.database, auditOrSession);
-        const res = await request(r, sessions.get(role)!.headers);
-        expect({ route: key(r), role, status: res.statusCode, code: res.json<{ code?: string }>().code }).toEqual({
-          route: key(r),
-          role,
-          status: 403,
-          code: 'permission_denied',
-        });
-        expect(await snapshotDatabase(t.database, auditOrSession)).toEqual(before);
-        checked++;
+  it.skipIf(skip)(
+    'answers 403 to every role lacking the permission, and changes nothing',
+    async () => {
+      let checked = 0;
+      for (const r of t.routes) {
+        if (r.permission === 'public' || r.permission === 'authenticated') continue;
+        for (const role of ROLES) {
+          if (t.policy.roleHas(role, r.permission)) continue;
+          const before = await snapshotDatabase(t.database, auditOrSession);
+          const res = await request(r, sessions.get(role)!.headers);
+          expect({ route: key(r), role, status: res.statusCode, code: res.json<{ code?: string }>().code }).toEqual({
+            route: key(r),
+            role,
+            status: 403,
+            code: 'permission_denied',
+          });
+          expect(await snapshotDatabase(t.database, auditOrSession)).toEqual(before);
+          checked++;
+        }
       }
-    }
-    expect(checked).toBeGreaterThan(10);
-    // Each refusal is itself in the audit log (refusals are group-committed: wait for the commit).
-    await t.audit.sink.flush();
-    const denied = await t.database.db.selectFrom('audit_entries').select('seq').where('outcome', '=', 'denied').execute();
-    expect(denied.length).toBeGreaterThanOrEqual(checked);
-  });
+      expect(checked).toBeGreaterThan(10);
+      // Each refusal is itself in the audit log (refusals are group-committed: wait for the commit).
+      await t.audit.sink.flush();
+      const denied = await t.database.db.selectFrom('audit_entries').select('seq').where('outcome', '=', 'denied').execute();
+      expect(denied.length).toBeGreaterThanOrEqual(checked);
+    },
+    120_000,
+  );
 
-  it.skipIf(skip)('answers 403 to a token whose scopes lack the permission, even when its owner holds it', async () => {
-    for (const r of t.routes) {
-      if (r.permission === 'public' || r.permission === 'authenticated') continue;
-      const perm = r.permission;
-      const owner = ROLES.find((role) => t.policy.roleHas(role, perm))!;
-      const other = t.policy.forRole(owner).find((p) => p !== perm);
-      if (!other) continue;
-      const { headers } = await createUserWithToken(t, owner, { scopes: [other] });
-      const before = await snapshotDatabase(t.database, auditOrSession);
-      const res = await request(r, headers);
-      expect({ route: key(r), status: res.statusCode }).toEqual({ route: key(r), status: 403 });
-      expect(await snapshotDatabase(t.database, auditOrSession)).toEqual(before);
-    }
-  });
+  it.skipIf(skip)(
+    'answers 403 to a token whose scopes lack the permission, even when its owner holds it',
+    async () => {
+      for (const r of t.routes) {
+        if (r.permission === 'public' || r.permission === 'authenticated') continue;
+        const perm = r.permission;
+        const owner = ROLES.find((role) => t.policy.roleHas(role, perm))!;
+        const other = t.policy.forRole(owner).find((p) => p !== perm);
+        if (!other) continue;
+        const { headers } = await createUserWithToken(t, owner, { scopes: [other] });
+        const before = await snapshotDatabase(t.database, auditOrSession);
+        const res = await request(r, headers);
+        expect({ route: key(r), status: res.statusCode }).toEqual({ route: key(r), status: 403 });
+        expect(await snapshotDatabase(t.database, auditOrSession)).toEqual(before);
+      }
+    },
+    120_000,
+  );
 
   it.skipIf(skip)('answers 401 to a caller who is not signed in, on every non-public route', async () => {
     for (const r of t.routes) {

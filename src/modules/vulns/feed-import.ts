@@ -186,31 +186,33 @@ export async function importFeedFile(
   const seenVulns = new Set<string>();
   const seenKeys = new Set<string>();
 
+  // At most BATCH_ROWS rows per statement: SQLite binds at most 32,766 variables (a tracker package such as `linux`
+  // yields thousands of statements at once; an EPSS batch 10,000 rows).
   const flush = async (all: boolean) => {
-    if (statements.length >= BATCH_ROWS || (all && statements.length))
-      await tx.insertInto('vulns_statements').values(statements.splice(0)).execute();
-    if (vulns.length >= BATCH_ROWS || (all && vulns.length))
+    while (statements.length >= BATCH_ROWS || (all && statements.length))
+      await tx.insertInto('vulns_statements').values(statements.splice(0, BATCH_ROWS)).execute();
+    while (vulns.length >= BATCH_ROWS || (all && vulns.length))
       await tx
         .insertInto('vulns_vulnerabilities')
-        .values(vulns.splice(0))
+        .values(vulns.splice(0, BATCH_ROWS))
         .onConflict((oc) => oc.columns(['feed_id', 'id']).doNothing())
         .execute();
-    if (kev.length >= BATCH_ROWS || (all && kev.length))
+    while (kev.length >= BATCH_ROWS || (all && kev.length))
       await tx
         .insertInto('vulns_kev')
-        .values(kev.splice(0))
+        .values(kev.splice(0, BATCH_ROWS))
         .onConflict((oc) => oc.columns(['feed_id', 'cve']).doNothing())
         .execute();
-    if (epss.length >= BATCH_ROWS || (all && epss.length))
+    while (epss.length >= BATCH_ROWS || (all && epss.length))
       await tx
         .insertInto('vulns_epss')
-        .values(epss.splice(0))
+        .values(epss.splice(0, BATCH_ROWS))
         .onConflict((oc) => oc.columns(['feed_id', 'cve']).doNothing())
         .execute();
-    if (advisories.length >= BATCH_ROWS || (all && advisories.length))
+    while (advisories.length >= BATCH_ROWS || (all && advisories.length))
       await tx
         .insertInto('vulns_debian_advisories')
-        .values(advisories.splice(0))
+        .values(advisories.splice(0, BATCH_ROWS))
         .onConflict((oc) => oc.columns(['feed_id', 'id']).doNothing())
         .execute();
   };

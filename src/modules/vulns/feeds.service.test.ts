@@ -177,6 +177,20 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
     },
   );
 
+  it.skipIf(skip)('imports a source package with thousands of CVEs (more rows than one INSERT may bind)', async () => {
+    // The real tracker's `linux` has thousands of entries per release; SQLite binds at most 32,766 variables.
+    const entries: TrackerEntry[] = Array.from({ length: 3500 }, (_, i) => ({
+      pkg: 'linux',
+      cve: `CVE-2025-${String(10_000 + i)}`,
+      fixed: '6.1.100-1',
+    }));
+    const file = join(t.testDb.dataDir, 'tracker-linux.json');
+    writeFileSync(file, trackerJson(entries));
+    const f = await createFeed({ kind: 'debian-tracker', name: 'Debian tracker', path: file });
+    expect(await refresh(f.id)).toMatchObject({ status: 'updated', records: 3500 });
+    expect(await statements(f.id)).toBe(3500);
+  });
+
   it.skipIf(skip)('raises a stale-feed signal once after feedStaleHours without a good check, resolved when fresh', async () => {
     const file = join(t.testDb.dataDir, 'kev.json');
     writeFileSync(file, kevJson(['CVE-2026-2001']));
