@@ -45,13 +45,13 @@ function order(c: number): number {
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
+/** The character code at k, or dpkg's NUL past the end (charCodeAt gives NaN there). Module-level: this is the hot path. */
+const at = (s: string, k: number) => s.charCodeAt(k) || 0;
 
 /** dpkg's verrevcmp over two upstream (or revision) strings: negative, zero or positive. */
 export function verrevcmp(a: string, b: string): number {
   let i = 0;
   let j = 0;
-  // charCodeAt past the end is NaN; `|| 0` makes it dpkg's NUL.
-  const at = (s: string, k: number) => s.charCodeAt(k) || 0;
   while (i < a.length || j < b.length) {
     let firstDiff = 0;
     while ((i < a.length && !isDigit(at(a, i))) || (j < b.length && !isDigit(at(b, j)))) {
