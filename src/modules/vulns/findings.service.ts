@@ -24,7 +24,8 @@ import {
 } from './findings.store.ts';
 import { reconcile, type Facts, type ReconcileCounts } from './findings.reconcile.ts';
 import type { AdvisoryIndex } from './match/advisory-index.ts';
-import { matchInventory } from './match/matcher.ts';
+import { matchInventory, matchedSource } from './match/matcher.ts';
+import { schemeOf } from './versions/ecosystems.ts';
 import type { AssetContext, Inventory, Lifecycle, NotAffectedJustification, Priority, TriageState } from './model.ts';
 import { computeMetrics, type MetricsReport } from './policy/metrics.ts';
 import { formatSlaPolicyIssues, parseSlaPolicy, slaState, type SlaPolicy } from './policy/sla.ts';
@@ -163,9 +164,7 @@ export class FindingsService {
     const match = matchInventory(index, inventory);
     const installed = new Map<string, Set<string>>();
     for (const p of inventory.packages) {
-      const signed = p.source.startsWith('linux-signed');
-      const name = signed ? 'linux' : p.source || p.name;
-      const version = signed ? p.version : p.sourceVersion || p.version;
+      const { name, version } = matchedSource(p, schemeOf(p.ecosystem || inventory.distro || ''));
       let set = installed.get(name);
       if (!set) installed.set(name, (set = new Set()));
       set.add(version);

@@ -35,13 +35,14 @@ import type {
   Ecosystem,
   InForce,
   Inventory,
+  InventoryPackage,
   MatchedFinding,
   Severity,
   VendorStatus,
   VersionScheme,
 } from '../model.ts';
 import { SEVERITIES, VENDOR_STATUSES } from '../model.ts';
-import { verrevcmp, type DpkgVersion } from '../versions/dpkg-version.ts';
+import { compareParsedDpkgVersions, type DpkgVersion } from '../versions/dpkg-version.ts';
 import { compareVersions, isAffected, schemeOf } from '../versions/ecosystems.ts';
 import { packageKey, type AdvisoryIndex, type PackageStatements, type StatementTail, type VulnMeta } from './advisory-index.ts';
 
@@ -112,6 +113,19 @@ function isSignedLinux(source: string): boolean {
   return source === 'linux-signed' || source.startsWith('linux-signed-');
 }
 
+/**
+ * The (package, version) an installed package is matched under: the source package and source version for distros
+ * (Debian's signed kernel images, from `linux-signed-<arch>`, count as `linux` at their binary version), the component
+ * itself for application ecosystems. The store uses the same rule to tell "the host changed" from "the advisory changed".
+ */
+export function matchedSource(p: InventoryPackage, scheme: VersionScheme): { name: string; version: string } {
+  const isDistro = scheme === 'dpkg' || scheme === 'rpm';
+  if (!isDistro) return { name: p.name, version: p.version };
+  const name = p.source || p.name;
+  if (scheme === 'dpkg' && isSignedLinux(name)) return { name: 'linux', version: p.version };
+  return { name, version: p.sourceVersion || p.version };
+}
+
 /** The kernel release a binary boots, or undefined when it is no kernel image. */
 function kernelImageRelease(scheme: VersionScheme, name: string, version: string, arch: string | undefined): string | undefined {
   if (scheme === 'dpkg') {
@@ -122,16 +136,6 @@ function kernelImageRelease(scheme: VersionScheme, name: string, version: string
   if (name !== 'kernel' && name !== 'kernel-core') return undefined;
   const noEpoch = version.replace(/^\d+:/, '');
   return arch === undefined ? noEpoch : `${noEpoch}.${arch}`;
-}
-
-function compareParsedDpkg(a: DpkgVersion, b: DpkgVersion): number {
-  if (a.epoch !== b.epoch) {
-    const x = a.epoch.replace(/^0+/, '');
-    const y = b.epoch.replace(/^0+/, '');
-    if (x.length !== y.length) return x.length - y.length;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return verrevcmp(a.upstream, b.upstream) || verrevcmp(a.revision, b.revision);
 }
 
 /**
@@ -193,13 +197,7 @@ function groupPackages(index: AdvisoryIndex, inventory: Inventory, distro: Ecosy
     const ecosystem = p.ecosystem !== '' ? p.ecosystem : (distro ?? '');
     const scheme = schemeOf(ecosystem);
     const isDistro = scheme === 'dpkg' || scheme === 'rpm';
-    let name = isDistro ? p.source || p.name : p.name;
-    let version = isDistro ? p.sourceVersion || p.version : p.version;
-    // Debian's signed kernel images come from `linux-signed-<arch>`; their binary version is the `linux` version.
-    if (scheme === 'dpkg' && isSignedLinux(name)) {
-      name = 'linux';
-      version = p.version;
-    }
+    const { name, version } = matchedSource(p, scheme);
     const key = `${ecosystem}\0${isDistro ? name : packageKey(ecosystem, name)}`;
     let g = groups.get(key);
     if (g === undefined) {
@@ -279,7 +277,7 @@ function affects(index: AdvisoryIndex, g: Group, b: Build, fixed: string | undef
   if (b.parsed !== null && t.ranges === undefined && t.versions === undefined) {
     if (fixed === undefined) return true;
     const f = index.parsedDpkg(fixed);
-    if (f !== null) return compareParsedDpkg(b.parsed, f) < 0;
+    if (f !== null) return compareParsedDpkgVersions(b.parsed, f) < 0;
   }
   return isAffected(g.ecosystem, b.version, {
     status: t.status,

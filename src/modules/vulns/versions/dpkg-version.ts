@@ -92,6 +92,15 @@ export function compareDpkgVersions(a: string, b: string): -1 | 0 | 1 {
   const y = parseDpkgVersion(b);
   if (!x) throw new RangeError(`not a Debian version: ${a.slice(0, 100)}`);
   if (!y) throw new RangeError(`not a Debian version: ${b.slice(0, 100)}`);
-  const r = compareDigits(x.epoch, y.epoch) || verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision);
+  const r = compareParsedDpkgVersions(x, y);
   return r < 0 ? -1 : r > 0 ? 1 : 0;
+}
+
+/** Compare two parsed Debian versions (negative, zero or positive): for callers that parse once and compare often. */
+export function compareParsedDpkgVersions(x: DpkgVersion, y: DpkgVersion): number {
+  return (
+    (x.epoch === y.epoch ? 0 : compareDigits(x.epoch, y.epoch)) ||
+    verrevcmp(x.upstream, y.upstream) ||
+    verrevcmp(x.revision, y.revision)
+  );
 }
