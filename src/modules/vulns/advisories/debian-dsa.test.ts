@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createReadStream, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDebianAdvisoryList, type DebianAdvisoryEntry, type DebianAdvisoryListOptions } from './debian-dsa.ts';
@@ -7,13 +8,9 @@ import { drainFeed } from './feed-stream.ts';
 const DSA = new URL('./fixtures/dsa-list', import.meta.url);
 const DLA = new URL('./fixtures/dla-list', import.meta.url);
 
-async function* chunks(parts: (Buffer | string)[]): AsyncGenerator<Buffer | string> {
-  for (const p of parts) yield await Promise.resolve(p);
-}
-
 async function parse(parts: (Buffer | string)[], opts?: DebianAdvisoryListOptions): Promise<DebianAdvisoryEntry[]> {
   const out: DebianAdvisoryEntry[] = [];
-  await drainFeed(parseDebianAdvisoryList(chunks(parts), opts), (b) => {
+  await drainFeed(parseDebianAdvisoryList(Readable.from(parts), opts), (b) => {
     out.push(...b);
   });
   return out;

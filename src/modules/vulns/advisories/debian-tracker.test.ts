@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createReadStream, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AdvisoryStatement } from '../model.ts';
@@ -8,13 +9,9 @@ import { drainFeed } from './feed-stream.ts';
 const FIXTURE = new URL('./fixtures/debian-tracker.json', import.meta.url);
 const fixture = readFileSync(FIXTURE);
 
-async function* chunks(parts: (Buffer | string)[]): AsyncGenerator<Buffer | string> {
-  for (const p of parts) yield await Promise.resolve(p);
-}
-
 async function parse(parts: (Buffer | string)[], opts?: DebianTrackerOptions): Promise<AdvisoryStatement[]> {
   const out: AdvisoryStatement[] = [];
-  await drainFeed(parseDebianTracker(chunks(parts), opts), (b) => {
+  await drainFeed(parseDebianTracker(Readable.from(parts), opts), (b) => {
     out.push(...b);
   });
   return out;
@@ -126,7 +123,7 @@ describe('parseDebianTracker', () => {
 
   it('yields one batch per package and returns a summary', async () => {
     const batches: string[][] = [];
-    const summary = await drainFeed(parseDebianTracker(chunks([fixture])), (b) => {
+    const summary = await drainFeed(parseDebianTracker(Readable.from([fixture])), (b) => {
       batches.push([...new Set(b.map((s) => s.package))]);
     });
     expect(batches).toEqual([['bind9'], ['curl'], ['glibc'], ['imagemagick'], ['linux'], ['openssl'], ['rsyslog'], ['xz-utils']]);
@@ -246,7 +243,9 @@ describe('parseDebianTracker', () => {
         '"bullseye": {"status": "resolved"}, "trixie": "open", "forky": {"status": "open", "urgency": 3}}}, ' +
         '"CVE-2024-2": ["bad"], "CVE-2024-3": {"releases": 7}}}',
     );
-    const gen = parseDebianTracker(chunks([doc]), { releases: { bookworm: '12', bullseye: '11', trixie: '13', forky: '14' } });
+    const gen = parseDebianTracker(Readable.from([doc]), {
+      releases: { bookworm: '12', bullseye: '11', trixie: '13', forky: '14' },
+    });
     const summary = await drainFeed(gen, () => undefined);
     expect(summary.unknownReleases).toEqual({ sid: 1 });
     expect(summary.skipped).toBe(6);
@@ -268,7 +267,7 @@ describe('parseDebianTracker', () => {
     const committed: AdvisoryStatement[] = [];
     const pending: AdvisoryStatement[] = [];
     await expect(
-      drainFeed(parseDebianTracker(chunks([doc])), (b) => {
+      drainFeed(parseDebianTracker(Readable.from([doc])), (b) => {
         pending.push(...b);
       }).then(() => committed.push(...pending)),
     ).rejects.toThrow(/package "zz": the package's value is not an object/);

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createReadStream, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -9,17 +10,13 @@ import { drainFeed } from './feed-stream.ts';
 const PLAIN = new URL('./fixtures/epss_scores.csv', import.meta.url);
 const GZ = new URL('./fixtures/epss_scores.csv.gz', import.meta.url);
 
-async function* chunks(parts: (Buffer | string)[]): AsyncGenerator<Buffer | string> {
-  for (const p of parts) yield await Promise.resolve(p);
-}
-
 async function parse(
   parts: (Buffer | string)[],
   opts?: EpssOptions,
 ): Promise<{ rows: EpssRow[]; summary: EpssSummary; batches: number }> {
   const rows: EpssRow[] = [];
   let batches = 0;
-  const summary = await drainFeed(parseEpss(chunks(parts), opts), (b) => {
+  const summary = await drainFeed(parseEpss(Readable.from(parts), opts), (b) => {
     batches++;
     rows.push(...b);
   });

@@ -1,15 +1,12 @@
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { AdvisoryFeedError } from './feed-error.ts';
 import { drainFeed, gunzipIfCompressed, readLineBatches } from './feed-stream.ts';
 
-async function* chunks(parts: (Buffer | string | Uint8Array)[]): AsyncGenerator<Buffer | string | Uint8Array> {
-  for (const p of parts) yield await Promise.resolve(p);
-}
-
 async function lines(parts: (Buffer | string | Uint8Array)[], maxLineChars = 100): Promise<string[]> {
   const out: string[] = [];
-  for await (const b of readLineBatches(chunks(parts), 'epss', { maxLineChars, maxBytes: 10_000 })) out.push(...b);
+  for await (const b of readLineBatches(Readable.from(parts), 'epss', { maxLineChars, maxBytes: 10_000 })) out.push(...b);
   return out;
 }
 
@@ -35,7 +32,7 @@ describe('readLineBatches', () => {
 describe('gunzipIfCompressed', () => {
   const collect = async (parts: Buffer[]): Promise<string> => {
     const out: Buffer[] = [];
-    for await (const b of gunzipIfCompressed(chunks(parts), 'epss')) out.push(b);
+    for await (const b of gunzipIfCompressed(Readable.from(parts), 'epss')) out.push(b);
     return Buffer.concat(out).toString();
   };
 
