@@ -38,6 +38,7 @@ import {
 } from './modules/oncall/index.ts';
 import { createThreatsModule, threatsConfig, type ThreatsConfig, type ThreatsModule } from './modules/threats/index.ts';
 import { createVulnsModule, vulnsConfig, type VulnsConfig, type VulnsModule } from './modules/vulns/index.ts';
+import { accessConfig, createAccessModule, type AccessConfig, type AccessModule } from './modules/access/index.ts';
 
 export const CONFIG_SECTIONS = [
   coreConfig,
@@ -48,6 +49,7 @@ export const CONFIG_SECTIONS = [
   oncallConfig,
   threatsConfig,
   vulnsConfig,
+  accessConfig,
 ] as const;
 export interface SkjoldConfig {
   core: CoreConfig;
@@ -58,6 +60,7 @@ export interface SkjoldConfig {
   oncall: OncallConfig;
   threats: ThreatsConfig;
   vulns: VulnsConfig;
+  access: AccessConfig;
 }
 
 /** Load every module's configuration section; throws ConfigError naming every bad key. */
@@ -93,6 +96,8 @@ export interface SkjoldApp {
   threats: ThreatsModule;
   /** Assets, inventories, advisory feeds, findings with triage and SLA (the feed schedule runs in the `engine` role). */
   vulns: VulnsModule;
+  /** Access by need: people, systems, grants, sites and badges, review campaigns. */
+  access: AccessModule;
   tls: TlsMaterial | undefined;
   /** Listen on config host:port; resolves with the bound port. */
   listen(): Promise<number>;
@@ -191,7 +196,17 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
     allows: (actor, p) => policy.allows(actor, p),
   });
-  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats, vulns];
+  const access = createAccessModule({
+    database,
+    clock,
+    log,
+    config: config.access,
+    audit: audit.sink,
+    signals: incidents.sink,
+    runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
+    allows: (actor, p) => policy.allows(actor, p),
+  });
+  const modules: SkjoldModule[] = [audit, identity, incidents, monitoring, oncall, threats, vulns, access];
 
   const mig = await migrate(database, modules);
   if (mig.error) {
@@ -325,6 +340,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     oncall,
     threats,
     vulns,
+    access,
     tls,
     async listen() {
       await app.listen({ host: config.core.host, port: config.core.port });

@@ -45,8 +45,9 @@ export function IncidentDetailPage({ id }: { id: string }) {
     setNotice(null);
     try {
       await fn();
-      setNotice(done);
+      // Reload before the notice so the page never says "Acknowledged" beside a state that still reads "Triggered".
       await load();
+      setNotice(done);
     } catch (err) {
       setActionError(err);
     } finally {
