@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { AccessSection } from '../access/access-section.tsx';
 import { AuditPage } from '../audit/audit-page.tsx';
 import { AccountPage } from '../identity/account-page.tsx';
 import { IncidentsPage } from '../incidents/incidents-page.tsx';
@@ -27,6 +28,7 @@ export const PAGES: Page[] = [
   { path: '/incidents', title: 'nav.incidents', allowed: (s) => s.can('incidents.read'), render: () => <IncidentsPage /> },
   { path: '/threats', title: 'nav.threats', allowed: (s) => s.can('threats.read'), render: () => <ThreatsSection /> },
   { path: '/vulns', title: 'nav.vulns', allowed: (s) => s.can('vulns.read'), render: () => <VulnsSection /> },
+  { path: '/access', title: 'nav.access', allowed: (s) => s.can('access.read'), render: () => <AccessSection /> },
   { path: '/oncall', title: 'nav.oncall', allowed: (s) => s.can('oncall.read'), render: () => <OncallSection /> },
   {
     path: '/maintenance',

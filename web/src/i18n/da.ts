@@ -1,4 +1,8 @@
 import type { Messages } from './en.ts';
+import { accountsDa } from '../access/accounts.da.ts';
+import { peopleDa } from '../access/people.da.ts';
+import { physicalDa } from '../access/physical.da.ts';
+import { reviewsDa } from '../access/reviews.da.ts';
 
 /** Dansk. */
 export const da: Messages = {
@@ -1114,4 +1118,12 @@ export const da: Messages = {
   'vulns.inForce.short': 'rettet på disk, kræver genstart',
   'vulns.col.exposureCriticality': 'Eksponering / kritikalitet',
   // End of vulnerabilities
+
+  // Access (each area's texts live beside its pages in web/src/access/)
+  'nav.access': 'Adgang',
+  'access.tab.label': 'Adgangssektioner',
+  ...peopleDa,
+  ...accountsDa,
+  ...physicalDa,
+  ...reviewsDa,
 };

@@ -1,3 +1,8 @@
+import { accountsEn } from '../access/accounts.en.ts';
+import { peopleEn } from '../access/people.en.ts';
+import { physicalEn } from '../access/physical.en.ts';
+import { reviewsEn } from '../access/reviews.en.ts';
+
 /** English: the reference catalogue. Every key here must exist in every other language (checked by the type). */
 export const en = {
   'app.name': 'Skjold',
@@ -1111,6 +1116,14 @@ export const en = {
   'vulns.inForce.short': 'fixed on disk, reboot needed',
   'vulns.col.exposureCriticality': 'Exposure / criticality',
   // End of vulnerabilities
+
+  // Access (each area's texts live beside its pages in web/src/access/)
+  'nav.access': 'Access',
+  'access.tab.label': 'Access sections',
+  ...peopleEn,
+  ...accountsEn,
+  ...physicalEn,
+  ...reviewsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
