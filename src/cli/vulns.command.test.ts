@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { ScanReport } from './vulns.command.ts';
+import { registerVulns, type ScanReport } from './vulns.command.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'skjold.js');
 /** Each run starts the whole CLI under tsx: seconds on a busy machine. */
@@ -19,6 +20,25 @@ function skjold(args: string[]): Promise<{ code: number; stdout: string; stderr:
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * The same command in this process (commander parsing included): most cases run here, because each start of the
+ * binary under tsx costs seconds; the binary itself is run for one scan and one usage error.
+ */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  let code = 0;
+  const program = new Command('skjold').exitOverride();
+  program.configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
+  registerVulns(program, { write: (s) => (stdout += s), warn: (s) => (stderr += s), exit: (c) => (code = c) });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+  }
+  return { code, stdout, stderr };
 }
 
 const bookworm = (r: Record<string, unknown>) => ({ releases: { bookworm: r } });
@@ -234,8 +254,8 @@ describe('skjold vulns scan', () => {
     'lists everything with --all and prints the whole report with --json',
     async () => {
       const [all, j] = await Promise.all([
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--all']),
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--json']),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--all']),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--json']),
       ]);
       expect(all.code).toBe(1);
       expect(all.stdout).toMatch(/CVE-2022-3715\s+bash\s+5\.2\.15-2\s+-\s+unimportant\s+negligible/);
@@ -286,9 +306,9 @@ describe('skjold vulns scan', () => {
         upload({ dpkg: DPKG.map((l) => l.replaceAll('7.88.1-10+deb12u3', '7.88.1-10+deb12u4')), uname: '6.1.0-20-amd64' }),
       );
       const [r, ok, high] = await Promise.all([
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--fail-on', 'critical']),
-        skjold(['vulns', 'scan', '--inventory', patched, '--advisories', adv, '--fail-on', 'critical']),
-        skjold(['vulns', 'scan', '--inventory', patched, '--advisories', adv]),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--fail-on', 'critical']),
+        inProcess(['vulns', 'scan', '--inventory', patched, '--advisories', adv, '--fail-on', 'critical']),
+        inProcess(['vulns', 'scan', '--inventory', patched, '--advisories', adv]),
       ]);
       // curl is on the KEV list, so critical still fails on the unpatched host.
       expect(r.code).toBe(1);
@@ -305,8 +325,8 @@ describe('skjold vulns scan', () => {
       const list = join(dir, 'dpkg.txt');
       writeFileSync(list, `${DPKG.filter((l) => /^(openssl|libssl3|bash|zlib1g)/.test(l)).join('\n')}\n`);
       const [r, none] = await Promise.all([
-        skjold(['vulns', 'scan', '--inventory', list, '--advisories', adv, '--distro', 'Debian:12']),
-        skjold(['vulns', 'scan', '--inventory', list, '--advisories', adv]),
+        inProcess(['vulns', 'scan', '--inventory', list, '--advisories', adv, '--distro', 'Debian:12']),
+        inProcess(['vulns', 'scan', '--inventory', list, '--advisories', adv]),
       ]);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toContain(`${list} (Debian:12): 4 packages;`);
@@ -329,7 +349,7 @@ describe('skjold vulns scan', () => {
           { name: 'express', version: '4.19.2' },
         ]),
       );
-      const j = await skjold(['vulns', 'scan', '--inventory', sbom, '--advisories', adv, '--json']);
+      const j = await inProcess(['vulns', 'scan', '--inventory', sbom, '--advisories', adv, '--json']);
       expect(j.code, j.stderr).toBe(1);
       const report = JSON.parse(j.stdout) as ScanReport;
       expect(report.findings.map((f) => `${f.package} ${f.vuln} ${f.fixedVersion} ${f.effectiveSeverity}`)).toEqual([
@@ -360,11 +380,11 @@ describe('skjold vulns scan', () => {
       const empty = join(dir, 'empty-advisories');
       mkdirSync(empty);
       const [r1, r2, r3, r4, r5] = await Promise.all([
-        skjold(['vulns', 'scan', '--inventory', badHost, '--advisories', adv]),
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', badAdv]),
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', badEpss]),
-        skjold(['vulns', 'scan', '--inventory', trixie, '--advisories', adv]),
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', empty]),
+        inProcess(['vulns', 'scan', '--inventory', badHost, '--advisories', adv]),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', badAdv]),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', badEpss]),
+        inProcess(['vulns', 'scan', '--inventory', trixie, '--advisories', adv]),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', empty]),
       ]);
       expect(r1.code).toBe(2);
       expect(r1.stderr).toContain(`${badHost}:17: expected 5 tab-separated fields`);
@@ -387,8 +407,8 @@ describe('skjold vulns scan', () => {
     async () => {
       const [missing, badSeverity, noFile] = await Promise.all([
         skjold(['vulns', 'scan', '--inventory', host]),
-        skjold(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--fail-on', 'severe']),
-        skjold(['vulns', 'scan', '--inventory', join(dir, 'nope'), '--advisories', adv]),
+        inProcess(['vulns', 'scan', '--inventory', host, '--advisories', adv, '--fail-on', 'severe']),
+        inProcess(['vulns', 'scan', '--inventory', join(dir, 'nope'), '--advisories', adv]),
       ]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain("required option '--advisories <dir>' not specified");

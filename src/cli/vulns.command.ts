@@ -481,8 +481,21 @@ export async function runScan(opts: ScanOptions, write: (s: string) => void, war
   }
 }
 
+/** Where a command writes and how it ends (the process's streams and exit code, or a test's buffers). */
+export interface CommandIo {
+  write: (s: string) => void;
+  warn: (s: string) => void;
+  exit: (code: number) => void;
+}
+
+const PROCESS_IO: CommandIo = {
+  write: (s) => process.stdout.write(s),
+  warn: (s) => process.stderr.write(s),
+  exit: (code) => process.exit(code),
+};
+
 /** `skjold vulns …`: offline scanning of one inventory. */
-export function registerVulns(program: Command): void {
+export function registerVulns(program: Command, io: CommandIo = PROCESS_IO): void {
   const vulns = program.command('vulns').description('Vulnerability management: scan an inventory offline');
   vulns
     .command('scan')
@@ -506,13 +519,12 @@ export function registerVulns(program: Command): void {
     .option('--json', 'print the whole report as JSON')
     .exitOverride((err) => {
       // Usage errors exit 2 (1 means "something needs action"); help exits 0.
-      process.exit(err.exitCode === 0 ? 0 : 2);
+      io.exit(err.exitCode === 0 ? 0 : 2);
+      throw err;
     })
     .action(async (opts: ScanOptions) => {
-      process.exitCode = await runScan(
-        opts,
-        (s) => process.stdout.write(s),
-        (s) => process.stderr.write(s),
-      );
+      const code = await runScan(opts, io.write, io.warn);
+      if (io === PROCESS_IO) process.exitCode = code;
+      else io.exit(code);
     });
 }
