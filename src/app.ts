@@ -221,6 +221,7 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
   );
 
   threats.registerMetrics(metrics.registry);
+  vulns.registerMetrics(metrics.registry);
 
   for (const m of modules) policy.declare(m.permissions);
   policy.declare(systemPermissions);

@@ -20,6 +20,8 @@ import { loadInventory } from './snapshots.ts';
 import type { VulnsConfig } from './vulns.config.ts';
 import { vulnsPermissions } from './vulns.permissions.ts';
 import './vulns.tables.ts';
+import { registerVulnsMetrics } from './vulns.metrics.ts';
+import type { Registry } from 'prom-client';
 
 export { vulnsConfig, type VulnsConfig } from './vulns.config.ts';
 export { vulnsPermissions } from './vulns.permissions.ts';
@@ -60,6 +62,8 @@ export interface VulnsModule extends SkjoldModule {
   sweep(): Promise<void>;
   /** Wait for background work in progress (feed imports, re-evaluations). */
   idle(): Promise<void>;
+  /** Findings needing action, feed ages and silent hosts on /metrics. */
+  registerMetrics(registry: Registry): void;
 }
 
 export const vulnsMigrations = { '0001-vulns': m0001Vulns };
@@ -151,6 +155,7 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
       await feeds.idle();
       await work;
     },
+    registerMetrics: (registry) => registerVulnsMetrics(registry, database, clock),
     routes: () => [
       ...assetsRoutes({ assets }),
       ...findingsRoutes({ findings, allows: deps.allows }),
