@@ -166,6 +166,19 @@ describe.skipIf(!browserTestsRun)('vulnerability console end to end (Chromium)',
       customer: 'Butik ApS',
       description: '',
     });
+    // A service whose software is known from an SBOM, uploaded in the console below.
+    const shopApi = await call<{ id: string }>('POST', '/api/v1/vulns/assets', {
+      name: 'shop-api',
+      kind: 'service',
+      ownerTeam: 'Web',
+      environment: 'production',
+      site: 'CPH1',
+      criticality: 'high',
+      exposure: 'internet',
+      operatedBy: 'provider',
+      customer: null,
+      description: '',
+    });
     await t.vulns.idle();
 
     const listed = await call<{ items: FindingRow[] }>('GET', '/api/v1/vulns/findings?view=all');
@@ -295,6 +308,35 @@ describe.skipIf(!browserTestsRun)('vulnerability console end to end (Chromium)',
       expect(await page.getByTestId('asset-facts').textContent()).toContain('Platform');
       expect(await page.getByTestId('asset-facts').getByTestId('exposure').textContent()).toBe('Internet-facing');
       await page.screenshot({ path: SHOT('7-asset'), fullPage: true });
+
+      // An SBOM for a service: a file that is not JSON is refused in the browser; a CycloneDX one is matched.
+      await page.goto(`${base}/vulns/assets/${shopApi.id}`);
+      const sbomInput = page.getByTestId('sbom-upload').getByLabel('Upload SBOM');
+      await sbomInput.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"bomFormat": ') });
+      await page.getByText('broken.json is not JSON').waitFor();
+      await sbomInput.setInputFiles({
+        name: 'shop-api.cdx.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(
+          JSON.stringify({
+            bomFormat: 'CycloneDX',
+            specVersion: '1.5',
+            version: 1,
+            components: [
+              {
+                type: 'library',
+                name: 'glibc',
+                version: '2.36-9+deb12u4',
+                purl: 'pkg:deb/debian/glibc@2.36-9%2Bdeb12u4?arch=source&distro=debian-12',
+              },
+            ],
+          }),
+        ),
+      });
+      await page.getByText('SBOM read: 1 component matched against the advisories.').waitFor();
+      await page.getByTestId('asset-findings').locator('tr[data-finding="CVE-2024-2961"]').waitFor();
+      expect(await page.getByTestId('snapshots-table').textContent()).toContain('cyclonedx');
+      await page.screenshot({ path: SHOT('7b-sbom'), fullPage: true });
 
       // Feeds: fresh ones with version and records, the broken one failed with its reason, in red; refresh one.
       await sub.getByRole('link', { name: 'Advisory feeds' }).click();

@@ -11,8 +11,8 @@ export const vulnsPermissions: Record<Permission, PermissionSpec> = {
     description: 'See assets, inventories, findings, SLA figures and advisory feeds',
   },
   'vulns.report': {
-    roles: ['admin'],
-    description: 'Upload a host inventory or an SBOM (normally a token scoped to this alone, used by the agent)',
+    roles: ['admin', 'security-officer'],
+    description: 'Upload a host inventory or an SBOM (a token scoped to this alone for agents; people upload SBOMs)',
   },
   'vulns.triage': {
     roles: ['admin', 'security-officer', 'operator'],

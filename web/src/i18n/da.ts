@@ -1117,6 +1117,13 @@ export const da: Messages = {
   'vulns.overview.noDetections': 'intet fund med udgivelsesdato endnu',
   'vulns.inForce.short': 'rettet på disk, kræver genstart',
   'vulns.col.exposureCriticality': 'Eksponering / kritikalitet',
+  'vulns.sbom.upload': 'Upload SBOM',
+  'vulns.sbom.hint': 'En CycloneDX- eller SPDX-JSON-fil; komponenterne holdes op mod sikkerhedsmeddelelserne',
+  'vulns.sbom.reading': 'Læser…',
+  'vulns.sbom.done.one': 'SBOM læst: {n} komponent holdt op mod sikkerhedsmeddelelserne.',
+  'vulns.sbom.done.other': 'SBOM læst: {n} komponenter holdt op mod sikkerhedsmeddelelserne.',
+  'vulns.sbom.identical': 'Samme SBOM som den gældende: talt som en rapport, intet ændret.',
+  'vulns.sbom.notJson': '{file} er ikke JSON ({reason}); intet blev uploadet.',
   // End of vulnerabilities
 
   // Access (each area's texts live beside its pages in web/src/access/)

@@ -1115,6 +1115,13 @@ export const en = {
   'vulns.overview.noDetections': 'no finding with a publication date yet',
   'vulns.inForce.short': 'fixed on disk, reboot needed',
   'vulns.col.exposureCriticality': 'Exposure / criticality',
+  'vulns.sbom.upload': 'Upload SBOM',
+  'vulns.sbom.hint': 'A CycloneDX or SPDX JSON file; its components are matched against the advisories',
+  'vulns.sbom.reading': 'Reading…',
+  'vulns.sbom.done.one': 'SBOM read: {n} component matched against the advisories.',
+  'vulns.sbom.done.other': 'SBOM read: {n} components matched against the advisories.',
+  'vulns.sbom.identical': 'Same SBOM as the one in force: counted as a report, nothing changed.',
+  'vulns.sbom.notJson': '{file} is not JSON ({reason}); nothing was uploaded.',
   // End of vulnerabilities
 
   // Access (each area's texts live beside its pages in web/src/access/)

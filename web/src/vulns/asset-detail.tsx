@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { Ago } from '../threats/threat-badges.tsx';
 import { tKind } from './assets-page.tsx';
 import { FindingsTable } from './findings-page.tsx';
+import { SbomUpload } from './sbom-upload.tsx';
 import { CriticalityBadge, ExposureBadge, OperatedByBadge, RiskCounts } from './vuln-badges.tsx';
 import {
   ASSET_KINDS,
@@ -20,7 +21,7 @@ import {
 
 /** /vulns/assets/<id>: what the asset is (editable with vulns.write), what it reported when, and its findings. */
 export function AssetDetailPage({ id }: { id: string }) {
-  const { t, number, dateTime } = useI18n();
+  const { t, plural, number, dateTime } = useI18n();
   const session = useSession();
   const canWrite = session.can('vulns.write');
   const [asset, setAsset] = useState<Asset | null>(null);
@@ -53,6 +54,17 @@ export function AssetDetailPage({ id }: { id: string }) {
       </p>
       <PageHeader title={asset.name}>
         <RiskCounts open={asset.openFindings} />
+        {session.can('vulns.report') ? (
+          <SbomUpload
+            assetId={asset.id}
+            onUploaded={(r) => {
+              setNotice(
+                r.identical ? t('vulns.sbom.identical') : [plural('vulns.sbom.done', r.packages), ...r.warnings].join(' '),
+              );
+              void load();
+            }}
+          />
+        ) : null}
         {canWrite && !editing ? (
           <button type="button" className="btn" onClick={() => setEditing(true)}>
             {t('vulns.asset.edit')}

@@ -298,10 +298,20 @@ export const PAGE_SIZE = 100;
 
 const id = (s: string) => encodeURIComponent(s);
 
+/** What the server answers to an SBOM upload. */
+export interface SbomUploadResult {
+  assetId: string;
+  snapshotId: string;
+  identical: boolean;
+  packages: number;
+  warnings: string[];
+}
+
 export const vulnsApi = {
   assets: () => api.get<{ items: Asset[] }>('/api/v1/vulns/assets'),
   asset: (assetId: string) => api.get<Asset>(`/api/v1/vulns/assets/${id(assetId)}`),
   updateAsset: (assetId: string, body: AssetUpdate) => api.put<Asset>(`/api/v1/vulns/assets/${id(assetId)}`, body),
+  uploadSbom: (assetId: string, sbom: unknown) => api.post<SbomUploadResult>(`/api/v1/vulns/assets/${id(assetId)}/sbom`, sbom),
   snapshots: (assetId: string) => api.get<{ items: Snapshot[] }>(`/api/v1/vulns/assets/${id(assetId)}/snapshots`),
   findings: (f: FindingFilter, cursor?: string) =>
     api.get<FindingList>(`/api/v1/vulns/findings${query({ ...f, limit: PAGE_SIZE, cursor })}`),
