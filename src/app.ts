@@ -203,6 +203,8 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     config: config.access,
     audit: audit.sink,
     signals: incidents.sink,
+    dataDir,
+    timeZone: config.core.timeZone,
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
     allows: (actor, p) => policy.allows(actor, p),
   });
@@ -254,10 +256,14 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
   const uploadRoutes = new Set<string>(vulns.uploadRoutes);
   app.addHook('onRoute', (r) => {
     if (uploadRoutes.has(r.url)) r.bodyLimit = Math.max(config.core.bodyLimit, vulns.maxUploadBytes);
+    // Access imports (badge events, account lists) may reach SKJOLD_ACCESS_MAX_IMPORT_BYTES.
+    if (access.importRoutes.includes(r.url)) r.bodyLimit = Math.max(config.core.bodyLimit, access.maxImportBytes);
   });
   await app.register(cookie);
   // Bulk log ingestion posts NDJSON; it reaches the route as text and is split there, row by row.
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // CSV imports (badge events, account lists) reach their route as text and are parsed there, row by row.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const webDist = resolve(join(import.meta.dirname, '..', 'web', 'dist'));
   const haveConsole = existsSync(join(webDist, 'index.html'));
   if (haveConsole) await app.register(fastifyStatic, { root: webDist, serve: false });

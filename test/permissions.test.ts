@@ -9,6 +9,8 @@ import { DIALECTS } from './databases.ts';
 import { TEST_ACTOR, TEST_PASSWORD, createUserWithToken, signInAs, type TestSession } from './identity.ts';
 import { parseAgentUpload } from '../src/modules/vulns/inventory.service.ts';
 import { snapshotDatabase } from './snapshot.ts';
+import { reviewPolicyBody } from '../src/modules/access/api/reviews.schemas.ts';
+import { ADMIN_DN, ADMIN_PW, MINIMAL_LDIF, type Slapd, startSlapd } from '../src/modules/access/accounts.test-slapd.ts';
 
 /**
  * Deny by default, proven over every registered route: a caller whose role lacks the route's permission gets 403
@@ -54,6 +56,37 @@ interface Ids {
   vulnsFeedId: string;
   vulnsFeedFile: string;
   vulnsFindingId: string;
+  /** Access (physical): a site with a door and a camera (changed, then deleted), a site to delete, a person, a badge
+   * to revoke, a site grant to approve then revoke, and one to reject. */
+  accessSiteId: string;
+  accessDoorId: string;
+  accessCameraId: string;
+  accessDoomedSiteId: string;
+  accessPersonId: string;
+  accessBadgeId: string;
+  accessSiteGrantId: string;
+  accessRejectedGrantId: string;
+  /** Access reviews: a policy (changed, started), an open campaign (closed by the walk) and an entry of it to decide. */
+  reviewPolicyId: string;
+  reviewCampaignId: string;
+  reviewEntryId: string;
+  /** Access accounts: a system (imports, LDAP source on a real slapd, pull), a task on another system to close. */
+  accountsSystemId: string;
+  accountsLdapUrl: string;
+  accountsTaskId: string;
+  /** Access people: a person (changed), a leaver, one to delete, one to put on and one to take off the privileged
+   * list; a system (changed) and one to delete; grants to approve, reject, revoke and reduce. */
+  peoplePersonId: string;
+  peopleLeaverId: string;
+  peopleDoomedPersonId: string;
+  peopleUnlistedId: string;
+  peopleListedId: string;
+  peopleSystemId: string;
+  peopleDoomedSystemId: string;
+  peoplePendingGrantId: string;
+  peopleRejectGrantId: string;
+  peopleActiveGrantId: string;
+  peopleReduceGrantId: string;
 }
 const randomDocV6 = () => `2001:db8:${randomUUID().slice(0, 4)}::${randomUUID().slice(0, 4)}`;
 const walkInventory = (hostname: string) =>
@@ -74,7 +107,165 @@ const WALK_SBOM = {
   specVersion: '1.5',
   components: [{ type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' }],
 };
+const WALK_SYSTEM = (description: string) => ({
+  name: 'walk-people-system',
+  kind: 'server',
+  classification: 'customer',
+  description,
+  levels: [{ name: 'read' }, { name: 'write' }],
+});
 const WRITE_SAMPLES: Record<string, (ids: Ids) => { url?: string; payload?: unknown }> = {
+  'POST /api/v1/access/people': () => ({ payload: { name: `walk-${randomUUID().slice(0, 8)}` } }),
+  'PATCH /api/v1/access/people/:id': (ids) => ({
+    url: `/api/v1/access/people/${ids.peoplePersonId}`,
+    payload: { team: `walk-${randomUUID().slice(0, 8)}` },
+  }),
+  'POST /api/v1/access/people/:id/leave': (ids) => ({ url: `/api/v1/access/people/${ids.peopleLeaverId}/leave`, payload: {} }),
+  'DELETE /api/v1/access/people/:id': (ids) => ({ url: `/api/v1/access/people/${ids.peopleDoomedPersonId}` }),
+  'POST /api/v1/access/people/apply': () => ({
+    payload: { people: [{ name: 'walk applied', email: `walk-${randomUUID().slice(0, 8)}@example.test` }] },
+  }),
+  'POST /api/v1/access/systems': () => ({
+    payload: { ...WALK_SYSTEM(''), name: `walk-${randomUUID().slice(0, 8)}` },
+  }),
+  'PUT /api/v1/access/systems/:id': (ids) => ({
+    url: `/api/v1/access/systems/${ids.peopleSystemId}`,
+    payload: WALK_SYSTEM(`walked ${randomUUID().slice(0, 8)}`),
+  }),
+  'DELETE /api/v1/access/systems/:id': (ids) => ({ url: `/api/v1/access/systems/${ids.peopleDoomedSystemId}` }),
+  'POST /api/v1/access/systems/apply': () => ({
+    payload: { systems: [{ ...WALK_SYSTEM(''), name: `walk-${randomUUID().slice(0, 8)}` }] },
+  }),
+  'POST /api/v1/access/privileged': (ids) => ({ payload: { personId: ids.peopleUnlistedId, reason: 'walk' } }),
+  'POST /api/v1/access/privileged/:personId/remove': (ids) => ({
+    url: `/api/v1/access/privileged/${ids.peopleListedId}/remove`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/grants': (ids) => ({
+    payload: { personId: ids.peoplePersonId, systemId: ids.peopleSystemId, level: 'write', justification: 'walk' },
+  }),
+  'POST /api/v1/access/grants/:id/approve': (ids) => ({
+    url: `/api/v1/access/grants/${ids.peoplePendingGrantId}/approve`,
+    payload: {},
+  }),
+  'POST /api/v1/access/grants/:id/reject': (ids) => ({
+    url: `/api/v1/access/grants/${ids.peopleRejectGrantId}/reject`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/grants/:id/revoke': (ids) => ({
+    url: `/api/v1/access/grants/${ids.peopleActiveGrantId}/revoke`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/grants/:id/reduce': (ids) => ({
+    url: `/api/v1/access/grants/${ids.peopleReduceGrantId}/reduce`,
+    payload: { level: 'read', reason: 'walk' },
+  }),
+  'POST /api/v1/access/grants/apply': () => ({
+    payload: {
+      grants: [{ person: 'walk-apply@example.test', system: 'walk-people-system', level: 'read', justification: 'walk' }],
+    },
+  }),
+  'POST /api/v1/access/systems/:id/accounts/import': (ids) => ({
+    url: `/api/v1/access/systems/${ids.accountsSystemId}/accounts/import`,
+    payload: `account,name\nwalk-${randomUUID().slice(0, 8)},Walk\n`,
+  }),
+  'PUT /api/v1/access/systems/:id/ldap': (ids) => ({
+    url: `/api/v1/access/systems/${ids.accountsSystemId}/ldap`,
+    payload: {
+      url: ids.accountsLdapUrl,
+      bindDn: ADMIN_DN,
+      bindPassword: ADMIN_PW,
+      baseDn: 'ou=people,dc=example,dc=org',
+      filter: `(|(uid=walk)(uid=${randomUUID().slice(0, 8)}))`,
+      attributes: { account: 'uid', name: 'cn', mail: 'mail', memberOf: 'memberOf' },
+    },
+  }),
+  'POST /api/v1/access/systems/:id/accounts/pull': (ids) => ({
+    url: `/api/v1/access/systems/${ids.accountsSystemId}/accounts/pull`,
+  }),
+  'DELETE /api/v1/access/systems/:id/ldap': (ids) => ({ url: `/api/v1/access/systems/${ids.accountsSystemId}/ldap` }),
+  'POST /api/v1/access/login-events/import': () => ({
+    payload: JSON.stringify({
+      time: new Date().toISOString(),
+      system: 'walk-accounts',
+      account: `walk-${randomUUID().slice(0, 8)}`,
+      ip: '192.0.2.1',
+      outcome: 'success',
+    }),
+  }),
+  'POST /api/v1/access/tasks/:id/close': (ids) => ({
+    url: `/api/v1/access/tasks/${ids.accountsTaskId}/close`,
+    payload: { reason: 'walk closes it' },
+  }),
+  'POST /api/v1/access/review-policies': () => ({ payload: { name: `walk-${randomUUID().slice(0, 8)}` } }),
+  'PUT /api/v1/access/review-policies/:id': (ids) => ({
+    url: `/api/v1/access/review-policies/${ids.reviewPolicyId}`,
+    payload: { name: `walked-${randomUUID().slice(0, 8)}`, intervalMonths: 3 },
+  }),
+  'POST /api/v1/access/review-policies/:id/start': (ids) => ({
+    url: `/api/v1/access/review-policies/${ids.reviewPolicyId}/start`,
+  }),
+  'POST /api/v1/access/review-entries/:id/decision': (ids) => ({
+    url: `/api/v1/access/review-entries/${ids.reviewEntryId}/decision`,
+    payload: { decision: 'keep' },
+  }),
+  'POST /api/v1/access/campaigns/:id/close': (ids) => ({
+    url: `/api/v1/access/campaigns/${ids.reviewCampaignId}/close`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/sites': () => ({ payload: { name: `walk-${randomUUID().slice(0, 8)}`, country: 'DK' } }),
+  'POST /api/v1/access/sites/apply': () => ({
+    payload: { sites: [{ name: `walk-${randomUUID().slice(0, 8)}`, country: 'DK' }] },
+  }),
+  'PUT /api/v1/access/sites/:id': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}`,
+    payload: { name: 'walk site', country: 'DK', notes: `walked ${randomUUID().slice(0, 8)}` },
+  }),
+  'DELETE /api/v1/access/sites/:id': (ids) => ({ url: `/api/v1/access/sites/${ids.accessDoomedSiteId}` }),
+  'POST /api/v1/access/sites/:id/doors': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}/doors`,
+    payload: { name: `walk-${randomUUID().slice(0, 8)}` },
+  }),
+  'PUT /api/v1/access/sites/:id/doors/:childId': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}/doors/${ids.accessDoorId}`,
+    payload: { name: `walk-${randomUUID().slice(0, 8)}`, entrance: false },
+  }),
+  'DELETE /api/v1/access/sites/:id/doors/:childId': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}/doors/${ids.accessDoorId}`,
+  }),
+  'POST /api/v1/access/sites/:id/cameras': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}/cameras`,
+    payload: { name: `walk-${randomUUID().slice(0, 8)}` },
+  }),
+  'PUT /api/v1/access/sites/:id/cameras/:childId': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}/cameras/${ids.accessCameraId}`,
+    payload: { name: `walk-${randomUUID().slice(0, 8)}`, doorId: null },
+  }),
+  'DELETE /api/v1/access/sites/:id/cameras/:childId': (ids) => ({
+    url: `/api/v1/access/sites/${ids.accessSiteId}/cameras/${ids.accessCameraId}`,
+  }),
+  'POST /api/v1/access/badges': (ids) => ({ payload: { number: `W-${randomUUID().slice(0, 8)}`, personId: ids.accessPersonId } }),
+  'POST /api/v1/access/badges/:id/revoke': (ids) => ({
+    url: `/api/v1/access/badges/${ids.accessBadgeId}/revoke`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/site-grants': (ids) => ({
+    payload: { personId: ids.accessPersonId, siteId: ids.accessSiteId, justification: 'walk' },
+  }),
+  'POST /api/v1/access/site-grants/:id/approve': (ids) => ({
+    url: `/api/v1/access/site-grants/${ids.accessSiteGrantId}/approve`,
+  }),
+  'POST /api/v1/access/site-grants/:id/reject': (ids) => ({
+    url: `/api/v1/access/site-grants/${ids.accessRejectedGrantId}/reject`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/site-grants/:id/revoke': (ids) => ({
+    url: `/api/v1/access/site-grants/${ids.accessSiteGrantId}/revoke`,
+    payload: { reason: 'walk' },
+  }),
+  'POST /api/v1/access/badge-events/import': () => ({
+    payload: `time,badge,door,site,result\n2026-01-0${1 + Math.floor(Math.random() * 9)}T0${Math.floor(Math.random() * 10)}:00:00Z,W-1,walk gate,walk site,granted\n`,
+  }),
   'POST /api/v1/vulns/assets': () => ({ payload: { name: `walk-${randomUUID().slice(0, 8)}`, kind: 'service' } }),
   'PUT /api/v1/vulns/assets/:id': (ids) => ({
     url: `/api/v1/vulns/assets/${ids.vulnsAssetId}`,
@@ -224,6 +415,7 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
   let t: TestApp;
   const sessions = new Map<Role, TestSession>();
   let ids: Ids;
+  let walkSlapd: Slapd | undefined;
 
   beforeAll(async () => {
     if (skip) return;
@@ -397,10 +589,241 @@ describe.each(DIALECTS)('every route denies callers without its permission ($dia
           vulnsFindingId: finding.id,
         };
       })()),
+      ...(await (async () => {
+        const p = t.access.physical;
+        const noAudit = { target: () => undefined, change: () => undefined };
+        const personId = randomUUID();
+        const now = new Date().toISOString();
+        await db
+          .insertInto('access_people')
+          .values({
+            id: personId,
+            name: 'Walk Person',
+            email: 'walk@example.test',
+            kind: 'employee',
+            team: '',
+            manager_id: null,
+            status: 'active',
+            left_at: null,
+            user_id: null,
+            identifiers: '[]',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        const site = (name: string) =>
+          p.sites.create(db, { name, address: '', country: 'DK', holds: [], operator: '', ownerId: null, notes: '' }, noAudit);
+        const s = await site('walk site');
+        const door = await p.sites.addDoor(db, s.id, { name: 'walk door', entrance: true }, noAudit);
+        await p.sites.addDoor(db, s.id, { name: 'walk gate', entrance: true }, noAudit);
+        const cam = await p.sites.addCamera(db, s.id, { name: 'walk cam', doorId: door.id }, noAudit);
+        const badge = await p.badges.issue(db, { number: 'W-0', personId }, noAudit);
+        const grant = () =>
+          p.siteGrants.request(db, { personId, siteId: s.id, justification: 'walk', expiresAt: null }, TEST_ACTOR, noAudit);
+        return {
+          accessSiteId: s.id,
+          accessDoorId: door.id,
+          accessCameraId: cam.id,
+          accessDoomedSiteId: (await site('walk doomed site')).id,
+          accessPersonId: personId,
+          accessBadgeId: badge.id,
+          accessSiteGrantId: (await grant()).id,
+          accessRejectedGrantId: (await grant()).id,
+        };
+      })()),
+      ...(await (async () => {
+        // A system with one active grant, a review policy and an open campaign over it.
+        const noAudit = { target: () => undefined, change: () => undefined };
+        const now = new Date().toISOString();
+        const personId = randomUUID();
+        const systemId = randomUUID();
+        await db
+          .insertInto('access_people')
+          .values({
+            id: personId,
+            name: 'Walk Reviewed',
+            email: null,
+            kind: 'employee',
+            team: '',
+            manager_id: null,
+            status: 'active',
+            left_at: null,
+            user_id: null,
+            identifiers: '[]',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        await db
+          .insertInto('access_systems')
+          .values({
+            id: systemId,
+            name: 'walk-reviewed',
+            kind: 'server',
+            classification: 'other',
+            owner_id: null,
+            description: '',
+            levels: '[{"name":"read","privileged":false}]',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        await db
+          .insertInto('access_grants')
+          .values({
+            id: randomUUID(),
+            person_id: personId,
+            system_id: systemId,
+            level: 'read',
+            privileged: 0,
+            jit: 0,
+            justification: 'walk',
+            requested_by: 'system:test',
+            requested_by_name: null,
+            approved_by: 'system:test',
+            approved_by_name: null,
+            approved_at: now,
+            second_approved_by: null,
+            second_approved_by_name: null,
+            second_approved_at: null,
+            state: 'active',
+            starts_at: now,
+            expires_at: null,
+            ended_at: null,
+            ended_by: null,
+            end_reason: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        const reviews = t.access.reviews.reviews;
+        const policy = await reviews.createPolicy(
+          db,
+          reviewPolicyBody.parse({ name: 'walk reviews', systemIds: [systemId] }),
+          noAudit,
+        );
+        const { campaign } = await reviews.start(db, policy.id, {}, 'system:test', noAudit);
+        const [entry] = await reviews.entries(db, campaign.id);
+        if (!entry) throw new Error('could not seed a review entry');
+        return { reviewPolicyId: policy.id, reviewCampaignId: campaign.id, reviewEntryId: entry.id };
+      })()),
+      ...(await (async () => {
+        // Accounts: a real slapd for the LDAP pull; the task sits on a second system the walk's imports do not touch.
+        walkSlapd = await startSlapd();
+        await walkSlapd.ldif(MINIMAL_LDIF);
+        const now = new Date().toISOString();
+        const system = async (name: string) => {
+          const id = randomUUID();
+          const levels = '[{"name":"user","privileged":false}]';
+          await db
+            .insertInto('access_systems')
+            .values({
+              id,
+              name,
+              kind: 'server',
+              classification: 'other',
+              owner_id: null,
+              description: '',
+              levels,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          return id;
+        };
+        const accountsSystemId = await system('walk-accounts');
+        const taskSystemId = await system('walk-tasks');
+        const personId = randomUUID();
+        await db
+          .insertInto('access_people')
+          .values({
+            id: personId,
+            name: 'Walk Account',
+            email: null,
+            kind: 'employee',
+            team: '',
+            manager_id: null,
+            status: 'active',
+            left_at: null,
+            user_id: null,
+            identifiers: '["walk-keep"]',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        const [task] = await db.transaction().execute((trx) =>
+          t.access.accounts.service.openRemovalTask(trx, {
+            systemId: taskSystemId,
+            personId,
+            account: 'walk-keep',
+            actor: 'system:test',
+          }),
+        );
+        if (!task) throw new Error('could not seed a removal task');
+        return { accountsSystemId, accountsLdapUrl: walkSlapd.url, accountsTaskId: task.id };
+      })()),
+      ...(await (async () => {
+        const a = t.access;
+        const noAudit = { target: () => undefined, change: () => undefined };
+        const seeder = { ref: 'user:walk-seed', name: 'walk seed', userId: 'walk-seed' };
+        const person = async (name: string, email: string | null = null) =>
+          (
+            await a.people.create(
+              db,
+              { name, email, kind: 'employee', team: '', managerId: null, userId: null, identifiers: [] },
+              noAudit,
+            )
+          ).id;
+        const system = async (name: string) =>
+          (
+            await a.systems.create(
+              db,
+              {
+                ...WALK_SYSTEM(''),
+                name,
+                kind: 'server',
+                classification: 'customer',
+                ownerId: null,
+                levels: ['read', 'write'].map((l) => ({ name: l, privileged: false, description: '' })),
+              },
+              noAudit,
+            )
+          ).id;
+        const personId = await person('Walk People');
+        const listedId = await person('Walk Listed');
+        await a.privileged.add(db, listedId, 'walk', seeder, noAudit);
+        const unlistedId = await person('Walk Unlisted');
+        await person('Walk Apply', 'walk-apply@example.test');
+        const systemId = await system('walk-people-system');
+        const grant = async (who: string, level: string, approve: boolean) => {
+          const g = await a.grants.request(
+            db,
+            { personId: who, systemId, level, justification: 'walk', expiresAt: null },
+            seeder,
+            noAudit,
+          );
+          if (approve) await a.grants.approve(db, g.id, seeder, '', noAudit);
+          return g.id;
+        };
+        return {
+          peoplePersonId: personId,
+          peopleLeaverId: await person('Walk Leaver'),
+          peopleDoomedPersonId: await person('Walk Doomed'),
+          peopleUnlistedId: unlistedId,
+          peopleListedId: listedId,
+          peopleSystemId: systemId,
+          peopleDoomedSystemId: await system('walk-people-doomed'),
+          peoplePendingGrantId: await grant(personId, 'read', false),
+          peopleRejectGrantId: await grant(unlistedId, 'read', false),
+          peopleActiveGrantId: await grant(listedId, 'read', true),
+          peopleReduceGrantId: await grant(listedId, 'write', true),
+        };
+      })()),
     };
   });
   afterAll(async () => {
     if (!skip) await t.dispose();
+    await walkSlapd?.stop();
   });
 
   const request = (r: RegisteredRoute, headers: Record<string, string>) => {

@@ -249,26 +249,30 @@ describe('skjold apply / export against a running server (SQLite)', () => {
     expect([code, out]).toEqual([1, '']);
     expect(err).toContain('this server does not support pagers (no /api/v1/pagers/apply): nothing of it was applied\n');
   });
-  it('bans, lists and unbans an address with `skjold threats`, and says clearly when there is nothing to unban', async () => {
-    const ban = await run(['threats', 'ban', '192.0.2.77', '--reason', 'scanning the panel', '--duration', '2h']);
-    expect(ban.code, ban.stderr).toBe(0);
-    expect(ban.stdout).toMatch(/^banned 192\.0\.2\.77 until \d{4}-/);
-    const badDuration = await run(['threats', 'ban', '192.0.2.78', '--reason', 'x', '--duration', 'forever']);
-    expect(badDuration.code).toBe(1);
-    expect(badDuration.stderr).toContain('--duration takes e.g. 90m, 4h or 7d');
-    const list = await run(['threats', 'decisions', '--json']);
-    expect(list.code, list.stderr).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([
-      expect.objectContaining({ value: '192.0.2.77', origin: 'manual', scenario: 'manual' }),
-    ]);
-    const unban = await run(['threats', 'unban', '192.0.2.77']);
-    expect(unban.code, unban.stderr).toBe(0);
-    expect(unban.stdout).toBe('unbanned 192.0.2.77 (1 decision ended)\n');
-    const again = await run(['threats', 'unban', '192.0.2.77']);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toBe('no active decision on 192.0.2.77\n');
-    const bad = await run(['threats', 'ban', 'not-an-ip', '--reason', 'typo here']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('not an IP address or CIDR network');
-  });
+  it(
+    'bans, lists and unbans an address with `skjold threats`, and says clearly when there is nothing to unban',
+    SPAWNING,
+    async () => {
+      const ban = await run(['threats', 'ban', '192.0.2.77', '--reason', 'scanning the panel', '--duration', '2h']);
+      expect(ban.code, ban.stderr).toBe(0);
+      expect(ban.stdout).toMatch(/^banned 192\.0\.2\.77 until \d{4}-/);
+      const badDuration = await run(['threats', 'ban', '192.0.2.78', '--reason', 'x', '--duration', 'forever']);
+      expect(badDuration.code).toBe(1);
+      expect(badDuration.stderr).toContain('--duration takes e.g. 90m, 4h or 7d');
+      const list = await run(['threats', 'decisions', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout)).toEqual([
+        expect.objectContaining({ value: '192.0.2.77', origin: 'manual', scenario: 'manual' }),
+      ]);
+      const unban = await run(['threats', 'unban', '192.0.2.77']);
+      expect(unban.code, unban.stderr).toBe(0);
+      expect(unban.stdout).toBe('unbanned 192.0.2.77 (1 decision ended)\n');
+      const again = await run(['threats', 'unban', '192.0.2.77']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toBe('no active decision on 192.0.2.77\n');
+      const bad = await run(['threats', 'ban', 'not-an-ip', '--reason', 'typo here']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('not an IP address or CIDR network');
+    },
+  );
 });

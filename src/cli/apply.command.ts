@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiClient, ApiProblem, DEFAULT_SERVER, serverUrl, tokenFromEnv, type ClientOptions } from './api-client.ts';
-import { itemName, readSetupFile, SetupFileError, type Kind, type SetupFile } from './setup-file.ts';
+import { itemName, KINDS, readSetupFile, SetupFileError, type Kind, type SetupFile } from './setup-file.ts';
 
 interface ApplyOptions extends ClientOptions {
   file: string;
@@ -84,12 +84,14 @@ const kinds = (setup: SetupFile, kind: Kind) =>
     .filter((k) => k.items.length > 0)
     .map((k) => k.kind.key);
 
-/** `skjold apply -f FILE`: create or update monitors, schedules, escalation policies and channels from a YAML file. */
+/** `skjold apply -f FILE`: create or update every kind in KINDS (monitoring, on-call, access) from a YAML file. */
 export function registerApply(program: Command): void {
   program
     .command('apply')
-    .description('Create or update monitors, schedules, escalation policies and channels from a YAML file, by name')
-    .requiredOption('-f, --file <file>', 'the set-up file (YAML): { channels, schedules, escalationPolicies, monitors }')
+    .description(
+      'Create or update monitors, on-call set-up and access (people, systems, grants, sites) from a YAML file, by name',
+    )
+    .requiredOption('-f, --file <file>', `the set-up file (YAML): { ${KINDS.map((k) => k.key).join(', ')} }`)
     .option('--server <url>', 'the Skjold server', DEFAULT_SERVER)
     .option('--ca <file>', 'trust this CA (or self-signed certificate) PEM file')
     .option('--fingerprint <sha256>', 'trust only the certificate with this SHA-256 fingerprint (as `skjold start` prints it)')

@@ -43,11 +43,11 @@ export function renderSetup(sets: { kind: Kind; items: unknown[] }[], server: st
   return doc.toString({ lineWidth: 0 });
 }
 
-/** `skjold export`: write the server's monitors, schedules, escalation policies and channels as one YAML file. */
+/** `skjold export`: write the server's set-up (every kind in KINDS) as one YAML file. */
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('Write the current monitors, schedules, escalation policies and channels as a YAML file for `skjold apply`')
+    .description('Write the current set-up (monitors, on-call, access) as a YAML file for `skjold apply`')
     .option('--server <url>', 'the Skjold server', DEFAULT_SERVER)
     .option('--out <file>', 'write here (replaced whole) instead of to stdout')
     .option('--kinds <list>', `comma-separated kinds (default: all of ${KINDS.map((k) => k.key).join(', ')})`)

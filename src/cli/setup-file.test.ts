@@ -45,7 +45,7 @@ describe('set-up files', () => {
     expect(problems('schedules:\n  - name: a\n    name: b\n')[0]).toMatch(/^f\.yaml:3:5: Map keys must be unique/);
     expect(problems('schedules:\n  - name: [unclosed\n')[0]).toMatch(/^f\.yaml:\d+:\d+: /);
     expect(problems('monitors: []\nmonitor: []\n')).toEqual([
-      'f.yaml:2:1: unknown kind "monitor"; a file holds channels, schedules, escalationPolicies, monitors',
+      `f.yaml:2:1: unknown kind "monitor"; a file holds ${KINDS.map((k) => k.key).join(', ')}`,
     ]);
     expect(problems('schedules:\n  name: a\n')).toEqual(['f.yaml:2:3: schedules must be a list']);
     expect(problems('schedules:\n  - just a string\n')).toEqual(['f.yaml:2:5: each of schedules must be a mapping']);

@@ -11,6 +11,12 @@ export const KINDS = [
   { key: 'schedules', one: 'schedule', path: '/api/v1/oncall/schedules' },
   { key: 'escalationPolicies', one: 'escalation policy', path: '/api/v1/escalation-policies' },
   { key: 'monitors', one: 'monitor', path: '/api/v1/monitors' },
+  // Access: systems name their owner and grants their person by e-mail, so people go first.
+  { key: 'people', one: 'person', path: '/api/v1/access/people' },
+  { key: 'systems', one: 'system', path: '/api/v1/access/systems' },
+  { key: 'grants', one: 'grant', path: '/api/v1/access/grants' },
+  // Sites name their owner by a person's e-mail: after people.
+  { key: 'sites', one: 'site', path: '/api/v1/access/sites' },
 ] as const;
 export type Kind = (typeof KINDS)[number];
 export type KindKey = Kind['key'];

@@ -21,6 +21,10 @@ export const accessConfig = {
       .min(1024)
       .max(256 * 1024 * 1024)
       .default(16 * 1024 * 1024),
+    /** This many denied badge uses for one badge, or at one door, within the window below raise a signal. */
+    badgeDenialThreshold: z.coerce.number().int().min(2).max(1000).default(5),
+    /** The window for repeated badge denials, minutes. */
+    badgeDenialWindowMinutes: z.coerce.number().int().min(1).max(1440).default(10),
   }),
 };
 export type AccessConfig = z.infer<typeof accessConfig.schema>;

@@ -42,12 +42,16 @@ export interface AccessGrantsTable {
   system_id: string;
   level: string;
   privileged: number;
+  /** JIT length in hours; 0 = not just-in-time. */
   jit: number;
   justification: string;
   requested_by: string;
+  requested_by_name: string | null;
   approved_by: string | null;
+  approved_by_name: string | null;
   approved_at: string | null;
   second_approved_by: string | null;
+  second_approved_by_name: string | null;
   second_approved_at: string | null;
   state: string;
   starts_at: string;
@@ -59,11 +63,25 @@ export interface AccessGrantsTable {
   updated_at: string;
 }
 
+export interface AccessGrantEventsTable {
+  id: string;
+  grant_id: string;
+  /** 1, 2, 3 … within the grant. */
+  seq: number;
+  at: string;
+  /** requested | approved | second-approved | activated | amended | rejected | revoked | expired | reduced */
+  event: string;
+  actor: string;
+  actor_name: string | null;
+  reason: string;
+}
+
 declare module '../../core/db/tables.ts' {
   interface Tables {
     access_people: AccessPeopleTable;
     access_systems: AccessSystemsTable;
     access_privileged: AccessPrivilegedTable;
     access_grants: AccessGrantsTable;
+    access_grant_events: AccessGrantEventsTable;
   }
 }

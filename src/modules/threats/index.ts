@@ -32,6 +32,8 @@ export { createReplay, type ReplayOptions, type ReplayResult } from './replay.ts
 export type { Decision, ThreatEvent, Overflow, LogType, ThreatService } from './events.ts';
 export { importFail2banFilter, type Fail2banImport } from './detect/fail2ban.import.ts';
 export { LOG_TYPES } from './events.ts';
+/** The line parsers (the access module reads sshd logins from auth logs with them). */
+export { createLineParser, type LineParser } from './parse/index.ts';
 export { DecisionsService, type DecisionView } from './decisions.service.ts';
 export { AlertsService, type AlertView } from './alerts.service.ts';
 

@@ -59,14 +59,19 @@ export const m0001Access: ModuleMigration = {
       .addColumn('level', 'text', (c) => c.notNull())
       // 1 when the level was privileged when the grant was made (four eyes, privileged list)
       .addColumn('privileged', 'integer', (c) => c.notNull())
-      // 1 for just-in-time access: hours, then it expires by itself
+      // Just-in-time access: its length in hours (0 = not JIT); it expires by itself that long after it starts
       .addColumn('jit', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('justification', 'text', (c) => c.notNull())
+      // Actor references (`user:<id>`, `token:<id>`, `system:<name>`) and, beside each, the name people read
       .addColumn('requested_by', 'text', (c) => c.notNull())
+      .addColumn('requested_by_name', 'text')
+      // Approvers are recorded as the human behind the call (`user:<id>`, also when they used an API token)
       .addColumn('approved_by', 'text')
+      .addColumn('approved_by_name', 'text')
       .addColumn('approved_at', 'text')
-      // The second approver of a privileged grant (never the same person as the first, nor the requester)
+      // The second approver of a privileged grant: never the same user as the first, never the grantee's own user
       .addColumn('second_approved_by', 'text')
+      .addColumn('second_approved_by_name', 'text')
       .addColumn('second_approved_at', 'text')
       // pending | active | expired | revoked | rejected
       .addColumn('state', 'text', (c) => c.notNull())
@@ -77,6 +82,26 @@ export const m0001Access: ModuleMigration = {
       .addColumn('end_reason', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    // A grant's history as people read it (the audit log holds the same changes, hash-chained)
+    await db.schema
+      .createTable('access_grant_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      // 1, 2, 3 … within the grant: several steps share a time (an approval that activates)
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      // requested | approved | second-approved | activated | amended | rejected | revoked | expired | reduced
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('actor_name', 'text')
+      .addColumn('reason', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
+    await db.schema
+      .createIndex('access_grant_events_grant')
+      .on('access_grant_events')
+      .columns(['grant_id', 'seq'])
+      .unique()
       .execute();
     await db.schema.createIndex('access_grants_person').on('access_grants').columns(['person_id', 'state']).execute();
     await db.schema.createIndex('access_grants_system').on('access_grants').columns(['system_id', 'state']).execute();

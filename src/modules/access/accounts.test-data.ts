@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../core/db/database.ts';
+
+/**
+ * Small factories for the accounts tests: people, systems and grants written straight into the module's own tables
+ * (the people area's services and their rules are tested there; here only the rows matter).
+ */
+
+export async function addSystem(
+  db: Db,
+  name: string,
+  classification: 'management' | 'customer' | 'other' = 'management',
+): Promise<string> {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await db
+    .insertInto('access_systems')
+    .values({
+      id,
+      name,
+      kind: 'server',
+      classification,
+      owner_id: null,
+      description: '',
+      levels: JSON.stringify([
+        { name: 'user', privileged: false },
+        { name: 'root', privileged: true },
+      ]),
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+export async function addPerson(
+  db: Db,
+  name: string,
+  opts: { email?: string; identifiers?: string[]; leftAt?: string } = {},
+): Promise<string> {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await db
+    .insertInto('access_people')
+    .values({
+      id,
+      name,
+      email: opts.email ?? null,
+      kind: 'employee',
+      team: 'ops',
+      manager_id: null,
+      status: opts.leftAt ? 'left' : 'active',
+      left_at: opts.leftAt ?? null,
+      user_id: null,
+      identifiers: JSON.stringify(opts.identifiers ?? []),
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+export async function addGrant(
+  db: Db,
+  personId: string,
+  systemId: string,
+  opts: { level?: string; privileged?: boolean; startsAt?: string; expiresAt?: string | null; state?: string } = {},
+): Promise<string> {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await db
+    .insertInto('access_grants')
+    .values({
+      id,
+      person_id: personId,
+      system_id: systemId,
+      level: opts.level ?? 'user',
+      privileged: opts.privileged ? 1 : 0,
+      jit: 0,
+      justification: 'operates the system',
+      requested_by: 'system:test',
+      approved_by: 'system:test',
+      approved_at: now,
+      second_approved_by: null,
+      second_approved_at: null,
+      state: opts.state ?? 'active',
+      starts_at: opts.startsAt ?? '2020-01-01T00:00:00.000Z',
+      expires_at: opts.expiresAt ?? null,
+      ended_at: null,
+      ended_by: null,
+      end_reason: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}

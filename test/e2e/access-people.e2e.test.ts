@@ -1,0 +1,209 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../app.ts';
+import { browserTestsRun, launchChromium, openConsolePage } from '../browser.ts';
+import { createUserWithToken, signInAs } from '../identity.ts';
+
+/**
+ * The people, systems, grants and privileged-list pages end to end (issue 6 items 1, 2 and 8): a real Skjold over
+ * HTTPS (in-process, SQLite) set up through the apply endpoints as `skjold apply` sends them, by an admin's token, so
+ * the privileged grant waits for a second approver. The security officer's view in Debian's Chromium: people with
+ * their manager and account names, systems with levels, grants with the expiring one highlighted, the second approval
+ * given in place, a just-in-time request approved, their own pending grant without an Approve button, a rejection with
+ * its reason, the privileged list, and the Danish grants page. Screenshots go to a temporary directory (printed).
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHOTS = process.env['SKJOLD_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'skjold-people-shots-'));
+const SHOT = (name: string) => join(SHOTS, `people-${name}.png`);
+
+describe.skipIf(!browserTestsRun)('access people console end to end (Chromium)', () => {
+  let t: TestApp;
+  let base = '';
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    t = await createTestApp('sqlite', { tls: true });
+    base = `https://127.0.0.1:${await t.listen()}`;
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.dispose();
+  }, 60_000);
+
+  it('the security officer gives the second approval, approves a JIT request, rejects one and sees the lists', async () => {
+    if (!browser) throw new Error('setup failed');
+    console.log(`people e2e screenshots: ${SHOTS}`);
+    const { headers: admin } = await createUserWithToken(t, 'admin');
+    const officer = await signInAs(t, 'security-officer');
+    const call = async <T = Record<string, unknown>>(method: 'GET' | 'POST', url: string, payload?: unknown): Promise<T> => {
+      const r = await t.app.inject({ method, url, headers: admin, ...(payload ? { payload: payload } : {}) });
+      expect(r.statusCode, `${method} ${url}: ${r.body}`).toBeLessThan(300);
+      return r.json<T>();
+    };
+    await call('POST', '/api/v1/access/people/apply', {
+      people: [
+        { name: 'Mette Madsen', email: 'mette@example.dk', team: 'Drift' },
+        {
+          name: 'Anna Jensen',
+          email: 'anna@example.dk',
+          team: 'Drift',
+          manager: 'mette@example.dk',
+          identifiers: ['anna', 'adm-anna'],
+        },
+        { name: 'Bo Nielsen', email: 'bo@example.dk', team: 'Netværk', manager: 'mette@example.dk', identifiers: ['bo'] },
+        { name: 'Carl Consult', email: 'carl@example.dk', kind: 'contractor', manager: 'mette@example.dk' },
+      ],
+    });
+    await call('POST', '/api/v1/access/systems/apply', {
+      systems: [
+        {
+          name: 'db1.example.dk',
+          kind: 'database',
+          classification: 'customer',
+          owner: 'mette@example.dk',
+          levels: [{ name: 'read' }, { name: 'dba', privileged: true }],
+        },
+        {
+          name: 'Kontrolpanel',
+          kind: 'control-panel',
+          classification: 'management',
+          owner: 'mette@example.dk',
+          levels: [{ name: 'support' }, { name: 'admin', privileged: true }],
+        },
+      ],
+    });
+    const people = (await call<{ items: { id: string; name: string }[] }>('GET', '/api/v1/access/people')).items;
+    const id = (name: string) => people.find((p) => p.name === name)?.id ?? '';
+    // Mette is the officer's own person: her grants are never hers to approve.
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/access/people/${id('Mette Madsen')}`,
+      headers: admin,
+      payload: { userId: officer.user.id },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    await call('POST', '/api/v1/access/privileged', { personId: id('Anna Jensen'), reason: 'Database on-call (DBA)' });
+    await call('POST', '/api/v1/access/grants/apply', {
+      grants: [
+        { person: 'anna@example.dk', system: 'db1.example.dk', level: 'read', justification: 'Reads replication status' },
+        { person: 'anna@example.dk', system: 'db1.example.dk', level: 'dba', justification: 'Database on-call' },
+        {
+          person: 'carl@example.dk',
+          system: 'Kontrolpanel',
+          level: 'support',
+          justification: 'Migration project',
+          expiresAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+        },
+      ],
+    });
+    const systems = (await call<{ items: { id: string; name: string }[] }>('GET', '/api/v1/access/systems')).items;
+    const panel = systems.find((s) => s.name === 'Kontrolpanel')?.id ?? '';
+    // Requested by the admin, not approved: Mette's own and Bo's wait for an approver.
+    await call('POST', '/api/v1/access/grants', {
+      personId: id('Mette Madsen'),
+      systemId: panel,
+      level: 'support',
+      justification: 'Customer escalations',
+    });
+    await call('POST', '/api/v1/access/grants', {
+      personId: id('Bo Nielsen'),
+      systemId: panel,
+      level: 'support',
+      justification: 'Wants to look around',
+    });
+
+    const { context, page, problems } = await openConsolePage(browser);
+    try {
+      await context.addCookies(
+        officer.headers.cookie.split('; ').map((c) => {
+          const eq = c.indexOf('=');
+          return { name: c.slice(0, eq), value: c.slice(eq + 1), url: base };
+        }),
+      );
+      await page.goto(`${base}/access/people`);
+      const ptable = page.getByTestId('people-table');
+      const anna = ptable.locator('tr[data-person="Anna Jensen"]');
+      await anna.waitFor();
+      expect(await anna.textContent()).toContain('privileged');
+      expect(await anna.textContent()).toContain('Mette Madsen');
+      expect(await anna.textContent()).toContain('anna, adm-anna');
+      await page.screenshot({ path: SHOT('1-people'), fullPage: true });
+
+      const sub = page.getByRole('navigation', { name: 'Access sections' });
+      await sub.getByRole('link', { name: 'Systems' }).click();
+      const db1 = page.getByTestId('systems-table').locator('tr[data-system="db1.example.dk"]');
+      await db1.waitFor();
+      expect(await db1.textContent()).toContain('Customer environment');
+      expect(await db1.textContent()).toContain('dba ★');
+      await page.screenshot({ path: SHOT('2-systems'), fullPage: true });
+
+      await sub.getByRole('link', { name: 'Grants' }).click();
+      const grants = page.getByTestId('grants-table');
+      const dba = grants.locator('tr[data-grant="Anna Jensen db1.example.dk dba"]');
+      await dba.waitFor();
+      expect(await dba.getByTestId('grant-state').textContent()).toBe('Pending');
+      expect(await dba.locator('.approvals').textContent()).toContain('1/2');
+      const carl = grants.locator('tr[data-grant="Carl Consult Kontrolpanel support"]');
+      expect(await carl.getAttribute('class')).toContain('grant-expiring');
+      const own = grants.locator('tr[data-grant="Mette Madsen Kontrolpanel support"]');
+      expect(await own.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      expect(await own.getByRole('button', { name: 'Reject' }).count()).toBe(1);
+      await page.screenshot({ path: SHOT('3-grants'), fullPage: true });
+
+      await dba.getByRole('button', { name: 'Second approval' }).click();
+      await dba.getByRole('button', { name: 'Revoke' }).waitFor();
+      expect(await dba.getByTestId('grant-state').textContent()).toBe('Active');
+      expect(await dba.locator('.approvals').textContent()).toContain('2/2');
+
+      const bo = grants.locator('tr[data-grant="Bo Nielsen Kontrolpanel support"]');
+      await bo.getByRole('button', { name: 'Reject' }).click();
+      await bo.getByLabel('Reason').fill('No work-related need');
+      await bo.getByRole('button', { name: 'Reject' }).click();
+      await bo.waitFor({ state: 'detached' });
+
+      // A just-in-time request for Anna's admin access to the control panel, then its first approval here.
+      await page.getByRole('button', { name: 'Request access' }).click();
+      const form = page.getByRole('form', { name: 'Request access' });
+      await form.getByLabel('Person').selectOption({ label: 'Anna Jensen (privileged)' });
+      await form.getByLabel('System').selectOption({ label: 'Kontrolpanel' });
+      await form.getByLabel('Level').selectOption({ label: 'admin (privileged)' });
+      await form.getByLabel('Work-related need').fill('Incident INC-2041');
+      await form.getByLabel(/Just-in-time hours/).fill('4');
+      await page.screenshot({ path: SHOT('4-request'), fullPage: true });
+      await form.getByRole('button', { name: 'Send request' }).click();
+      const jit = grants.locator('tr[data-grant="Anna Jensen Kontrolpanel admin"]');
+      await jit.waitFor();
+      expect(await jit.textContent()).toContain('JIT 4 h');
+      await jit.getByRole('button', { name: 'Approve' }).click();
+      await jit.locator('.approvals', { hasText: '1/2' }).waitFor();
+      // Four eyes: the officer has given one approval and is offered no second.
+      expect(await jit.getByRole('button', { name: /Approve|Second approval/ }).count()).toBe(0);
+      await page.screenshot({ path: SHOT('5-after-decisions'), fullPage: true });
+
+      await page.getByLabel('State').selectOption('rejected');
+      await grants.getByText('No work-related need').waitFor();
+
+      await sub.getByRole('link', { name: 'Privileged list' }).click();
+      const plist = page.getByTestId('privileged-table');
+      await plist.locator('tr[data-person="Anna Jensen"]').waitFor();
+      expect(await plist.textContent()).toContain('Database on-call (DBA)');
+      await page.screenshot({ path: SHOT('6-privileged'), fullPage: true });
+
+      await page.getByRole('button', { name: 'Dansk' }).click();
+      await page.getByRole('link', { name: 'Adgange' }).click();
+      await page.getByRole('heading', { name: 'Adgange' }).waitFor();
+      await page.getByRole('button', { name: 'Tilbagekald' }).first().waitFor();
+      await page.screenshot({ path: SHOT('7-grants-da'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../app.ts';
+import { browserTestsRun, launchChromium, openConsolePage } from '../browser.ts';
+import { createUserWithToken, signInAs, type TestSession } from '../identity.ts';
+
+/**
+ * Access reviews in the console (issue 6 items 6–8): a system owner works through "My reviews" with one-click Keep and
+ * Revoke and the small form for a deferral; the security officer follows the campaign's progress bar, filters its
+ * entries by flag, closes it with a reason and gets the evidence links. Screenshots go to a temporary directory.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHOTS = process.env['SKJOLD_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'skjold-access-reviews-shots-'));
+const SHOT = (name: string) => join(SHOTS, `access-reviews-${name}.png`);
+
+async function withCookies(context: BrowserContext, session: TestSession, base: string) {
+  await context.addCookies(
+    session.headers.cookie.split('; ').map((c) => {
+      const eq = c.indexOf('=');
+      return { name: c.slice(0, eq), value: c.slice(eq + 1), url: base };
+    }),
+  );
+}
+
+describe.skipIf(!browserTestsRun)('access reviews console end to end (Chromium)', () => {
+  let t: TestApp;
+  let base = '';
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    t = await createTestApp('sqlite', { tls: true });
+    base = `https://127.0.0.1:${await t.listen()}`;
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.dispose();
+  }, 60_000);
+
+  it('a reviewer decides from the work list; the security officer closes the campaign and gets the evidence', async () => {
+    if (!browser) throw new Error('setup failed');
+    console.log(`access reviews e2e screenshots: ${SHOTS}`);
+    const db = t.database.db;
+    const now = new Date().toISOString();
+    const owen = await signInAs(t, 'operator');
+    const person = async (name: string, opts: { manager?: string; status?: string; userId?: string } = {}) => {
+      const id = randomUUID();
+      await db
+        .insertInto('access_people')
+        .values({
+          id,
+          name,
+          email: `${name.toLowerCase()}@example.dk`,
+          kind: 'employee',
+          team: 'Drift',
+          manager_id: opts.manager ?? null,
+          status: opts.status ?? 'active',
+          left_at: null,
+          user_id: opts.userId ?? null,
+          identifiers: '[]',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      return id;
+    };
+    const boss = await person('Birgitte Boss');
+    const owenId = await person('Owen Owner', { manager: boss, userId: owen.user.id });
+    const people = {
+      alice: await person('Alice Andersen', { manager: owenId }),
+      bob: await person('Bob Berg', { manager: owenId, status: 'left' }),
+      carol: await person('Carol Christensen', { manager: owenId }),
+      dave: await person('Dave Dahl', { manager: owenId }),
+    };
+    await db
+      .insertInto('access_privileged')
+      .values({ person_id: people.carol, reason: 'DBA', added_by: 'system:test', added_at: now })
+      .execute();
+    const systemId = randomUUID();
+    await db
+      .insertInto('access_systems')
+      .values({
+        id: systemId,
+        name: 'pg-kunder-01',
+        kind: 'database',
+        classification: 'customer',
+        owner_id: owenId,
+        description: '',
+        levels: JSON.stringify([
+          { name: 'read', privileged: false },
+          { name: 'superuser', privileged: true },
+        ]),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const grant = (personId: string, level: string) =>
+      db
+        .insertInto('access_grants')
+        .values({
+          id: randomUUID(),
+          person_id: personId,
+          system_id: systemId,
+          level,
+          privileged: level === 'superuser' ? 1 : 0,
+          jit: 0,
+          justification: 'Database operations',
+          requested_by: 'system:test',
+          requested_by_name: 'test',
+          approved_by: 'system:test',
+          approved_by_name: 'test',
+          approved_at: now,
+          second_approved_by: null,
+          second_approved_by_name: null,
+          second_approved_at: null,
+          state: 'active',
+          starts_at: now,
+          expires_at: null,
+          ended_at: null,
+          ended_by: null,
+          end_reason: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    await grant(people.alice, 'read');
+    await grant(people.bob, 'read');
+    await grant(people.carol, 'superuser');
+    await grant(people.dave, 'superuser');
+
+    const { headers: admin } = await createUserWithToken(t, 'admin');
+    const policy = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/access/review-policies',
+      headers: admin,
+      payload: { name: 'Half-yearly, all systems', intervalMonths: 6, dueDays: 30 },
+    });
+    expect(policy.statusCode, policy.body).toBe(201);
+    const started = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/access/review-policies/${policy.json<{ id: string }>().id}/start`,
+      headers: admin,
+      payload: { name: 'H2 2026 access review' },
+    });
+    expect(started.statusCode, started.body).toBe(201);
+    const campaignId = started.json<{ id: string }>().id;
+
+    // The system owner's work list.
+    const reviewer = await openConsolePage(browser);
+    try {
+      await withCookies(reviewer.context, owen, base);
+      const page = reviewer.page;
+      await page.goto(`${base}/access/my-reviews`);
+      const list = page.getByTestId('my-entries');
+      await list.getByText('Dave Dahl').waitFor();
+      expect(await list.locator('tbody tr').count()).toBe(4);
+      expect(await list.locator('tbody tr', { hasText: 'Bob Berg' }).getByTestId('flag-leaver').count()).toBe(1);
+      expect(await list.locator('tbody tr', { hasText: 'Dave Dahl' }).getByTestId('flag-excessive').count()).toBe(1);
+      await page.screenshot({ path: SHOT('1-my-reviews'), fullPage: true });
+
+      await page.getByRole('button', { name: 'Keep access of Carol Christensen' }).click();
+      await list.locator('tbody tr', { hasText: 'Carol Christensen' }).waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: 'Revoke access of Bob Berg' }).click();
+      await list.locator('tbody tr', { hasText: 'Bob Berg' }).waitFor({ state: 'detached' });
+      // Defer needs a reason: the small form.
+      const alice = list.locator('tbody tr', { hasText: 'Alice Andersen' });
+      await alice.getByRole('button', { name: 'Other…' }).click();
+      const form = page.getByRole('form', { name: 'Other decision for Alice Andersen' });
+      await form.getByLabel('Decision').selectOption('defer');
+      await form.getByLabel('Reason').fill('Waiting for the team lead');
+      await page.screenshot({ path: SHOT('2-defer-form'), fullPage: true });
+      await form.getByRole('button', { name: 'Decide' }).click();
+      await alice.waitFor({ state: 'detached' });
+      expect(await list.locator('tbody tr').count()).toBe(1);
+      expect(reviewer.problems).toEqual([]);
+    } finally {
+      await reviewer.context.close();
+    }
+    const bobGrant = await db
+      .selectFrom('access_grants')
+      .select('state')
+      .where('person_id', '=', people.bob)
+      .executeTakeFirstOrThrow();
+    expect(bobGrant.state).toBe('revoked');
+
+    // The security officer: progress, the campaign's entries, close with a reason, evidence.
+    const officer = await signInAs(t, 'security-officer');
+    const so = await openConsolePage(browser);
+    try {
+      await withCookies(so.context, officer, base);
+      const page = so.page;
+      await page.goto(`${base}/access/reviews`);
+      const row = page.getByTestId('campaigns').locator('tbody tr', { hasText: 'H2 2026 access review' });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('3/4');
+      await page.screenshot({ path: SHOT('3-campaigns'), fullPage: true });
+      await row.getByRole('link', { name: 'H2 2026 access review' }).click();
+      const entries = page.getByTestId('entries');
+      await entries.getByText('Dave Dahl').waitFor();
+      expect(await entries.locator('tbody tr').count()).toBe(4);
+      await page.getByLabel('Flags').selectOption('excessive');
+      await entries.getByText('Carol Christensen').waitFor({ state: 'detached' });
+      expect(await entries.locator('tbody tr').count()).toBe(1);
+      await page.screenshot({ path: SHOT('4-campaign-filtered'), fullPage: true });
+      await page.getByLabel('Flags').selectOption('');
+      await entries.getByText('Carol Christensen').waitFor();
+      await page.getByLabel('Reason for closing with undecided entries').fill('Dave is on leave; reviewed next round');
+      await page.getByRole('button', { name: 'Close and lock' }).click();
+      await page.getByTestId('export-pdf').waitFor();
+      expect(await page.getByTestId('campaign-meta').textContent()).toContain('Closed, locked');
+      expect(await entries.locator('tbody tr', { hasText: 'Dave Dahl' }).textContent()).toContain('Undecided at close');
+      expect(await entries.locator('tbody tr', { hasText: 'Bob Berg' }).textContent()).toContain('Grant ended');
+      expect(await page.getByTestId('export-csv').getAttribute('href')).toBe(`/api/v1/access/campaigns/${campaignId}/export.csv`);
+      await page.screenshot({ path: SHOT('5-campaign-closed'), fullPage: true });
+      const pdf = await page.request.get(`${base}/api/v1/access/campaigns/${campaignId}/export.pdf`);
+      expect(pdf.status()).toBe(200);
+      expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+
+      await page.getByRole('link', { name: 'Review policies' }).click();
+      await page.getByTestId('policies').getByText('Half-yearly, all systems').waitFor();
+      await page.screenshot({ path: SHOT('6-policies'), fullPage: true });
+      expect(so.problems).toEqual([]);
+    } finally {
+      await so.context.close();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,230 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useSession } from '../../app/session.tsx';
+import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
+import { useI18n } from '../../i18n/i18n.tsx';
+import { PERSON_KINDS, peopleApi, type Person } from './people.api.ts';
+import { ReasonAction } from './reason-action.tsx';
+import './people.css';
+
+/** /access/people: employees and contractors with manager, team and account names; leavers are marked, never deleted. */
+export function PeoplePage() {
+  const { t, dateTime, number } = useI18n();
+  const session = useSession();
+  const [status, setStatus] = useState('active');
+  const [q, setQ] = useState('');
+  const [items, setItems] = useState<Person[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [adding, setAdding] = useState(false);
+  const load = useCallback(async () => {
+    try {
+      setItems((await peopleApi.people({ status, q: q.trim() })).items);
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  }, [status, q]);
+  useEffect(() => void load(), [load]);
+  const canWrite = session.can('access.write');
+
+  return (
+    <>
+      <PageHeader title={t('access.people.people.title')}>
+        {canWrite && !adding ? (
+          <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
+            {t('access.people.people.add')}
+          </button>
+        ) : null}
+      </PageHeader>
+      {adding ? (
+        <PersonForm
+          people={items ?? []}
+          onCancel={() => setAdding(false)}
+          onDone={() => {
+            setAdding(false);
+            void load();
+          }}
+        />
+      ) : null}
+      <div className="filter-bar" role="search">
+        <TextField
+          label={t('access.people.search')}
+          type="search"
+          value={q}
+          maxLength={100}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <SelectField label={t('access.people.col.status')} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="active">{t('access.people.status.active')}</option>
+          <option value="left">{t('access.people.status.left')}</option>
+          <option value="">{t('access.people.filter.all')}</option>
+        </SelectField>
+      </div>
+      <ProblemAlert error={error} onDismiss={() => setError(null)} />
+      {items === null && !error ? <p className="muted">{t('app.loading')}</p> : null}
+      {items ? (
+        <ListTable
+          testId="people-table"
+          columns={[
+            t('access.people.col.person'),
+            t('access.people.col.team'),
+            t('access.people.col.manager'),
+            t('access.people.col.accounts'),
+            t('access.people.col.grants'),
+            t('access.people.col.status'),
+            '',
+          ]}
+          empty={t('access.people.people.empty')}
+          isEmpty={items.length === 0}
+        >
+          {items.map((p) => (
+            <tr key={p.id} data-person={p.name} className={p.status === 'left' ? 'row-muted' : undefined}>
+              <td>
+                <span className="strong">{p.name}</span>{' '}
+                {p.privileged ? <Badge tone="warn">{t('access.people.privileged')}</Badge> : null}
+                <span className="sub">{[p.email, t(`access.people.kind.${p.kind}`)].filter(Boolean).join(' · ')}</span>
+              </td>
+              <td>{p.team || <span className="muted">–</span>}</td>
+              <td>{p.managerName ?? <span className="muted">–</span>}</td>
+              <td className="mono small">{p.identifiers.join(', ') || <span className="muted">–</span>}</td>
+              <td className="num">{number(p.activeGrants)}</td>
+              <td>
+                {p.status === 'left' ? (
+                  <>
+                    <Badge tone="neutral">{t('access.people.status.left')}</Badge>
+                    {p.leftAt ? <span className="sub">{dateTime(p.leftAt, false)}</span> : null}
+                  </>
+                ) : (
+                  <Badge tone="ok">{t('access.people.status.active')}</Badge>
+                )}
+              </td>
+              <td className="cell-action">
+                {canWrite && p.status === 'active' ? (
+                  <ReasonAction
+                    label={t('access.people.leave')}
+                    danger
+                    onSubmit={async (reason) => {
+                      try {
+                        await peopleApi.leave(p.id, reason);
+                        await load();
+                      } catch (err) {
+                        setError(err);
+                      }
+                    }}
+                  />
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </ListTable>
+      ) : null}
+    </>
+  );
+}
+
+function PersonForm({ people, onDone, onCancel }: { people: Person[]; onDone: () => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [kind, setKind] = useState<(typeof PERSON_KINDS)[number]>('employee');
+  const [team, setTeam] = useState('');
+  const [managerId, setManagerId] = useState('');
+  const [identifiers, setIdentifiers] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await peopleApi.createPerson({
+        name,
+        email: email.trim() || null,
+        kind,
+        team,
+        managerId: managerId || null,
+        identifiers: identifiers
+          .split(/[,\s]+/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      });
+      onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="panel form-stack" onSubmit={(e) => void submit(e)} aria-label={t('access.people.people.add')}>
+      <div className="form-grid">
+        <TextField
+          label={t('access.people.col.name')}
+          value={name}
+          required
+          maxLength={200}
+          onChange={(e) => setName(e.target.value)}
+          error={fieldError(error, 'name')}
+        />
+        <TextField
+          label={t('access.people.email')}
+          type="email"
+          value={email}
+          optional
+          maxLength={254}
+          onChange={(e) => setEmail(e.target.value)}
+          error={fieldError(error, 'email')}
+        />
+        <SelectField
+          label={t('access.people.col.kind')}
+          value={kind}
+          onChange={(e) => setKind(e.target.value as (typeof PERSON_KINDS)[number])}
+        >
+          {PERSON_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {t(`access.people.kind.${k}`)}
+            </option>
+          ))}
+        </SelectField>
+        <TextField
+          label={t('access.people.col.team')}
+          value={team}
+          optional
+          maxLength={100}
+          onChange={(e) => setTeam(e.target.value)}
+        />
+        <SelectField
+          label={t('access.people.col.manager')}
+          value={managerId}
+          onChange={(e) => setManagerId(e.target.value)}
+          error={fieldError(error, 'managerId')}
+        >
+          <option value="">–</option>
+          {people
+            .filter((p) => p.status === 'active')
+            .map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+        </SelectField>
+        <TextField
+          label={t('access.people.col.accounts')}
+          value={identifiers}
+          optional
+          maxLength={2000}
+          hint={t('access.people.accountsHint')}
+          onChange={(e) => setIdentifiers(e.target.value)}
+          error={fieldError(error, 'identifiers')}
+        />
+      </div>
+      <ProblemAlert error={error} claimed={['name', 'email', 'managerId', 'identifiers']} />
+      <div className="button-row">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {t('common.save')}
+        </button>
+        <button type="button" className="btn" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
