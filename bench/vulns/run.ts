@@ -2,7 +2,7 @@
  * Vulnerability-matching benchmark (issue 5 item 14), Skjold beside debsecan:
  *
  *   node --import tsx bench/vulns/run.ts [--hosts 1000] [--debsecan-hosts 5] [--no-peer] [--dir DIR] [--seed S]
- *       [--regenerate] [--results FILE | --no-results]
+ *       [--regenerate] [--results FILE | --no-results] [--db-hosts N | --no-db] [--db sqlite|postgres|both] [--store-only]
  *
  * 1. Data: reuses DIR (default `/tmp/skjold-bench-vulns`) when its `manifest.json` matches, else runs `generate.ts`
  *    in a child process (so its memory does not count here) and times it.
@@ -16,6 +16,9 @@
  * 5. debsecan (unless `--no-peer`): the same tracker in debsecan's `VERSION 1` feed for bookworm, a dpkg status file
  *    per host, `debsecan --format detail` on the first N bookworm hosts: wall time and peak RSS per host, and its
  *    findings against Skjold's for the same hosts, each difference explained.
+ * 6. The store (unless `--no-db`; `--store-only` skips 2–5): the module end to end through its HTTP API on SQLite
+ *    and/or PostgreSQL (`store.ts`): feeds imported, N agent uploads, then the tracker change and the KEV change, each
+ *    timed until the re-evaluation it sets off is done.
  * Prints a report and writes it to `bench/vulns/RESULTS.md` (or `--results FILE`).
  */
 import { spawnSync } from 'node:child_process';
@@ -38,7 +41,7 @@ import { VENDOR_STATUSES } from '../../src/modules/vulns/model.ts';
 import { compareDpkgVersions } from '../../src/modules/vulns/versions/dpkg-version.ts';
 import { dpkgStatusText, runDebsecan, type DebsecanRun } from './debsecan-feed.ts';
 import { DEFAULTS, GENERATOR_VERSION, type Manifest } from './generate.ts';
-import { measureStore } from './store.ts';
+import { measureStore, type ChangeFigures, type StoreDialect } from './store.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 setFlagsFromString('--expose-gc');
@@ -55,8 +58,18 @@ export interface BenchOptions {
   peer: boolean;
   regenerate: boolean;
   results: string | undefined;
-  /** Hosts uploaded through the store on SQLite (0: skip the store). */
+  /** Hosts uploaded through the store (0: skip the store). */
   dbHosts: number;
+  /** The databases the store runs on. */
+  dbs: StoreDialect[];
+  /** The in-memory import, match and re-evaluation (off with `--store-only`, which also skips debsecan). */
+  memory: boolean;
+}
+
+function dbsOf(v: string): StoreDialect[] {
+  if (v === 'sqlite' || v === 'postgres') return [v];
+  if (v === 'both') return ['sqlite', 'postgres'];
+  throw new Error(`--db wants sqlite, postgres or both, got ${v}`);
 }
 
 function parseArgs(argv: readonly string[]): BenchOptions {
@@ -80,6 +93,8 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     peer: !argv.includes('--no-peer') && !argv.includes('--no-peers'),
     regenerate: argv.includes('--regenerate'),
     dbHosts: argv.includes('--no-db') ? 0 : num('--db-hosts', 100),
+    dbs: dbsOf(val('--db') ?? 'sqlite'),
+    memory: !argv.includes('--store-only'),
     results: argv.includes('--no-results') ? undefined : resolve(val('--results') ?? join(HERE, 'RESULTS.md')),
   };
 }
@@ -516,33 +531,12 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), `| ${w.map((n) => '-'.repeat(n)).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
-  const startedAt = new Date();
-  const load = loadavg();
-  const out: string[] = [];
-  const say = (s = '') => {
-    console.log(s);
-    out.push(s);
-  };
-  say(`# bench/vulns — results`);
-  say();
-  say(
-    `Run ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC: \`node --import tsx bench/vulns/run.ts ${process.argv.slice(2).join(' ')}\`. ` +
-      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. ` +
-      `**Load average at the start: ${load.map((l) => l.toFixed(2)).join(' / ')}** (1/5/15 min).`,
-  );
-  say();
-
-  const { manifest: m, generatedMs } = ensureData(o);
-  say(
-    `Data (${o.dir}, seed ${m.seed}): Debian tracker JSON ${fmt(m.trackerEntries)} (package, CVE) entries (${fmt(m.distinctCves)} CVEs, ` +
-      `${mb(statSync(join(o.dir, m.files.tracker)).size)}), EPSS ${fmt(m.epssRows)} rows (gzip), KEV ${fmt(m.kevEntries)} entries; ` +
-      `${fmt(o.hosts)} hosts × ${fmt(m.packagesPerHost)} packages (of ${fmt(m.hosts)} generated: ${JSON.stringify(m.hostReleases)}). ` +
-      (generatedMs === undefined ? 'Reused from an earlier run.' : `Generated in ${sec(generatedMs)} (not a target).`),
-  );
-  say();
-
+/** The in-memory part: import into the index, the per-host match, the fleet re-evaluation after a feed change. */
+async function inMemory(
+  o: BenchOptions,
+  m: Manifest,
+  say: (s?: string) => void,
+): Promise<{ pass1: FleetPass; bookwormHosts: number[] }> {
   // Import
   const { index, figures: imp } = await importAll(
     join(o.dir, m.files.tracker),
@@ -649,56 +643,101 @@ async function main(): Promise<void> {
       `Peak RSS meanwhile ${mb(reeval.peakRss)} (two indexes alive while the new one is built).`,
   );
   say();
-  if (o.dbHosts > 0) {
-    const n = Math.min(o.dbHosts, o.hosts);
-    say(`## The module's store on SQLite (${fmt(n)} hosts)`);
-    say();
-    try {
-      gc();
-      const hostFiles = Array.from({ length: n }, (_, i) => hostFile(o, m, i + 1));
-      const s = await measureStore(
-        o.dir,
-        {
-          tracker: join(o.dir, m.files.tracker),
-          tracker2: join(o.dir, m.files.tracker2),
-          epss: join(o.dir, m.files.epss),
-          kev: join(o.dir, m.files.kev),
-        },
-        hostFiles,
-      );
-      const up = [...s.uploadMs].sort((a, b) => a - b);
-      const rows = s.feeds.map((f) => [
-        `feed refresh: ${f.kind}`,
-        sec(f.ms),
-        f.status === 'updated' ? `${fmt(f.records)} records into the database` : `**${f.status}: ${f.reason ?? ''}**`,
-      ]);
-      const c = s.change;
-      if (c !== undefined)
-        rows.push(
-          [
-            `${fmt(n)} agent uploads`,
-            sec(up.reduce((a, b) => a + b, 0)),
-            `per upload median ${fmt(quantile(up, 0.5))} ms, p90 ${fmt(quantile(up, 0.9))} ms, max ${fmt(quantile(up, 1))} ms (parse, snapshot, match, findings written); ${fmt(s.findingsRows)} finding rows`,
-          ],
-          [
-            `feed change: tracker refresh + re-evaluation of ${fmt(n)} hosts`,
-            sec(c.totalMs),
-            `${fmt(c.findingsRows)} finding rows after; the import (as above) plus ${fmt(Math.max(0, c.totalMs - (s.feeds[0]?.ms ?? 0)) / n)} ms per host → about ${sec((s.feeds[0]?.ms ?? 0) + (Math.max(0, c.totalMs - (s.feeds[0]?.ms ?? 0)) / n) * 1000)} for 1,000 hosts (linear)`,
-          ],
-        );
-      say(table(['step', 'time', 'what'], rows));
+  return { pass1, bookwormHosts };
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const load = loadavg();
+  const out: string[] = [];
+  const say = (s = '') => {
+    console.log(s);
+    out.push(s);
+  };
+  say(`# bench/vulns — results`);
+  say();
+  say(
+    `Run ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC: \`node --import tsx bench/vulns/run.ts ${process.argv.slice(2).join(' ')}\`. ` +
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. ` +
+      `**Load average at the start: ${load.map((l) => l.toFixed(2)).join(' / ')}** (1/5/15 min).`,
+  );
+  say();
+
+  const { manifest: m, generatedMs } = ensureData(o);
+  say(
+    `Data (${o.dir}, seed ${m.seed}): Debian tracker JSON ${fmt(m.trackerEntries)} (package, CVE) entries (${fmt(m.distinctCves)} CVEs, ` +
+      `${mb(statSync(join(o.dir, m.files.tracker)).size)}), EPSS ${fmt(m.epssRows)} rows (gzip), KEV ${fmt(m.kevEntries)} entries; ` +
+      `${fmt(o.hosts)} hosts × ${fmt(m.packagesPerHost)} packages (of ${fmt(m.hosts)} generated: ${JSON.stringify(m.hostReleases)}). ` +
+      (generatedMs === undefined ? 'Reused from an earlier run.' : `Generated in ${sec(generatedMs)} (not a target).`),
+  );
+  say();
+
+  const mem = o.memory ? await inMemory(o, m, say) : undefined;
+  if (o.dbHosts > 0)
+    for (const dialect of o.dbs) {
+      const n = Math.min(o.dbHosts, o.hosts);
+      say(`## The module's store on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (${fmt(n)} hosts)`);
       say();
-      if (c === undefined)
-        say('**The tracker was not imported, so the uploads and the re-evaluation through the store were not measured.**\n');
-      say(`Peak RSS of this process during the store run: ${mb(s.peakRss)}.`);
-    } catch (err) {
-      say(`**Not measured: the store run failed:** ${(err as Error).message.slice(0, 600)}`);
+      try {
+        gc();
+        const hostFiles = Array.from({ length: n }, (_, i) => hostFile(o, m, i + 1));
+        const s = await measureStore(
+          o.dir,
+          {
+            tracker: join(o.dir, m.files.tracker),
+            tracker2: join(o.dir, m.files.tracker2),
+            epss: join(o.dir, m.files.epss),
+            kev: join(o.dir, m.files.kev),
+            kev2: join(o.dir, m.files.kev2),
+          },
+          hostFiles,
+          dialect,
+          (line) => console.error(line),
+        );
+        const up = [...s.uploadMs].sort((a, b) => a - b);
+        const rows = s.feeds.map((f) => [
+          `feed refresh: ${f.kind}`,
+          sec(f.ms),
+          f.status === 'updated' ? `${fmt(f.records)} records into the database` : `**${f.status}: ${f.reason ?? ''}**`,
+        ]);
+        const changeRow = (what: string, c: ChangeFigures): string[] => {
+          const r = c.run;
+          const t = r?.totals;
+          const changed = t ? t.detected + t.updated + t.reopened + t.patchedOnDisk + t.resolved : NaN;
+          return [
+            what,
+            sec(c.totalMs),
+            `refresh (import) ${sec(c.refreshMs)}; re-evaluation ${r ? `${sec(r.ms)} (index from the database ${sec(r.phases.indexMs)}, comparison ${sec(r.phases.diffMs)}, hosts ${sec(r.phases.assetsMs)}, SLA sweep ${sec(r.phases.sweepMs)})` : 'n/a'}: ${fmt(r?.assets ?? NaN)} hosts, ` +
+              `${r?.changedPackages == null ? 'full match' : `${fmt(r.changedPackages)} package lists changed`}, ${fmt(r?.rematched ?? NaN)} hosts re-matched in part, ${fmt(((r?.assets ?? 0) * 1000) / c.totalMs)} hosts/s; ` +
+              `findings ${fmt(t?.detected ?? NaN)} new, ${fmt(t?.updated ?? NaN)} updated, ${fmt(t?.resolved ?? NaN)} resolved, ` +
+              `${fmt(t?.reopened ?? NaN)} reopened (${fmt(changed)} changed); ${fmt(c.findingsRows)} rows after; load at the start ${c.load.map((l) => l.toFixed(2)).join(' / ')}`,
+          ];
+        };
+        if (s.change !== undefined)
+          rows.push(
+            [
+              `${fmt(n)} agent uploads`,
+              sec(s.uploadWallMs),
+              `per upload median ${fmt(quantile(up, 0.5))} ms, p90 ${fmt(quantile(up, 0.9))} ms, max ${fmt(quantile(up, 1))} ms (parse, snapshot, match, findings written); ${fmt(s.findingsRows)} finding rows`,
+            ],
+            changeRow("feed change: the next day's tracker", s.change),
+          );
+        if (s.kevChange !== undefined) rows.push(changeRow('feed change: the next KEV catalog (+20)', s.kevChange));
+        say(table(['step', 'time', 'what'], rows));
+        say();
+        if (s.change === undefined)
+          say('**The tracker was not imported, so the uploads and the re-evaluation through the store were not measured.**\n');
+        say(`Peak RSS of this process during the store run: ${mb(s.peakRss)}.`);
+      } catch (err) {
+        say(`**Not measured: the store run failed:** ${(err as Error).message.slice(0, 600)}`);
+      }
+      say();
     }
-    say();
-  }
 
   // debsecan
-  if (o.peer && bookwormHosts.length > 0) {
+  if (o.peer && mem !== undefined && mem.bookwormHosts.length > 0) {
+    const { pass1, bookwormHosts } = mem;
     const feed = ensureDebsecanFeed(o, m);
     const feedRecords = readDebsecanFeed(feed.file);
     const comparisons: HostComparison[] = [];

@@ -17,6 +17,7 @@ import {
   SYSTEM_ACTOR,
   toView,
   TRIAGED_AWAY,
+  updateFindings,
   type FindingDetail,
   type FindingRow,
   type FindingsPage,
@@ -24,7 +25,7 @@ import {
 } from './findings.store.ts';
 import { reconcile, type Facts, type ReconcileCounts } from './findings.reconcile.ts';
 import type { AdvisoryIndex } from './match/advisory-index.ts';
-import { matchInventory, matchedSource } from './match/matcher.ts';
+import { matchInventory, matchedSource, restrictToChanged } from './match/matcher.ts';
 import { schemeOf } from './versions/ecosystems.ts';
 import type { AssetContext, Inventory, Lifecycle, NotAffectedJustification, Priority, TriageState } from './model.ts';
 import { computeMetrics, type MetricsReport } from './policy/metrics.ts';
@@ -59,18 +60,27 @@ export interface FindingsDeps {
 export interface ReconcileResult extends ReconcileCounts {
   assetId: string;
   snapshotId: string | null;
+  /** Source packages and components matched (all of them, or only those a feed change touched; 0: none touched). */
+  groups: number;
   /** Why nothing was matched (no snapshot yet, or the index holds nothing for the host's distro). */
   note?: string | undefined;
 }
 
 /** A fleet re-evaluation: a result per asset that failed, totals for the rest. */
 export interface ReevaluateResult {
+  /** Assets with an inventory. */
   assets: number;
+  /** Statement lists that changed since the last run's index (null: a full run, every package matched). */
+  changedPackages: number | null;
+  /** Assets with at least one package matched again (the others' findings could not change). */
+  rematched: number;
   ok: number;
   failed: { assetId: string; reason: string }[];
   totals: ReconcileCounts;
   sweep: SweepResult;
   ms: number;
+  /** Where the time went: the advisory index (built from the database after a feed change), the comparison with the last run's index, the assets, the SLA sweep. */
+  phases: { indexMs: number; diffMs: number; assetsMs: number; sweepMs: number };
 }
 
 export interface SweepResult {
@@ -89,6 +99,11 @@ interface FleetRun {
   index: AdvisoryIndex;
   sourceVersions: Record<string, string>;
   priorityCache: Map<string, Facts>;
+  /**
+   * The statement lists (`listKey`) that changed since the index the stored findings were last brought in line with:
+   * only the asset's packages that look one of them up are matched again (`restrictToChanged`). Absent: everything.
+   */
+  changed: ReadonlySet<string> | undefined;
 }
 
 /** Who triages: the signed-in actor, and whether they may accept a risk (permission vulns.accept). */
@@ -110,6 +125,8 @@ const SLA_RANK: Record<string, number> = { none: 0, ok: 0, near: 1, breached: 2 
 const DAY_MS = 86_400_000;
 /** Largest export in one document; narrow it by asset beyond that. */
 const MAX_EXPORT = 50_000;
+/** Priorities kept between single-asset reconciliations (then the cache starts afresh). */
+const SHARED_CACHE_MAX = 200_000;
 /** Findings named in a signal's details (the count names them all). */
 const SIGNAL_WORST = 10;
 
@@ -130,6 +147,12 @@ export class FindingsService {
   readonly #policy: SlaPolicy;
   #running: Promise<ReevaluateResult> | null = null;
   #queued: Promise<ReevaluateResult> | null = null;
+  #last: ReevaluateResult | undefined;
+  /** The index the last fleet run brought every asset in line with (uploads match against the current one too). */
+  #baseline: AdvisoryIndex | undefined;
+  /** Assets whose last fleet run failed: matched whole on the next. */
+  #retry = new Set<string>();
+  #shared: { index: AdvisoryIndex; versions: string; cache: Map<string, Facts> } | undefined;
 
   constructor(deps: FindingsDeps) {
     this.#deps = deps;
@@ -137,6 +160,11 @@ export class FindingsService {
     // The module's config check names each problem at boot; a service built anyway must not run without a policy.
     if (!parsed.ok) throw new Error(`vulns.sla: ${formatSlaPolicyIssues(parsed.issues).join('; ')}`);
     this.#policy = parsed.policy;
+  }
+
+  /** The last fleet re-evaluation's result (undefined before the first). */
+  get lastReevaluation(): ReevaluateResult | undefined {
+    return this.#last;
   }
 
   /** The SLA policy in force (from `config.sla`). */
@@ -151,17 +179,21 @@ export class FindingsService {
   async reconcileAsset(db: Db, assetId: string, opts: Partial<FleetRun> = {}): Promise<ReconcileResult> {
     const asset = await db.selectFrom('vulns_assets').selectAll().where('id', '=', assetId).executeTakeFirst();
     if (!asset) throw notFound('asset_not_found', `no asset ${assetId}`);
-    if (!asset.last_snapshot_id) return { assetId, snapshotId: null, ...ZERO(), note: 'no inventory reported yet' };
+    if (!asset.last_snapshot_id) return { assetId, snapshotId: null, groups: 0, ...ZERO(), note: 'no inventory reported yet' };
     const snapshotId = asset.last_snapshot_id;
     const snap = await db
       .selectFrom('vulns_snapshots')
       .select(['id', 'received_at'])
       .where('id', '=', snapshotId)
       .executeTakeFirst();
-    if (!snap) return { assetId, snapshotId: null, ...ZERO(), note: `snapshot ${snapshotId} is gone` };
+    if (!snap) return { assetId, snapshotId: null, groups: 0, ...ZERO(), note: `snapshot ${snapshotId} is gone` };
     const index = opts.index ?? (await this.#deps.advisories.index(db));
     const inventory = await this.#deps.loadInventory(db, snapshotId);
-    const match = matchInventory(index, inventory);
+    // After a feed change only the packages whose statements (or KEV/EPSS facts) changed are matched again, and
+    // only their stored findings are compared: the other findings would come out of a full match unchanged.
+    const part = opts.changed ? restrictToChanged(index, inventory, opts.changed) : undefined;
+    if (part && part.groups.size === 0) return { assetId, snapshotId, groups: 0, ...ZERO() };
+    const match = matchInventory(index, part ? part.inventory : inventory);
     const installed = new Map<string, Set<string>>();
     for (const p of inventory.packages) {
       const { name, version } = matchedSource(p, schemeOf(p.ecosystem || inventory.distro || ''));
@@ -169,7 +201,10 @@ export class FindingsService {
       if (!set) installed.set(name, (set = new Set()));
       set.add(version);
     }
-    const existing = await db.selectFrom('vulns_findings').selectAll().where('asset_id', '=', assetId).execute();
+    const sourceVersions = opts.sourceVersions ?? (await this.#sourceVersions(db));
+    const existing = part
+      ? await this.#existingOf(db, assetId, part.groups)
+      : await db.selectFrom('vulns_findings').selectAll().where('asset_id', '=', assetId).execute();
     const now = this.#deps.clock.now();
     const context: AssetContext = {
       exposure: asset.exposure as AssetContext['exposure'],
@@ -185,13 +220,13 @@ export class FindingsService {
       existing,
       index,
       policy: this.#policy,
-      sourceVersions: opts.sourceVersions ?? (await this.#sourceVersions(db)),
-      priorityCache: opts.priorityCache,
+      sourceVersions,
+      priorityCache: opts.priorityCache ?? this.#uploadCache(index, sourceVersions),
       fixDates: await this.#fixDates(db, match.findings, existing, inventory),
       newId: randomUUID,
     });
     await insertFindings(db, out.inserts);
-    for (const u of out.updates) await db.updateTable('vulns_findings').set(u.set).where('id', '=', u.id).execute();
+    await updateFindings(db, out.updates);
     await insertEvents(db, out.events);
     // Still-present findings were seen in this snapshot: one statement, no rows when the snapshot is not new.
     await db
@@ -204,9 +239,38 @@ export class FindingsService {
     return {
       assetId,
       snapshotId,
+      groups: match.groups,
       ...out.counts,
       note: match.unmatchedEcosystem ? `no advisories held for ${match.unmatchedEcosystem}` : undefined,
     };
+  }
+
+  /**
+   * The priorities computed for single assets (uploads, re-prioritisations) while the index and the feed versions stay
+   * the same: the same vulnerability on a thousand hosts of one kind is scored once, as in a fleet run.
+   */
+  #uploadCache(index: AdvisoryIndex, sourceVersions: Record<string, string>): Map<string, Facts> {
+    const versions = JSON.stringify(sourceVersions);
+    const c = this.#shared;
+    if (c && c.index === index && c.versions === versions && c.cache.size < SHARED_CACHE_MAX) return c.cache;
+    this.#shared = { index, versions, cache: new Map() };
+    return this.#shared.cache;
+  }
+
+  /** An asset's stored findings of the given groups (`ecosystem\0package`). */
+  async #existingOf(db: Db, assetId: string, groups: ReadonlySet<string>): Promise<FindingRow[]> {
+    const names = [...new Set([...groups].map((g) => g.slice(g.indexOf('\0') + 1)))];
+    const out: FindingRow[] = [];
+    for (const part of chunks(names, 500)) {
+      const rows = await db
+        .selectFrom('vulns_findings')
+        .selectAll()
+        .where('asset_id', '=', assetId)
+        .where('package', 'in', part)
+        .execute();
+      for (const r of rows) if (groups.has(`${r.ecosystem}\0${r.package}`)) out.push(r);
+    }
+    return out;
   }
 
   /** Re-prioritise an asset after its exposure, criticality or operator changed (re-matches its latest snapshot). */
@@ -246,34 +310,60 @@ export class FindingsService {
       .where('last_snapshot_id', 'is not', null)
       .orderBy('id')
       .execute();
+    const t0 = performance.now();
     const index = await this.#deps.advisories.index(database.db);
-    const run: FleetRun = { index, sourceVersions: await this.#sourceVersions(database.db), priorityCache: new Map() };
+    const t1 = performance.now();
+    // A new index is compared with the one the fleet was last brought in line with: only the statement lists that
+    // differ (statements, vulnerability facts, KEV and EPSS entries of their CVEs) are matched again. The same index
+    // again (an explicit re-run), or none to compare with (after a start), matches everything.
+    const baseline = this.#baseline;
+    const changed = baseline !== undefined && baseline !== index ? index.changedPackages(baseline) : undefined;
+    const run: FleetRun = {
+      index,
+      sourceVersions: await this.#sourceVersions(database.db),
+      priorityCache: new Map(),
+      changed,
+    };
+    const t2 = performance.now();
+    const retry = this.#retry;
+    this.#retry = new Set();
     const result: ReevaluateResult = {
       assets: assets.length,
+      changedPackages: changed ? changed.size : null,
+      rematched: 0,
       ok: 0,
       failed: [],
       totals: ZERO(),
       sweep: { slaChanged: 0, slaSignals: 0, expired: 0, kevSignals: 0 },
       ms: 0,
+      phases: { indexMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), assetsMs: 0, sweepMs: 0 },
     };
     for (const a of assets) {
       try {
-        const r = await database.db.transaction().execute((trx) => this.reconcileAsset(trx, a.id, run));
+        const opts = retry.has(a.id) ? { ...run, changed: undefined } : run;
+        const r = await database.db.transaction().execute((trx) => this.reconcileAsset(trx, a.id, opts));
         result.ok++;
+        if (r.groups > 0) result.rematched++;
         for (const k of Object.keys(result.totals) as (keyof ReconcileCounts)[]) result.totals[k] += r[k];
       } catch (err) {
         // One bad asset never sinks the run: it is named in the result and the log.
         const reason = err instanceof Error ? err.message : String(err);
         result.failed.push({ assetId: a.id, reason });
+        this.#retry.add(a.id);
         log.error({ err, assetId: a.id }, 'vulns: re-evaluating an asset failed');
       }
     }
+    const t3 = performance.now();
     result.sweep = await this.runSweep();
+    result.phases.assetsMs = Math.round(t3 - t2);
+    result.phases.sweepMs = Math.round(performance.now() - t3);
     result.ms = Math.round(performance.now() - started);
     log.info(
       { ...result.totals, assets: result.assets, failed: result.failed.length, ms: result.ms },
       'vulns: fleet re-evaluated',
     );
+    this.#last = result;
+    this.#baseline = index;
     return result;
   }
 

@@ -243,6 +243,57 @@ export async function insertEvents(db: Db, rows: readonly VulnsFindingEventsTabl
       .execute();
 }
 
+/** Numeric columns: bound values are cast to their type (PostgreSQL reads a VALUES list's parameters as text). */
+const NUMERIC: Partial<Record<keyof FindingRow, string>> = {
+  priority_score: 'integer',
+  kev: 'integer',
+  epss: 'double precision',
+};
+// Bound parameters per UPDATE: below SQLite's 32,766 (and PostgreSQL's 65,535).
+const MAX_UPDATE_PARAMS = 30_000;
+
+/**
+ * Apply many findings' partial updates with few statements: updates that set the same columns go together, as one
+ * `WITH v(id, …) AS (VALUES …) UPDATE … FROM v` per chunk (both SQLite ≥ 3.33 and PostgreSQL), instead of one
+ * statement per row — a fleet re-evaluation writes thousands.
+ */
+export async function updateFindings(db: Db, updates: readonly { id: string; set: Partial<FindingRow> }[]): Promise<void> {
+  const bySet = new Map<string, { cols: (keyof FindingRow)[]; rows: { id: string; set: Partial<FindingRow> }[] }>();
+  for (const u of updates) {
+    const cols = (Object.keys(u.set) as (keyof FindingRow)[]).filter((c) => u.set[c] !== undefined).sort();
+    if (cols.length === 0) continue;
+    const key = cols.join(',');
+    let g = bySet.get(key);
+    if (!g) bySet.set(key, (g = { cols, rows: [] }));
+    g.rows.push(u);
+  }
+  for (const { cols, rows } of bySet.values()) {
+    if (rows.length === 1) {
+      const u = rows[0] as (typeof rows)[number];
+      await db.updateTable('vulns_findings').set(u.set).where('id', '=', u.id).execute();
+      continue;
+    }
+    const per = Math.max(1, Math.min(1000, Math.floor(MAX_UPDATE_PARAMS / (cols.length + 1))));
+    const names = sql.raw(['id', ...cols].map((c) => `"${c}"`).join(', '));
+    const sets = sql.raw(
+      cols
+        .map((c) => {
+          const type = NUMERIC[c];
+          return type ? `"${c}" = CAST(v."${c}" AS ${type})` : `"${c}" = v."${c}"`;
+        })
+        .join(', '),
+    );
+    for (let i = 0; i < rows.length; i += per) {
+      const values = rows
+        .slice(i, i + per)
+        .map((u) => sql`(${sql.join([u.id, ...cols.map((c) => u.set[c] as string | number | null)])})`);
+      await sql`WITH v(${names}) AS (VALUES ${sql.join(values)}) UPDATE vulns_findings SET ${sets} FROM v WHERE vulns_findings.id = v.id`.execute(
+        db,
+      );
+    }
+  }
+}
+
 const ASSET_SELECT = ['a.name as asset_name', 'a.owner_team as asset_owner_team', 'a.operated_by as asset_operated_by'] as const;
 // Sorting key: highest priority score first, then the earliest SLA deadline (none last), then id.
 const DUE = sql<string>`coalesce(f.sla_due_at, '9999')`;

@@ -14,6 +14,7 @@
  * Measured (generated tracker, 100,000 entries × 5 releases, descriptions included, strings as `JSON.parse` makes
  * them): about 90 bytes of heap per statement, 45 MB for 500,000 statements.
  */
+import { createHash } from 'node:crypto';
 import type { AdvisoryStatement, AffectedRange, Ecosystem, EpssRow, KevEntry, Severity, VendorStatus } from '../model.ts';
 import { parseDpkgVersion, type DpkgVersion } from '../versions/dpkg-version.ts';
 
@@ -67,6 +68,11 @@ export interface Exploitation {
 
 const EMPTY: readonly string[] = [];
 
+/** The key of one (ecosystem, package) statement list in `fingerprints()` and `changedPackages()`. */
+export function listKey(ecosystem: Ecosystem, key: string): string {
+  return `${ecosystem}\u0000${key}`;
+}
+
 /**
  * The key an ecosystem's package names are compared by: PyPI names by PEP 503 (`Foo_Bar` = `foo-bar`), everything
  * else exactly as written (npm, Go, Maven and distro source names are case-sensitive or always lower-case).
@@ -89,6 +95,7 @@ export class AdvisoryIndex {
   private epssPercentiles = new Float32Array(0);
   private statementCount = 0;
   private packageCount = 0;
+  private prints: Map<string, string> | undefined;
   /** Feed version of the KEV catalog held (content hash or catalog version), `undefined` before `setKev`. */
   kevVersion: string | undefined;
   /** Feed version of the EPSS scores held (the score date), `undefined` before `setEpss`. */
@@ -98,6 +105,74 @@ export class AdvisoryIndex {
   add(batch: readonly AdvisoryStatement[]): void {
     for (const s of batch) this.addOne(s);
     this.ecosystemAlias.clear();
+    this.prints = undefined;
+  }
+
+  /**
+   * A digest per (ecosystem, package) statement list (keyed by `listKey`) of everything a match of that package and
+   * the finding it makes read: each statement's id, fixed version and tail, its vulnerability's aliases, CVSS and
+   * publication, and the KEV entry and EPSS row of every CVE among them. Two indexes give a package the same digest
+   * exactly when matching it against either makes the same findings with the same priority inputs (feed versions
+   * aside), so a fleet re-evaluation re-matches only the packages whose digest changed. Computed once per index.
+   */
+  fingerprints(): ReadonlyMap<string, string> {
+    if (this.prints !== undefined) return this.prints;
+    const out = new Map<string, string>();
+    const tailIds = new Map<StatementTail, string>();
+    const tailId = (t: StatementTail): string => {
+      let id = tailIds.get(t);
+      if (id === undefined) {
+        id = JSON.stringify([
+          t.status,
+          t.severity,
+          t.source,
+          t.urgency ?? null,
+          t.note ?? null,
+          t.ranges ?? null,
+          t.versions ?? null,
+        ]);
+        if (t.ranges === undefined && t.versions === undefined) tailIds.set(t, id);
+      }
+      return id;
+    };
+    const exploit = (cve: string): string => {
+      if (!cve.startsWith('CVE-')) return '';
+      const k = this.kevMap.get(cve);
+      const e = this.epss(cve);
+      if (k === undefined && e === undefined) return '';
+      return `${k === undefined ? '' : `${k.dateAdded}/${k.dueDate}/${k.ransomware ? 1 : 0}`}|${e === undefined ? '' : `${e.epss}/${e.percentile}`}`;
+    };
+    for (const [ecosystem, packages] of this.byEcosystem)
+      for (const [name, list] of packages) {
+        const h = createHash('sha1');
+        for (let i = 0; i < list.vulns.length; i++) {
+          const m = list.vulns[i] as VulnMeta;
+          let line = `${m.id}\u0001${list.fixed[i] ?? ''}\u0001${tailId(list.tails[i] as StatementTail)}\u0001${m.aliases.join(',')}\u0001${m.cvss.join(' ')}\u0001${m.published ?? ''}\u0001${exploit(m.id)}`;
+          for (const a of m.aliases) line += `\u0001${exploit(a)}`;
+          h.update(line);
+          h.update('\n');
+        }
+        out.set(listKey(ecosystem, name), h.digest('base64'));
+      }
+    this.prints = out;
+    return out;
+  }
+
+  /**
+   * The statement lists (`listKey`) whose `fingerprints()` differ between `before` and this index (new, gone or
+   * changed), or `undefined` when the two hold different ecosystems (a release's resolution may have moved: every
+   * asset needs a full match).
+   */
+  changedPackages(before: AdvisoryIndex): Set<string> | undefined {
+    const mine = this.ecosystems().sort();
+    const theirs = before.ecosystems().sort();
+    if (mine.length !== theirs.length || mine.some((e, i) => e !== theirs[i])) return undefined;
+    const a = before.fingerprints();
+    const b = this.fingerprints();
+    const out = new Set<string>();
+    for (const [k, v] of b) if (a.get(k) !== v) out.add(k);
+    for (const k of a.keys()) if (!b.has(k)) out.add(k);
+    return out;
   }
 
   private addOne(s: AdvisoryStatement): void {
@@ -258,6 +333,7 @@ export class AdvisoryIndex {
     for (const e of entries) m.set(e.cve, e);
     this.kevMap = m;
     this.kevVersion = version;
+    this.prints = undefined;
   }
 
   /** Replace the EPSS scores held (about 250,000 rows, kept as two float arrays), with the feed version (score date). */
@@ -287,6 +363,7 @@ export class AdvisoryIndex {
     this.epssScores = scores.slice(0, n);
     this.epssPercentiles = percentiles.slice(0, n);
     this.epssVersion = version;
+    this.prints = undefined;
   }
 
   kev(cve: string): KevEntry | undefined {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdvisoryStatement, Inventory, InventoryPackage, MatchedFinding } from '../model.ts';
 import { isAffected } from '../versions/ecosystems.ts';
 import { AdvisoryIndex } from './advisory-index.ts';
-import { matchInventory } from './matcher.ts';
+import { matchInventory, restrictToChanged } from './matcher.ts';
 
 function stmt(s: Partial<AdvisoryStatement> & Pick<AdvisoryStatement, 'vuln' | 'package'>): AdvisoryStatement {
   return { source: 'debian-tracker', aliases: [], ecosystem: 'Debian:12', status: 'fixed', severity: 'medium', ...s };
@@ -505,5 +505,96 @@ describe('AdvisoryIndex', () => {
     expect(index.lookup('Debian:12', 'pkg3')?.vulns).toHaveLength(10);
     expect(index.resolveEcosystem('Debian:12.5')).toBe('Debian:12');
     expect(index.resolveEcosystem('Debian:10')).toBeUndefined();
+  });
+});
+
+describe('a feed change: the statement lists that changed, and the part of a host they touch', () => {
+  const kev = (cve: string) => ({
+    cve,
+    vendor: 'v',
+    product: 'p',
+    name: 'n',
+    dateAdded: '2026-11-20',
+    dueDate: '2026-12-11',
+    ransomware: false,
+    requiredAction: 'patch',
+  });
+  const day1 = () =>
+    indexOf(
+      stmt({ vuln: 'CVE-2024-1', package: 'openssl', fixed: '3.0.11-1~deb12u2' }),
+      stmt({ vuln: 'CVE-2024-2', package: 'curl', status: 'no_fix' }),
+      stmt({ vuln: 'DSA-1-1', aliases: ['CVE-2024-3'], package: 'bash', fixed: '5.2.15-3' }),
+    );
+  const inv = host([
+    deb('openssl', '3.0.11-1~deb12u1'),
+    deb('libssl3', '3.0.11-1~deb12u1', 'openssl'),
+    deb('curl', '7.88.1-10+deb12u5'),
+    deb('bash', '5.2.15-2+b2', 'bash', '5.2.15-2'),
+  ]);
+
+  it('names the changed lists; only their groups are matched again, with the findings a full match gives them', () => {
+    const before = day1();
+    const after = indexOf(
+      stmt({ vuln: 'CVE-2024-1', package: 'openssl', fixed: '3.0.11-1~deb12u3' }),
+      stmt({ vuln: 'CVE-2024-2', package: 'curl', status: 'no_fix' }),
+      stmt({ vuln: 'DSA-1-1', aliases: ['CVE-2024-3'], package: 'bash', fixed: '5.2.15-3' }),
+    );
+    const changed = after.changedPackages(before);
+    expect(changed && [...changed]).toEqual(['Debian:12\u0000openssl']);
+    const part = restrictToChanged(after, inv, changed as Set<string>);
+    expect([...part.groups]).toEqual(['Debian:12\u0000openssl']);
+    expect(part.inventory.packages.map((p) => p.name)).toEqual(['openssl', 'libssl3']);
+    const full = matchInventory(after, inv).findings.filter((f) => f.package === 'openssl');
+    expect(matchInventory(after, part.inventory).findings).toEqual(full);
+    expect(full[0]?.fixedVersion).toBe('3.0.11-1~deb12u3');
+    // Nothing changed: nothing to match.
+    expect(day1().changedPackages(before)?.size).toBe(0);
+    expect(restrictToChanged(after, inv, new Set()).inventory.packages).toEqual([]);
+  });
+
+  it('a KEV or EPSS change marks the lists whose statements name the CVE, by id or by alias', () => {
+    const before = day1();
+    const after = day1();
+    after.setKev([kev('CVE-2024-3')], '2026.11.27');
+    expect([...(after.changedPackages(before) as Set<string>)]).toEqual(['Debian:12\u0000bash']);
+    after.setEpss([{ cve: 'CVE-2024-2', epss: 0.5, percentile: 0.97 }], '2026-11-27');
+    expect([...(after.changedPackages(before) as Set<string>)].sort()).toEqual(['Debian:12\u0000bash', 'Debian:12\u0000curl']);
+  });
+
+  it('on RPM distros a group is touched through a binary name too, and a finer release resolves to the index', () => {
+    const osv = (vuln: string, pkg: string, fixed: string): AdvisoryStatement =>
+      stmt({ source: 'osv', ecosystem: 'AlmaLinux:9', vuln, package: pkg, ranges: [{ introduced: '0', fixed }] });
+    const alma = (name: string, v: string, source: string): InventoryPackage => ({
+      name,
+      version: v,
+      source,
+      sourceVersion: v,
+      ecosystem: 'AlmaLinux:9.3',
+    });
+    const before = indexOf(osv('CVE-2024-9', 'krb5-libs', '1.21.1-2.el9_4'), osv('CVE-2024-8', 'openssl', '1:3.0.7-27.el9'));
+    const after = indexOf(osv('CVE-2024-9', 'krb5-libs', '1.21.1-3.el9_4'), osv('CVE-2024-8', 'openssl', '1:3.0.7-27.el9'));
+    const rpmHost = host(
+      [
+        alma('krb5-libs', '1.21.1-1.el9', 'krb5'),
+        alma('krb5-workstation', '1.21.1-1.el9', 'krb5'),
+        alma('openssl', '1:3.0.7-25.el9', 'openssl'),
+      ],
+      {
+        format: 'rpm',
+        distro: 'AlmaLinux:9.3',
+      },
+    );
+    const part = restrictToChanged(after, rpmHost, after.changedPackages(before) as Set<string>);
+    expect([...part.groups]).toEqual(['AlmaLinux:9.3\u0000krb5']);
+    expect(part.inventory.packages.map((p) => p.name)).toEqual(['krb5-libs', 'krb5-workstation']);
+    expect(matchInventory(after, part.inventory).findings.map((f) => `${f.package} ${f.vuln} ${f.fixedVersion}`)).toEqual([
+      'krb5 CVE-2024-9 1.21.1-3.el9_4',
+    ]);
+  });
+
+  it('a release appearing or going makes every host a full match', () => {
+    const after = day1();
+    after.add([stmt({ vuln: 'CVE-2024-4', package: 'curl', ecosystem: 'Debian:13' })]);
+    expect(after.changedPackages(day1())).toBeUndefined();
   });
 });

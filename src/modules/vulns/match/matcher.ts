@@ -44,7 +44,14 @@ import type {
 import { SEVERITIES, VENDOR_STATUSES } from '../model.ts';
 import { compareParsedDpkgVersions, type DpkgVersion } from '../versions/dpkg-version.ts';
 import { compareVersions, isAffected, schemeOf } from '../versions/ecosystems.ts';
-import { packageKey, type AdvisoryIndex, type PackageStatements, type StatementTail, type VulnMeta } from './advisory-index.ts';
+import {
+  listKey,
+  packageKey,
+  type AdvisoryIndex,
+  type PackageStatements,
+  type StatementTail,
+  type VulnMeta,
+} from './advisory-index.ts';
 
 export interface MatchOptions {
   /** The distro ecosystem for packages that carry none (a plain dpkg-query list); defaults to `inventory.distro`. */
@@ -185,6 +192,59 @@ export function matchInventory(index: AdvisoryIndex, inventory: Inventory, opts:
     kernel,
     groups: groups.length,
   };
+}
+
+/** An inventory cut down to the packages a feed change can touch (`restrictToChanged`). */
+export interface RestrictedInventory {
+  /** The same inventory (kernel, restart state, distro) holding only the touched groups' packages. */
+  inventory: Inventory;
+  /** The touched groups as findings name them: `ecosystem\0package`. */
+  groups: Set<string>;
+}
+
+/**
+ * The part of an inventory whose match can differ between two indexes, given the statement lists that changed
+ * between them (`AdvisoryIndex.changedPackages`): every package of each (ecosystem, source package or component) group
+ * that looks up a changed list — its own name, and on RPM distros each binary's name. A group's findings depend only
+ * on its own packages and those lists, so matching the cut-down inventory gives exactly the findings a full match
+ * gives for those groups; the other groups' findings stand.
+ */
+export function restrictToChanged(
+  index: AdvisoryIndex,
+  inventory: Inventory,
+  changed: ReadonlySet<string>,
+  opts: MatchOptions = {},
+): RestrictedInventory {
+  const distro = opts.distro ?? inventory.distro;
+  const groups = new Set<string>();
+  if (changed.size === 0) return { inventory: { ...inventory, packages: [] }, groups };
+  const keyOf = (ecosystem: Ecosystem, name: string): string | undefined => {
+    const eco = index.resolveEcosystem(ecosystem);
+    return eco === undefined ? undefined : listKey(eco, packageKey(eco, name));
+  };
+  const touched = new Set<string>();
+  const groupOf: string[] = new Array<string>(inventory.packages.length);
+  const nameOf: string[] = new Array<string>(inventory.packages.length);
+  for (let i = 0; i < inventory.packages.length; i++) {
+    const p = inventory.packages[i] as InventoryPackage;
+    const ecosystem = p.ecosystem !== '' ? p.ecosystem : (distro ?? '');
+    const scheme = schemeOf(ecosystem);
+    const isDistro = scheme === 'dpkg' || scheme === 'rpm';
+    const { name } = matchedSource(p, scheme);
+    const group = `${ecosystem}\0${isDistro ? name : packageKey(ecosystem, name)}`;
+    groupOf[i] = group;
+    nameOf[i] = `${ecosystem}\0${name}`;
+    if (touched.has(group)) continue;
+    const own = keyOf(ecosystem, name);
+    const bin = scheme === 'rpm' && p.name !== name ? keyOf(ecosystem, p.name) : undefined;
+    if ((own !== undefined && changed.has(own)) || (bin !== undefined && changed.has(bin))) touched.add(group);
+  }
+  const packages = inventory.packages.filter((_, i) => {
+    if (!touched.has(groupOf[i] as string)) return false;
+    groups.add(nameOf[i] as string);
+    return true;
+  });
+  return { inventory: { ...inventory, packages }, groups };
 }
 
 function cmp(a: string, b: string): number {

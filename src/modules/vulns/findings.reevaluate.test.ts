@@ -1,0 +1,164 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app.ts';
+import { DIALECTS } from '../../../test/databases.ts';
+import type { AuditRecorder } from '../../core/audit.ts';
+import { feedBody } from './api/vulns.schemas.ts';
+import { parseAgentUpload } from './inventory.service.ts';
+import { agentUpload, kevJson, trackerJson, type TestPackage, type TrackerEntry } from './vulns.test-data.ts';
+
+const recorder: AuditRecorder = { target: () => undefined, change: () => undefined };
+const HOUR = 3_600_000;
+
+const OPENSSL: TestPackage[] = [
+  { name: 'libssl3', version: '3.0.11-1~deb12u1', source: 'openssl' },
+  { name: 'openssl', version: '3.0.11-1~deb12u1' },
+];
+const CURL: TestPackage[] = [
+  { name: 'curl', version: '7.88.1-10+deb12u5' },
+  { name: 'libcurl4', version: '7.88.1-10+deb12u5', source: 'curl' },
+];
+const NGINX: TestPackage[] = [{ name: 'nginx', version: '1.22.1-9' }];
+
+const DAY_ONE: TrackerEntry[] = [
+  { pkg: 'openssl', cve: 'CVE-2024-2001', fixed: '3.0.11-1~deb12u2' },
+  { pkg: 'curl', cve: 'CVE-2024-2002', status: 'open', urgency: 'low' },
+  { pkg: 'nginx', cve: 'CVE-2024-2003', fixed: '1.22.1-9+deb12u1', urgency: 'medium' },
+];
+// The next day: Debian now says the installed openssl backport already fixes CVE-2024-2001, and nginx has a new
+// CVE. Nothing about curl changed.
+const DAY_TWO: TrackerEntry[] = [
+  { pkg: 'openssl', cve: 'CVE-2024-2001', fixed: '3.0.11-1~deb12u1' },
+  { pkg: 'curl', cve: 'CVE-2024-2002', status: 'open', urgency: 'low' },
+  { pkg: 'nginx', cve: 'CVE-2024-2003', fixed: '1.22.1-9+deb12u1', urgency: 'medium' },
+  { pkg: 'nginx', cve: 'CVE-2024-2004', fixed: '1.22.1-9+deb12u2' },
+];
+
+describe.each(DIALECTS)('fleet re-evaluation after a feed change on $dialect', ({ dialect, skip }) => {
+  let t: TestApp;
+  let clock: NonNullable<TestApp['manualClock']>;
+  let feedDir: string;
+  const feeds: Record<string, string> = {};
+  const tx = <T>(fn: (db: TestApp['database']['db']) => Promise<T>): Promise<T> => t.database.db.transaction().execute(fn);
+
+  async function importFeed(kind: 'debian-tracker' | 'kev', content: string): Promise<void> {
+    const file = join(feedDir, `${kind}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, content);
+    const body = feedBody.parse({ kind, name: kind, path: file });
+    const known = feeds[kind];
+    const id = known ?? (feeds[kind] = (await tx((db) => t.vulns.feeds.create(db, body, recorder))).id);
+    if (known !== undefined) await tx((db) => t.vulns.feeds.update(db, id, body, recorder));
+    const r = await t.vulns.feeds.refresh(id);
+    expect(r.status, JSON.stringify(r)).toBe('updated');
+    await t.vulns.idle();
+  }
+
+  const rows = async (host: string) =>
+    (
+      await t.database.db
+        .selectFrom('vulns_findings as f')
+        .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
+        .selectAll('f')
+        .where('a.name', '=', host)
+        .orderBy('f.vuln')
+        .execute()
+    ).map((r) => ({ ...r, kev: Number(r.kev), priority_score: Number(r.priority_score) }));
+
+  beforeAll(async () => {
+    if (skip) return;
+    t = await createTestApp(dialect, { manualClock: true, env: { SKJOLD_ROLES: 'api' } });
+    clock = t.manualClock as NonNullable<TestApp['manualClock']>;
+    clock.set('2026-11-27T08:00:00.000Z');
+    feedDir = join(t.testDb.dataDir, 'feed-sources');
+    mkdirSync(feedDir, { recursive: true });
+    await importFeed('debian-tracker', trackerJson(DAY_ONE));
+    await importFeed('kev', kevJson([]));
+    const hosts: [string, TestPackage[]][] = [
+      ['both-01', [...OPENSSL, ...CURL]],
+      ['curl-01', CURL],
+      ['nginx-01', NGINX],
+    ];
+    for (const [host, packages] of hosts)
+      await tx((db) =>
+        t.vulns.inventory.recordHostReport(db, parseAgentUpload(agentUpload({ hostname: host, packages })), 'test', recorder),
+      );
+  }, 60_000);
+  afterAll(async () => {
+    if (!skip) await t.dispose();
+  });
+
+  it.skipIf(skip)(
+    'a tracker change re-matches only the hosts with a changed package, with the same outcome as a full match',
+    async () => {
+      const curlBefore = await rows('curl-01');
+      expect(curlBefore.map((r) => r.vuln)).toEqual(['CVE-2024-2002']);
+      const bothBefore = await rows('both-01');
+      expect(bothBefore.map((r) => `${r.vuln} ${r.lifecycle}`)).toEqual(['CVE-2024-2001 open', 'CVE-2024-2002 open']);
+
+      clock.advance(HOUR);
+      await importFeed('debian-tracker', trackerJson(DAY_TWO));
+      const run = t.vulns.findings.lastReevaluation;
+      expect(run).toMatchObject({ assets: 3, ok: 3, failed: [], changedPackages: 2, rematched: 2 });
+      expect(run?.totals).toMatchObject({ detected: 1, resolved: 1, reopened: 0 });
+
+      // The advisory changed, not the host: resolved with that reason; curl's finding on the same host untouched.
+      const both = await rows('both-01');
+      expect(both.map((r) => `${r.vuln} ${r.lifecycle}`)).toEqual(['CVE-2024-2001 verified_resolved', 'CVE-2024-2002 open']);
+      const resolved = both[0] as (typeof both)[number];
+      const events = await t.database.db
+        .selectFrom('vulns_finding_events')
+        .select(['kind', 'detail'])
+        .where('finding_id', '=', resolved.id)
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
+      expect(events.at(-1)).toMatchObject({ kind: 'verified_resolved' });
+      expect(events.at(-1)?.detail).toMatch(/the advisory changed, not the host/);
+      expect(both[1]).toEqual(bothBefore[1]);
+      // nginx's new CVE is opened; curl-01 was not worked on at all.
+      expect((await rows('nginx-01')).map((r) => `${r.vuln} ${r.lifecycle}`)).toEqual([
+        'CVE-2024-2003 open',
+        'CVE-2024-2004 open',
+      ]);
+      expect(await rows('curl-01')).toEqual(curlBefore);
+
+      // A full match of every host (the same index again) finds nothing left to change.
+      const full = await t.vulns.findings.reevaluateAll();
+      expect(full).toMatchObject({ changedPackages: null, rematched: 3, failed: [] });
+      expect(full.totals).toMatchObject({ detected: 0, updated: 0, resolved: 0, reopened: 0, patchedOnDisk: 0 });
+    },
+  );
+
+  it.skipIf(skip)('a KEV change re-prices the findings of its CVEs on every host that has them, and only those', async () => {
+    const nginxBefore = await rows('nginx-01');
+    clock.advance(HOUR);
+    await importFeed('kev', kevJson(['CVE-2024-2002']));
+    const run = t.vulns.findings.lastReevaluation;
+    // curl's statement list changed (one of its CVEs is now in KEV): the two hosts with curl, not the nginx host.
+    expect(run).toMatchObject({ changedPackages: 1, rematched: 2, failed: [] });
+    expect(run?.totals).toMatchObject({ updated: 2, detected: 0, resolved: 0 });
+    for (const host of ['both-01', 'curl-01']) {
+      const curl = (await rows(host)).find((r) => r.vuln === 'CVE-2024-2002');
+      expect(curl).toMatchObject({ kev: 1, priority: 'critical', updated_at: clock.now().toISOString() });
+      const kinds = await t.database.db
+        .selectFrom('vulns_finding_events')
+        .select('kind')
+        .where('finding_id', '=', curl?.id as string)
+        .execute();
+      expect(kinds.map((k) => k.kind)).toContain('kev_added');
+    }
+    expect(await rows('nginx-01')).toEqual(nginxBefore);
+
+    const full = await t.vulns.findings.reevaluateAll();
+    expect(full.totals).toMatchObject({ detected: 0, updated: 0, resolved: 0, reopened: 0, patchedOnDisk: 0 });
+  });
+
+  it.skipIf(skip)('a re-import of the same data touches no host', async () => {
+    const before = await Promise.all(['both-01', 'curl-01', 'nginx-01'].map(rows));
+    clock.advance(HOUR);
+    await importFeed('debian-tracker', trackerJson(DAY_TWO).replace('{', '{ '));
+    expect(t.vulns.findings.lastReevaluation).toMatchObject({ changedPackages: 0, rematched: 0, failed: [] });
+    expect(await Promise.all(['both-01', 'curl-01', 'nginx-01'].map(rows))).toEqual(before);
+  });
+});
