@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { AuditRecorder, AuditSink } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
@@ -559,7 +560,8 @@ export class FindingsService {
       .selectFrom('vulns_findings as f')
       .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
       .select(['f.id', 'f.vuln', 'f.aliases', 'f.package', 'a.name as asset_name', 'a.exposure'])
-      .where('f.kev', '=', 1)
+      // A literal, not a parameter: it must match the partial index vulns_findings_kev_unsignalled's predicate.
+      .where('f.kev', '=', sql.lit(1))
       .where('f.kev_signalled_at', 'is', null)
       .where('f.lifecycle', 'in', [...NOT_RESOLVED])
       .where('f.in_force', '<>', 'not_running')

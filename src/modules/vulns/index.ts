@@ -16,6 +16,7 @@ import { VulnsFeedsService } from './feeds.service.ts';
 import { FindingsService } from './findings.service.ts';
 import { InventoryService } from './inventory.service.ts';
 import { m0001Vulns } from './migrations/0001-vulns.ts';
+import { m0002KevSignalIndex } from './migrations/0002-kev-signal-index.ts';
 import { loadInventory } from './snapshots.ts';
 import type { VulnsConfig } from './vulns.config.ts';
 import { vulnsPermissions } from './vulns.permissions.ts';
@@ -66,7 +67,7 @@ export interface VulnsModule extends SkjoldModule {
   registerMetrics(registry: Registry): void;
 }
 
-export const vulnsMigrations = { '0001-vulns': m0001Vulns };
+export const vulnsMigrations = { '0001-vulns': m0001Vulns, '0002-kev-signal-index': m0002KevSignalIndex };
 
 /**
  * Vulnerability management (issue 5; P12, P13, P14): the asset inventory with host and SBOM uploads, advisory feeds
