@@ -196,6 +196,58 @@ describe.skipIf(!browserTestsRun)('access people console end to end (Chromium)',
       expect(await plist.textContent()).toContain('Database on-call (DBA)');
       await page.screenshot({ path: SHOT('6-privileged'), fullPage: true });
 
+      // Carl's account on the control panel is imported; then his team, manager, e-mail and account names are edited
+      // and he is marked as left, after a confirmation that spells out what follows.
+      const imported = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/access/systems/${panel}/accounts/import`,
+        headers: { ...admin, 'content-type': 'text/plain' },
+        payload: 'account\ncarl-adm\nsupport-desk\n',
+      });
+      expect(imported.statusCode, imported.body).toBe(201);
+      await sub.getByRole('link', { name: 'People' }).click();
+      const carlRow = ptable.locator('tr[data-person="Carl Consult"]');
+      await carlRow.getByRole('button', { name: 'Edit' }).click();
+      const edit = page.getByRole('form', { name: 'Edit Carl Consult' });
+      expect(await edit.getByLabel('E-mail').inputValue()).toBe('carl@example.dk');
+      expect(await edit.getByLabel('Manager').inputValue()).toBe(id('Mette Madsen'));
+      await edit.getByLabel('E-mail').fill('carl.consult@example.dk');
+      await edit.getByLabel('Team').fill('Migration');
+      await edit.getByLabel('Manager').selectOption({ label: 'Anna Jensen' });
+      await edit.getByLabel('Account names').fill('carl, carl-adm');
+      await page.screenshot({ path: SHOT('8-edit-person'), fullPage: true });
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.waitFor({ state: 'detached' });
+      await carlRow.getByText('carl, carl-adm').waitFor();
+      expect(await carlRow.textContent()).toContain('Anna Jensen');
+      expect(await carlRow.textContent()).toContain('Migration');
+      expect(await carlRow.textContent()).toContain('carl.consult@example.dk');
+
+      await carlRow.getByRole('button', { name: 'Mark as left' }).click();
+      const leave = page.getByRole('form', { name: 'Mark Carl Consult as left' });
+      expect(await leave.getByRole('alert').textContent()).toContain('Their active grants (1) end at once');
+      // Cancelling changes nothing.
+      await leave.getByRole('button', { name: 'Cancel' }).click();
+      await leave.waitFor({ state: 'detached' });
+      await carlRow.getByRole('button', { name: 'Mark as left' }).click();
+      await leave.getByLabel('Reason').fill('Migration contract ended');
+      await page.screenshot({ path: SHOT('9-leave-confirm'), fullPage: true });
+      await leave.getByRole('button', { name: 'Confirm: mark as left' }).click();
+      await carlRow.waitFor({ state: 'detached' });
+      await page.getByLabel('Status').selectOption('left');
+      await carlRow.getByText('Left').waitFor();
+      await page.screenshot({ path: SHOT('10-left'), fullPage: true });
+      const carlGrants = await call<{ items: { state: string; endReason: string }[] }>(
+        'GET',
+        `/api/v1/access/grants?state=all&personId=${id('Carl Consult')}`,
+      );
+      expect(carlGrants.items).toMatchObject([{ state: 'revoked', endReason: 'person left: Migration contract ended' }]);
+      const tasks = await call<{ items: { account: string; personName: string; state: string }[] }>(
+        'GET',
+        '/api/v1/access/tasks?state=open',
+      );
+      expect(tasks.items.map((x) => [x.account, x.personName, x.state])).toEqual([['carl-adm', 'Carl Consult', 'open']]);
+
       await page.getByRole('button', { name: 'Dansk' }).click();
       await page.getByRole('link', { name: 'Adgange' }).click();
       await page.getByRole('heading', { name: 'Adgange' }).waitFor();

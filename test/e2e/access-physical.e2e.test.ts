@@ -184,6 +184,56 @@ describe.skipIf(!browserTestsRun)('physical access console end to end (Chromium)
       await events.locator('tr[data-result="granted"]').first().waitFor({ state: 'detached' });
       expect(await events.locator('tr[data-result]').count()).toBe(2);
 
+      // Badges: a new card for Bo, and his old one revoked as lost.
+      const badges = page.getByTestId('badges-table');
+      const issue = page.getByRole('form', { name: 'Issue badge' });
+      await issue.getByLabel('Badge number').fill('40031');
+      await issue.getByLabel('Person').selectOption({ label: 'Bo Nielsen' });
+      await issue.getByRole('button', { name: 'Issue badge' }).click();
+      const fresh = badges.locator('tr[data-badge="40031"]');
+      await fresh.waitFor();
+      expect(await fresh.textContent()).toContain('Bo Nielsen');
+      const lost = badges.locator('tr[data-badge="40022"]');
+      await lost.getByRole('button', { name: 'Revoke' }).click();
+      await lost.getByLabel('Reason').fill('Card lost');
+      await lost.getByRole('button', { name: 'Revoke' }).click();
+      await lost.waitFor({ state: 'detached' });
+      await page.getByLabel('Show revoked badges').check();
+      await lost.getByText('Card lost').waitFor();
+      expect(await lost.textContent()).toContain('Revoked');
+
+      // A file from the card system: one new event, one already held, and two bad lines reported by number.
+      const upload = [
+        'time,badge,door,site,result',
+        `${at(0.5)},40031,Main entrance,DC Ballerup,granted`,
+        rows[1],
+        `${at(0.4)},40031,Main entrance,DC Nowhere,granted`,
+        'not a badge event',
+        '',
+      ].join('\n');
+      await page.getByLabel('File from the access-card system').setInputFiles({
+        name: 'badges.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(upload),
+      });
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      const result = page.getByTestId('badge-import-result');
+      await result.waitFor();
+      expect(await result.getByRole('status').textContent()).toBe('1 accepted, 1 duplicates, 2 rejected');
+      const lines = result.locator('tr[data-line]');
+      expect(
+        await lines.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-line'), tr.getAttribute('data-status')])),
+      ).toEqual([
+        ['2', 'accepted'],
+        ['3', 'duplicate'],
+        ['4', 'rejected'],
+        ['5', 'rejected'],
+      ]);
+      expect(await result.locator('tr[data-line="4"]').textContent()).toContain('unknown site DC Nowhere');
+      await page.getByLabel('Result').selectOption('granted');
+      await events.locator('tr[data-result]', { hasText: '40031' }).waitFor();
+      await page.screenshot({ path: SHOT('3b-badges-import'), fullPage: true });
+
       await sub.getByRole('link', { name: 'Site access' }).click();
       const grants = page.getByTestId('site-grants-table');
       await grants.getByText('Quarterly UPS inspection').waitFor();

@@ -702,6 +702,59 @@ export class AccountsService {
     return openRemovalTask(trx, { ...input, at: this.d.clock.now() }, rec);
   }
 
+  /**
+   * A person's access ended outside a review (a grant revoked by hand or expired, or the person left): for every
+   * account of theirs still on a system (or just on `systemId`), open a removal task through `openRemovalTask` (an
+   * open one is reused), in the caller's transaction and audit record. Theirs: matched to them at the last import or
+   * comparison, or unmatched but carrying one of their account names or their e-mail now (names added since). Systems
+   * without such an account get nothing. Returns the tasks.
+   */
+  async openRemovalTasksForPerson(
+    trx: Db,
+    input: { personId: string; systemId?: string | undefined; grantId?: string | undefined; actor: string; reason: string },
+    rec: AuditRecorder = NO_AUDIT,
+  ): Promise<TaskView[]> {
+    const person = await trx
+      .selectFrom('access_people')
+      .select(['email', 'identifiers'])
+      .where('id', '=', input.personId)
+      .executeTakeFirst();
+    if (!person) return [];
+    const names = parseJsonArray(person.identifiers).map((n) => n.toLowerCase());
+    const email = person.email?.toLowerCase() ?? null;
+    let q = trx
+      .selectFrom('access_accounts')
+      .select(['system_id', 'account'])
+      .where('gone_at', 'is', null)
+      .where((eb) => {
+        const unmatched = [];
+        if (names.length) unmatched.push(eb('account', 'in', names));
+        if (email) unmatched.push(eb('email', '=', email));
+        return unmatched.length
+          ? eb.or([eb('person_id', '=', input.personId), eb.and([eb('person_id', 'is', null), eb.or(unmatched)])])
+          : eb('person_id', '=', input.personId);
+      });
+    if (input.systemId) q = q.where('system_id', '=', input.systemId);
+    const accounts = await q.orderBy('system_id').orderBy('account').execute();
+    const out: TaskView[] = [];
+    for (const a of accounts) {
+      const tasks = await this.openRemovalTask(
+        trx,
+        {
+          systemId: a.system_id,
+          account: a.account,
+          personId: input.personId,
+          grantId: input.grantId,
+          actor: input.actor,
+          reason: input.reason,
+        },
+        rec,
+      );
+      out.push(...tasks);
+    }
+    return out;
+  }
+
   /** Close a task by hand (the account was removed another way, or is to stay), with the reason. */
   async closeTask(db: Db, id: string, reason: string, actor: string, rec: AuditRecorder = NO_AUDIT): Promise<TaskView> {
     const t = await db.selectFrom('access_tasks').selectAll().where('id', '=', id).executeTakeFirst();

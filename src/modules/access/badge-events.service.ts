@@ -19,6 +19,9 @@ export interface BadgeImportResult {
   duplicates: number;
   rejected: number;
   rejectedRows: RejectedRow[];
+  /** The lines stored as new events, and the lines that repeat an event already held (or earlier in the file). */
+  acceptedLines: number[];
+  duplicateLines: number[];
   /** Signals raised by the accepted events. */
   signals: { noGrant: number; leaver: number; denials: number };
 }
@@ -135,9 +138,9 @@ export class BadgeEventsService {
       for (const r of rows) held.add(r.digest);
     }
     const fresh: Candidate[] = [];
-    let duplicates = 0;
+    const duplicateLines: number[] = [];
     for (const c of candidates) {
-      if (held.has(c.digest)) duplicates++;
+      if (held.has(c.digest)) duplicateLines.push(c.line);
       else {
         held.add(c.digest);
         fresh.push(c);
@@ -280,7 +283,7 @@ export class BadgeEventsService {
         imported_at: created,
         lines: parsed.lines,
         accepted: rows.length,
-        duplicates,
+        duplicates: duplicateLines.length,
         rejected: rejectedRows.length,
         rejected_rows: JSON.stringify(rejectedRows.slice(0, KEPT_REJECTED)),
       })
@@ -290,9 +293,11 @@ export class BadgeEventsService {
       format: parsed.format,
       lines: parsed.lines,
       accepted: rows.length,
-      duplicates,
+      duplicates: duplicateLines.length,
       rejected: rejectedRows.length,
       rejectedRows,
+      acceptedLines: fresh.map((c) => c.line),
+      duplicateLines,
       signals: { noGrant: noGrant.size, leaver: leaver.size, denials },
     };
   }

@@ -131,8 +131,20 @@ export function grantAuditShape(g: AccessGrantsTable): Record<string, unknown> {
   };
 }
 
+/**
+ * Called when a person's access ends outside a review (a grant revoked by hand or expired, the person left), in the
+ * same transaction and audit record: the accounts part opens removal tasks for accounts of theirs that still exist
+ * (on `systemId`, or on every system when it is omitted).
+ */
+export type AccessEndedHook = (
+  db: Db,
+  e: { personId: string; systemId?: string | undefined; grantId?: string | undefined; actor: string; reason: string },
+  audit: AuditRecorder,
+) => Promise<unknown>;
+
 export interface GrantsServiceDeps {
   clock: Clock;
+  accessEnded?: AccessEndedHook | undefined;
   config: Pick<AccessConfig, 'maxJitHours' | 'expiringSoonDays'>;
   /** For the sweep, which writes its own audit records (actor `system:access`). */
   database: Database;
@@ -488,12 +500,48 @@ export class GrantsService {
     return this.get(db, id);
   }
 
-  /** End an active grant now, with the reason (a person's decision, or a review's `revoke`). */
-  async revoke(db: Db, id: string, actor: GrantActor, reason: string, audit: AuditRecorder): Promise<GrantView> {
+  /**
+   * End an active grant now, with the reason (a person's decision, or a review's `revoke`). With `removeAccounts` (a
+   * revoke by hand; a review opens its own task) and no other active grant of the person left on the system, a removal
+   * task opens for each of their accounts still there.
+   */
+  async revoke(
+    db: Db,
+    id: string,
+    actor: GrantActor,
+    reason: string,
+    audit: AuditRecorder,
+    opts: { removeAccounts?: boolean } = {},
+  ): Promise<GrantView> {
     const before = await this.row(db, id);
     if (before.state !== 'active') throw grantState(before.state, 'active');
     await this.end(db, before, 'revoked', actor, reason, audit);
+    if (opts.removeAccounts) await this.accessEnded(db, before, actor, reason, audit);
     return this.get(db, id);
+  }
+
+  /** After an active grant ended: unless another active grant on the system remains, its accounts there are to go. */
+  private async accessEnded(db: Db, g: AccessGrantsTable, actor: GrantActor, reason: string, audit: AuditRecorder) {
+    if (!this.deps.accessEnded) return;
+    const other = await db
+      .selectFrom('access_grants')
+      .select('id')
+      .where('person_id', '=', g.person_id)
+      .where('system_id', '=', g.system_id)
+      .where('state', '=', 'active')
+      .executeTakeFirst();
+    if (other) return;
+    await this.deps.accessEnded(
+      db,
+      {
+        personId: g.person_id,
+        systemId: g.system_id,
+        grantId: g.id,
+        actor: actor.ref,
+        reason: `grant ${g.level} ended: ${reason}`,
+      },
+      audit,
+    );
   }
 
   /**
@@ -640,6 +688,7 @@ export class GrantsService {
         const recorder: AuditRecorder = { target: () => undefined, change: (c) => void changes.push(c) };
         const reason = current.state === 'pending' ? 'its end passed before it was approved' : 'its end passed';
         await this.end(trx, current, 'expired', SYSTEM_ACCESS, reason, recorder);
+        if (current.state === 'active') await this.accessEnded(trx, current, SYSTEM_ACCESS, reason, recorder);
         await audit.appendInTx(trx, {
           actor: SYSTEM_ACCESS.ref,
           actorName: SYSTEM_ACCESS.name ?? undefined,

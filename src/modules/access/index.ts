@@ -97,7 +97,12 @@ export function createAccessModule(deps: AccessDeps): AccessModule {
     return next;
   };
 
-  const peoplePart = createPeoplePart(deps);
+  // A grant revoked by hand or expired, or a leaver: their accounts still on the system get removal tasks (the
+  // accounts area is created below; the hook only runs in requests and sweeps, after both exist).
+  const peoplePart = createPeoplePart({
+    ...deps,
+    accessEnded: (db, e, audit) => accounts.service.openRemovalTasksForPerson(db, e, audit),
+  });
   sweeps.push({ what: 'grant expiry', run: () => peoplePart.sweep() });
   const physical = createPhysicalPart(deps);
   sweeps.push({ what: 'site grant expiry', run: () => physical.sweep() });

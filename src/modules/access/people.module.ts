@@ -5,7 +5,7 @@ import type { Database } from '../../core/db/database.ts';
 import type { AnyRoute } from '../../core/http/routes.ts';
 import type { AccessConfig } from './access.config.ts';
 import { peopleRoutes } from './api/people.routes.ts';
-import { GrantsService } from './grants.service.ts';
+import { type AccessEndedHook, GrantsService } from './grants.service.ts';
 import { PeopleService } from './people.service.ts';
 import { PrivilegedService } from './privileged.service.ts';
 import { SystemsService } from './systems.service.ts';
@@ -27,15 +27,24 @@ export function createPeoplePart(deps: {
   config: AccessConfig;
   audit: AuditSink;
   allows: (actor: Actor, p: Permission) => boolean;
+  /** Removal tasks for the accounts of someone whose access ended outside a review (the accounts part). */
+  accessEnded?: AccessEndedHook | undefined;
 }): PeoplePart {
   const { clock } = deps;
-  const grants = new GrantsService({ clock, config: deps.config, database: deps.database, audit: deps.audit });
+  const grants = new GrantsService({
+    clock,
+    config: deps.config,
+    database: deps.database,
+    audit: deps.audit,
+    accessEnded: deps.accessEnded,
+  });
   const privileged = new PrivilegedService({ clock, grants });
   const people = new PeopleService({
     clock,
     grants,
     unlist: (db, personId, reason, actor, audit) => privileged.remove(db, personId, reason, actor, audit),
     isListed: (db, personId) => privileged.isListed(db, personId),
+    accessEnded: deps.accessEnded,
   });
   const systems = new SystemsService({ clock });
   return {

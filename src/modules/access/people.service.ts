@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import type { AccessPeopleTable } from './access.tables.ts';
 import type { LeaveBody, PeopleQuery, PersonBody, PersonPatch } from './api/people.schemas.ts';
-import type { GrantActor, GrantsService } from './grants.service.ts';
+import type { AccessEndedHook, GrantActor, GrantsService } from './grants.service.ts';
 import type { PersonKind, PersonStatus } from './model.ts';
 import {
   identifierTaken,
@@ -78,6 +78,8 @@ export class PeopleService {
       /** Take a person off the privileged list (ending their privileged grants) when they leave. */
       unlist: (db: Db, personId: string, reason: string, actor: GrantActor, audit: AuditRecorder) => Promise<unknown>;
       isListed: (db: Db, personId: string) => Promise<boolean>;
+      /** Open removal tasks for the accounts a leaver still has (the accounts part). */
+      accessEnded?: AccessEndedHook | undefined;
     },
   ) {}
 
@@ -320,6 +322,7 @@ export class PeopleService {
     const reason = input.reason ? `person left: ${input.reason}` : 'person left';
     await this.deps.grants.endForPerson(db, id, actor, reason, audit);
     if (await this.deps.isListed(db, id)) await this.deps.unlist(db, id, reason, actor, audit);
+    await this.deps.accessEnded?.(db, { personId: id, actor: actor.ref, reason }, audit);
     const changes = { status: 'left', left_at: leftAt.toISOString(), updated_at: now.toISOString() };
     await db.updateTable('access_people').set(changes).where('id', '=', id).execute();
     audit.target(`access_person:${id}`);

@@ -250,6 +250,9 @@ describe.each(DIALECTS)('physical access on $dialect', ({ dialect, skip }) => {
       const first = await importText(csv, 'text/csv', token);
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ format: 'csv', lines: 15, accepted: 10, duplicates: 1, rejected: 4 });
+      // Every data line has exactly one result: accepted, duplicate (line 16 repeats line 2) or rejected.
+      expect(first.body.acceptedLines).toEqual([2, 3, 4, 5, 10, 11, 12, 13, 14, 15]);
+      expect(first.body.duplicateLines).toEqual([16]);
       expect(first.body.rejectedRows.map((r) => [r.line, r.reason])).toEqual([
         [6, 'unknown site Nowhere: register it under Sites, then import again'],
         [7, 'site DC Import has no door Back door: register it, then import again'],

@@ -86,4 +86,11 @@ export const peopleDa: Record<keyof typeof peopleEn, string> = {
   'access.people.accountsHint': 'De navne personen logger ind med på systemer, kommasepareret',
   'access.people.noOwner': 'Ingen ejer',
   'access.people.description': 'Beskrivelse',
+  'access.people.leaveTitle': 'Markér {name} som fratrådt',
+  'access.people.leaveWarning':
+    'Personens aktive adgange ({grants}) ophører straks (ventende anmodninger afvises), og der oprettes en opgave om at fjerne hver af personens konti, der stadig findes på et system. Det kan ikke fortrydes.',
+  'access.people.leaveWarningPrivileged': 'Personen fjernes også fra listen over privilegerede.',
+  'access.people.leftOn': 'Fratrådt den',
+  'access.people.leaveConfirm': 'Bekræft: markér som fratrådt',
+  'access.people.editTitle': 'Redigér {name}',
 };

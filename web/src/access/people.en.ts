@@ -84,4 +84,11 @@ export const peopleEn = {
   'access.people.accountsHint': 'The names they log in with on systems, comma-separated',
   'access.people.noOwner': 'No owner',
   'access.people.description': 'Description',
+  'access.people.leaveTitle': 'Mark {name} as left',
+  'access.people.leaveWarning':
+    'Their active grants ({grants}) end at once (pending requests are rejected), and a removal task opens for every account of theirs still on a system. This cannot be undone.',
+  'access.people.leaveWarningPrivileged': 'They also leave the privileged list.',
+  'access.people.leftOn': 'Left on',
+  'access.people.leaveConfirm': 'Confirm: mark as left',
+  'access.people.editTitle': 'Edit {name}',
 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../../test/app.ts';
 import { DIALECTS } from '../../../../test/databases.ts';
 import { createUserWithToken } from '../../../../test/identity.ts';
+import type { TaskView } from '../accounts.service.ts';
 import type { GrantEvent } from '../grants.service.ts';
 import type { PersonView } from '../people.service.ts';
 import type { PrivilegedEntry } from '../privileged.service.ts';
@@ -401,5 +402,103 @@ describe.each(DIALECTS)('access: people, systems, privileged list and grants on 
     expect(r.replacement).toMatchObject({ state: 'active', level: 'read', effective: true, justification: 'runs the backups' });
     const removable = await system();
     expect((await call('DELETE', `/api/v1/access/systems/${removable.id}`)).statusCode).toBe(204);
+  });
+
+  it.skipIf(skip)('opens removal tasks for accounts still on a system when access ends outside a review', async () => {
+    const clock = t.manualClock!;
+    const importList = async (systemId: string, accounts: string[]) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/access/systems/${systemId}/accounts/import`,
+        headers: { ...ann, 'content-type': 'text/plain' },
+        payload: ['account', ...accounts, ''].join('\n'),
+      });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+    };
+    const tasks = async (systemId: string) =>
+      (await ok<{ items: TaskView[] }>('GET', `/api/v1/access/tasks?system=${systemId}`)).items.map((x) => ({
+        account: x.account,
+        personId: x.personId,
+        grantId: x.grantId,
+        state: x.state,
+        openedBy: x.openedBy,
+        reason: x.reason,
+      }));
+    const active = async (personId: string, systemId: string, level: string, over: Record<string, unknown> = {}) => {
+      const g = await request(personId, systemId, level, over);
+      await ok('POST', `/api/v1/access/grants/${g.id}/approve`, {}, bob);
+      return g;
+    };
+    const levels = [{ name: 'read' }, { name: 'write' }];
+    const remy = await person({ identifiers: ['remy'] });
+    const quinn = await person({ identifiers: ['quinn'] });
+    const lena = await person({ identifiers: ['lena'] });
+    const web = await system({ levels });
+    const db = await system({ levels });
+    const noAccounts = await system({ levels });
+    await importList(web.id, ['remy', 'lena', 'someone-else']);
+    await importList(db.id, ['quinn', 'lena']);
+
+    // Revoked by hand: no task while another grant of Remy's on the system remains, then one for his account there.
+    const read = await active(remy.id, web.id, 'read');
+    const write = await active(remy.id, web.id, 'write');
+    const elsewhere = await active(remy.id, noAccounts.id, 'read');
+    await ok('POST', `/api/v1/access/grants/${write.id}/revoke`, { reason: 'no longer deploys' });
+    expect(await tasks(web.id)).toEqual([]);
+    await ok('POST', `/api/v1/access/grants/${read.id}/revoke`, { reason: 'moved to sales' });
+    expect(await tasks(web.id)).toEqual([
+      {
+        account: 'remy',
+        personId: remy.id,
+        grantId: read.id,
+        state: 'open',
+        openedBy: (await grant(read.id)).endedBy,
+        reason: 'grant read ended: moved to sales',
+      },
+    ]);
+    const revokeRec = (await audits('access.grant.revoke')).at(-1)!;
+    expect(revokeRec.changes?.map((c) => c.type)).toEqual(['access_grant', 'access-task']);
+    // No account of his on that system: nothing to remove.
+    await ok('POST', `/api/v1/access/grants/${elsewhere.id}/revoke`, { reason: 'moved to sales' });
+    expect(await tasks(noAccounts.id)).toEqual([]);
+
+    // Expired in the sweep: a task opened by system:access, in the expiry's own audit record.
+    const temp = await active(quinn.id, db.id, 'read', { expiresAt: new Date(clock.now().getTime() + DAY).toISOString() });
+    await t.access.sweep();
+    expect(await tasks(db.id)).toEqual([]);
+    clock.advance(DAY + 1000);
+    await t.access.sweep();
+    expect(await tasks(db.id)).toEqual([
+      {
+        account: 'quinn',
+        personId: quinn.id,
+        grantId: temp.id,
+        state: 'open',
+        openedBy: 'system:access',
+        reason: 'grant read ended: its end passed',
+      },
+    ]);
+    const expireRec = (await audits('access.grant.expire')).find((a) => a.changes?.[0]?.id === temp.id)!;
+    expect(expireRec.changes?.map((c) => c.type)).toEqual(['access_grant', 'access-task']);
+
+    // A leaver: a task for each account still there (even without a grant), in the leave's audit record; Remy's open
+    // task is reused, not doubled.
+    await ok('POST', `/api/v1/access/people/${lena.id}/leave`, { reason: 'resigned' });
+    await ok('POST', `/api/v1/access/people/${remy.id}/leave`, {});
+    const webTasks = await tasks(web.id);
+    expect(webTasks.map((x) => [x.account, x.personId, x.state, x.reason]).sort()).toEqual([
+      ['lena', lena.id, 'open', 'person left: resigned'],
+      ['remy', remy.id, 'open', 'grant read ended: moved to sales'],
+    ]);
+    expect((await tasks(db.id)).map((x) => [x.account, x.state]).sort()).toEqual([
+      ['lena', 'open'],
+      ['quinn', 'open'],
+    ]);
+    const leaveRec = (await audits('access.person.leave')).at(-2)!;
+    expect(leaveRec.changes?.filter((c) => c.type === 'access-task')).toHaveLength(2);
+
+    // The next import without Lena's and Remy's accounts closes their tasks.
+    await importList(web.id, ['someone-else']);
+    expect((await tasks(web.id)).map((x) => x.state)).toEqual(['done', 'done']);
   });
 });

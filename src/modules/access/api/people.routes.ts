@@ -353,7 +353,10 @@ export function peopleRoutes(d: PeopleRoutesDeps): AnyRoute[] {
       body: reasonBody,
       summary: 'End an active grant now, with the reason',
       handler: async (ctx): Promise<GrantWithActions> =>
-        withActions(await grants.revoke(ctx.db, ctx.params.id, grantActor(ctx.actor), ctx.body.reason, ctx.audit), ctx.actor),
+        withActions(
+          await grants.revoke(ctx.db, ctx.params.id, grantActor(ctx.actor), ctx.body.reason, ctx.audit, { removeAccounts: true }),
+          ctx.actor,
+        ),
     }),
     defineRoute({
       method: 'POST',

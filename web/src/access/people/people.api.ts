@@ -45,7 +45,8 @@ export const peopleApi = {
     api.get<{ items: PersonView[] }>(`${base}/people${query(q)}`),
   createPerson: (p: PersonInput) => api.post<PersonView>(`${base}/people`, p),
   updatePerson: (id: string, p: Partial<PersonInput>) => api.patch<PersonView>(`${base}/people/${encodeURIComponent(id)}`, p),
-  leave: (id: string, reason: string) => api.post<PersonView>(`${base}/people/${encodeURIComponent(id)}/leave`, { reason }),
+  leave: (id: string, reason: string, leftAt?: string) =>
+    api.post<PersonView>(`${base}/people/${encodeURIComponent(id)}/leave`, leftAt ? { reason, leftAt } : { reason }),
   systems: () => api.get<{ items: SystemView[] }>(`${base}/systems`),
   createSystem: (s: SystemInput) => api.post<SystemView>(`${base}/systems`, s),
   privileged: () => api.get<{ items: PrivilegedEntry[] }>(`${base}/privileged`),

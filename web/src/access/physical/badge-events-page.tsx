@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField } from '../../app/ui.tsx';
+import { useSession } from '../../app/session.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
+import { BadgeImport } from './badge-import.tsx';
+import { BadgesPanel } from './badges-panel.tsx';
 import { physicalApi, type BadgeEvent, type Site } from './physical.api.ts';
 import './physical.css';
 
@@ -66,6 +69,7 @@ export function BadgeDayChart({ days }: { days: { day: string; granted: number; 
 /** /access/badge-events: badge uses, newest first, filterable; denied uses and findings stand out. */
 export function BadgeEventsPage() {
   const { t, dateTime } = useI18n();
+  const session = useSession();
   const [sites, setSites] = useState<Site[]>([]);
   const [siteId, setSiteId] = useState('');
   const [result, setResult] = useState('');
@@ -104,6 +108,8 @@ export function BadgeEventsPage() {
         </button>
       </PageHeader>
       <BadgeDayChart days={days} />
+      {session.can('access.import') ? <BadgeImport onImported={() => void load()} /> : null}
+      <BadgesPanel />
       <div className="filter-bar" role="search" aria-label={t('access.physical.events.filters')}>
         <SelectField label={t('access.physical.col.site')} value={siteId} onChange={(e) => setSiteId(e.target.value)}>
           <option value="">{t('access.physical.filter.all')}</option>

@@ -79,6 +79,31 @@ export interface BadgeEvent {
   findings: ('no-grant' | 'leaver' | 'denials')[];
 }
 
+export interface BadgeHolder {
+  id: string;
+  number: string;
+  personId: string;
+  personName: string;
+  personStatus: string;
+  issuedAt: string;
+  revokedAt: string | null;
+  revokeReason: string | null;
+}
+
+/** The answer to a badge-events import: counts, and the result of every data line. */
+export interface BadgeImportResult {
+  importId: string;
+  format: string;
+  lines: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  rejectedRows: { line: number; text: string; reason: string }[];
+  acceptedLines: number[];
+  duplicateLines: number[];
+  signals: { noGrant: number; leaver: number; denials: number };
+}
+
 export interface BadgeEventFilter {
   siteId?: string;
   result?: string;
@@ -105,6 +130,12 @@ export const physicalApi = {
     api.post<SiteGrant>(`/api/v1/access/site-grants/${encodeURIComponent(id)}/revoke`, { reason }),
   reject: (id: string, reason: string) =>
     api.post<SiteGrant>(`/api/v1/access/site-grants/${encodeURIComponent(id)}/reject`, { reason }),
+  badges: (all: boolean) => api.get<{ items: BadgeHolder[] }>(`/api/v1/access/badges${query({ all: all ? 'true' : '' })}`),
+  issueBadge: (body: { number: string; personId: string }) => api.post<BadgeHolder>('/api/v1/access/badges', body),
+  revokeBadge: (id: string, reason: string) =>
+    api.post<undefined>(`/api/v1/access/badges/${encodeURIComponent(id)}/revoke`, { reason }),
+  /** The file's text; the format (CSV or syslog lines) is recognised by the server from the first line. */
+  importBadgeEvents: (text: string) => api.post<BadgeImportResult>('/api/v1/access/badge-events/import', text),
   badgeEvents: (f: BadgeEventFilter) => api.get<{ items: BadgeEvent[] }>(`/api/v1/access/badge-events${query({ ...f })}`),
   perDay: (days: number, siteId?: string) =>
     api.get<{ items: { day: string; granted: number; denied: number }[] }>(
