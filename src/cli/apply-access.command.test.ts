@@ -1,94 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './api-client.ts';
-import { freePort } from '../../test/ports.ts';
-
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'skjold.js');
-// Each `skjold` run loads the TypeScript sources through tsx (about 2 s): these tests spawn many.
-const SPAWNING = { timeout: 180_000 };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a user's shell: no database, data dir or token of the test runner's own. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, SKJOLD_LOG_LEVEL: 'warn', SKJOLD_CONFIG: '', ...extra };
-  for (const k of ['DATABASE_URL', 'SKJOLD_DATA_DIR', 'SKJOLD_TOKEN']) if (!(k in extra)) delete env[k];
-  return env;
-}
-
-/** Run `skjold …` in `cwd` as a user would. */
-function skjold(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd,
-      env: cleanEnv(opts.env ?? {}),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
+import { type CliServer, SPAWNING, startCliServer } from './cli-server.test-harness.ts';
 
 describe('skjold apply / export of people, systems and grants (SQLite)', () => {
-  // root/data is the server's data directory: run from root, the CLI trusts ./data/tls-cert.pem by default.
-  const root = mkdtempSync(join(tmpdir(), 'skjold-apply-access-'));
-  const dataDir = join(root, 'data');
-  let server: ChildProcess | undefined;
-  let exited: Promise<number | null>;
-  let url: string;
-  let token: string;
-  let fingerprint: string;
-  const file = (name: string, text: string) => {
-    const p = join(root, name);
-    writeFileSync(p, text);
-    return p;
-  };
-  const run = (args: string[], env: Record<string, string> = { SKJOLD_TOKEN: token }, cwd = root) =>
-    skjold(args.includes('--server') ? args : [...args, '--server', url], { cwd, env });
+  let cli: CliServer;
+  // Names the tests below use, bound once the server is up.
+  let root = '';
+  let url = '';
+  let token = '';
+  let fingerprint = '';
+  const file = (name: string, text: string) => cli.file(name, text);
+  const run = (args: string[], env?: Record<string, string>, cwd?: string) => cli.run(args, env, cwd);
 
   beforeAll(async () => {
-    mkdirSync(dataDir);
-    const admin = await skjold(['admin', 'create', '--username', 'root', '--password-stdin', '--data-dir', dataDir], {
-      cwd: root,
-      input: 'a long passphrase here',
-    });
-    expect(admin.code, admin.stderr).toBe(0);
-    const made = await skjold(['token', 'create', '--username', 'root', '--name', 'git ops', '--data-dir', dataDir], {
-      cwd: root,
-    });
-    expect(made.code, made.stderr).toBe(0);
-    token = made.stdout.trim();
-
-    const port = await freePort();
-    url = `https://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
-      cwd: root,
-      env: cleanEnv({}),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    server.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    exited = new Promise((done) => server!.on('exit', (code) => done(code)));
-    for (let i = 0; i < 300 && !stderr.includes('fingerprint'); i++) await new Promise((r) => setTimeout(r, 100));
-    fingerprint = /fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/.exec(stderr)?.[1] ?? '';
-    expect(fingerprint, stderr).not.toBe('');
+    cli = await startCliServer('skjold-apply-access-');
+    ({ root, url, token, fingerprint } = cli);
   }, 120_000);
   afterAll(async () => {
-    if (!server) return;
-    server.kill('SIGTERM');
-    await exited;
+    await cli?.stop();
   });
 
   const setup = (team: string) =>
