@@ -313,8 +313,8 @@ function decodeCursor(c: string): { score: number; due: string; id: string } {
   return { score: Number(score), due, id };
 }
 
-/** The default view: still there, needs work (fix available or KEV), not triaged away. */
-function needsAction(eb: Eb) {
+/** The default view: still there, needs work (fix available or KEV), not triaged away (also counted on /metrics). */
+export function needsAction(eb: Eb) {
   return eb.and([
     eb('f.lifecycle', 'in', [...NOT_RESOLVED]),
     eb.or([eb('f.vendor_status', '=', 'fixed'), eb('f.kev', '=', 1)]),

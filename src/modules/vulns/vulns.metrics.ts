@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.ts';
 import type { Database } from '../../core/db/database.ts';
-import { NOT_RESOLVED, TRIAGED_AWAY } from './findings.store.ts';
+import { needsAction } from './findings.store.ts';
 
 /**
  * What the security officer graphs and alerts on: findings needing action by priority, SLA state and who operates the
@@ -15,13 +15,13 @@ export function registerVulnsMetrics(registry: Registry, database: Database, clo
     labelNames: ['priority', 'sla', 'operated_by'] as const,
     registers: [registry],
     async collect() {
+      // The findings list's own "needs action" rule (it joins the asset, as the list does).
       const rows = await database.db
-        .selectFrom('vulns_findings')
-        .select(['priority', 'sla_state', 'operated_by', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('lifecycle', 'in', [...NOT_RESOLVED])
-        .where((eb) => eb.or([eb('vendor_status', '=', 'fixed'), eb('kev', '=', 1)]))
-        .where('triage_state', 'not in', [...TRIAGED_AWAY])
-        .groupBy(['priority', 'sla_state', 'operated_by'])
+        .selectFrom('vulns_findings as f')
+        .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
+        .select(['f.priority', 'f.sla_state', 'f.operated_by', (eb) => eb.fn.countAll<number>().as('n')])
+        .where(needsAction)
+        .groupBy(['f.priority', 'f.sla_state', 'f.operated_by'])
         .execute();
       this.reset();
       for (const r of rows) this.set({ priority: r.priority, sla: r.sla_state, operated_by: r.operated_by }, Number(r.n));
