@@ -252,12 +252,12 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     const perm = (config as { permission?: string } | undefined)?.permission;
     if (!perm && r.method !== 'HEAD') throw new Error(`route ${String(r.method)} ${r.url} declares no permission`);
   });
-  // Inventory and SBOM uploads may be larger than the server-wide body limit (up to SKJOLD_VULNS_MAX_UPLOAD_BYTES).
-  const uploadRoutes = new Set<string>(vulns.uploadRoutes);
+  // Uploads and imports (inventories, SBOMs, account lists, badge and login events) may exceed the server-wide limit.
+  const largeBodies = new Map<string, number>();
+  for (const { largeBodies: l } of modules) for (const url of l?.urls ?? []) if (l) largeBodies.set(url, l.maxBytes);
   app.addHook('onRoute', (r) => {
-    if (uploadRoutes.has(r.url)) r.bodyLimit = Math.max(config.core.bodyLimit, vulns.maxUploadBytes);
-    // Access imports (badge events, account lists) may reach SKJOLD_ACCESS_MAX_IMPORT_BYTES.
-    if (access.importRoutes.includes(r.url)) r.bodyLimit = Math.max(config.core.bodyLimit, access.maxImportBytes);
+    const max = largeBodies.get(r.url);
+    if (max !== undefined) r.bodyLimit = Math.max(config.core.bodyLimit, max);
   });
   await app.register(cookie);
   // Bulk log ingestion posts NDJSON; it reaches the route as text and is split there, row by row.

@@ -11,6 +11,8 @@ export interface SkjoldModule {
   migrations: Record<string, ModuleMigration>;
   permissions: Record<Permission, PermissionSpec>;
   routes(): AnyRoute[];
+  /** Routes whose bodies may exceed the server-wide limit (uploads, imports), up to `maxBytes`: the app raises it. */
+  largeBodies?: { urls: readonly string[]; maxBytes: number } | undefined;
   /** Start background work (after migrations ran). */
   start?(): Promise<void>;
   /** Stop background work and flush; called on shutdown after the HTTP server stopped taking requests. */

@@ -57,9 +57,6 @@ export interface AccessModule extends SkjoldModule {
   physical: ReturnType<typeof createPhysicalPart>;
   /** Imported accounts, login events, LDAP sources and removal tasks (`accounts.service.openRemovalTask` for reviews). */
   accounts: AccountsArea;
-  /** Import URLs whose body may reach `maxImportBytes` (app.ts raises Fastify's body limit for them). */
-  importRoutes: string[];
-  maxImportBytes: number;
   /** Review policies, campaigns, decisions and evidence (P7); `reviews.sweep()` runs the review part of the sweep alone. */
   reviews: ReviewsPart;
 }
@@ -106,6 +103,7 @@ export function createAccessModule(deps: AccessDeps): AccessModule {
   sweeps.push({ what: 'grant expiry', run: () => peoplePart.sweep() });
   const physical = createPhysicalPart(deps);
   sweeps.push({ what: 'site grant expiry', run: () => physical.sweep() });
+  // Import URLs whose bodies may reach maxImportBytes (the app raises Fastify's body limit for them).
   const importRoutes: string[] = [...physical.importRoutes];
   const accounts = createAccountsArea(deps);
   sweeps.push(...accounts.sweeps);
@@ -130,8 +128,7 @@ export function createAccessModule(deps: AccessDeps): AccessModule {
     grants: peoplePart.grants,
     physical,
     accounts,
-    importRoutes,
-    maxImportBytes: config.maxImportBytes,
+    largeBodies: { urls: importRoutes, maxBytes: config.maxImportBytes },
     reviews,
     routes: () => [...peoplePart.routes(), ...physical.routes(), ...accounts.routes(), ...reviews.routes()],
     start() {

@@ -54,9 +54,6 @@ export interface VulnsModule extends SkjoldModule {
   feeds: VulnsFeedsService;
   advisories: AdvisoryStore;
   findings: FindingsService;
-  /** Route URLs whose bodies may reach `maxUploadBytes` (the app raises Fastify's body limit for them). */
-  uploadRoutes: readonly string[];
-  maxUploadBytes: number;
   /** One run of the feed schedule: due feeds refreshed, stale feeds and silent hosts signalled. */
   checkFeeds(): Promise<void>;
   /** One SLA sweep (near-breach and breach signals, expired risk acceptances, KEV signals). */
@@ -148,8 +145,7 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
     feeds,
     advisories,
     findings,
-    uploadRoutes: UPLOAD_ROUTES,
-    maxUploadBytes: config.maxUploadBytes,
+    largeBodies: { urls: UPLOAD_ROUTES, maxBytes: config.maxUploadBytes },
     checkFeeds: () => enqueue('feed check', checkFeeds),
     sweep: () => enqueue('SLA sweep', sweep),
     async idle() {
