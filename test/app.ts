@@ -19,7 +19,17 @@ export async function createTestApp(
   dialect: DialectName,
   opts: { env?: Record<string, string>; manualClock?: boolean; tls?: boolean } = {},
 ): Promise<TestApp> {
-  const testDb = await freshDatabase(dialect);
+  return openTestApp(await freshDatabase(dialect), opts);
+}
+
+/**
+ * Another Skjold on an existing test database and data directory (a restart: what the first one kept is there).
+ * Its `dispose` drops the database too; close the first one with `close()` beforehand.
+ */
+export async function openTestApp(
+  testDb: TestDatabase,
+  opts: { env?: Record<string, string>; manualClock?: boolean; tls?: boolean } = {},
+): Promise<TestApp> {
   const config = loadSkjoldConfig({
     env: {
       SKJOLD_DATA_DIR: testDb.dataDir,

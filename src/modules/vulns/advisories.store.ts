@@ -19,6 +19,11 @@ interface VulnRow {
  * aliases and CVSS, KEV, EPSS) and cached until a feed import calls `invalidate()`. Statements are read in
  * keyset pages by `(feed_id, seq)`, which both SQLite and PostgreSQL answer from that index without a cursor.
  */
+/** The version a feed's data is recorded under beside each priority: its own version, else its content hash. */
+export function feedVersion(f: { version: string | null; content_hash: string | null }): string {
+  return f.version ?? f.content_hash?.slice(0, 12) ?? '';
+}
+
 export class AdvisoryStore {
   #cached: Promise<AdvisoryIndex> | undefined;
   #generation = 0;
@@ -71,7 +76,7 @@ export class AdvisoryStore {
     const epss: EpssRow[] = [];
     const epssVersions: string[] = [];
     for (const f of feeds) {
-      const version = f.version ?? f.content_hash?.slice(0, 12) ?? '';
+      const version = feedVersion(f);
       versions[f.id] = version;
       if (f.kind === 'kev') {
         const rows = await db.selectFrom('vulns_kev').selectAll().where('feed_id', '=', f.id).execute();

@@ -25,7 +25,9 @@ import {
   type FindingView,
 } from './findings.store.ts';
 import { reconcile, type Facts, type ReconcileCounts } from './findings.reconcile.ts';
-import type { AdvisoryIndex } from './match/advisory-index.ts';
+import type { AdvisoryIndex, IndexPrints } from './match/advisory-index.ts';
+import { feedVersion } from './advisories.store.ts';
+import { loadFleetBaseline, saveFleetBaseline } from './fleet-baseline.ts';
 import { matchInventory, matchedSource, restrictToChanged } from './match/matcher.ts';
 import { schemeOf } from './versions/ecosystems.ts';
 import type { AssetContext, Inventory, Lifecycle, NotAffectedJustification, Priority, TriageState } from './model.ts';
@@ -149,8 +151,12 @@ export class FindingsService {
   #running: Promise<ReevaluateResult> | null = null;
   #queued: Promise<ReevaluateResult> | null = null;
   #last: ReevaluateResult | undefined;
-  /** The index the last fleet run brought every asset in line with (uploads match against the current one too). */
-  #baseline: AdvisoryIndex | undefined;
+  /**
+   * The index the last fleet run brought every asset in line with (uploads match against the current one too), and its
+   * prints; after a start only the prints, read from `vulns_fleet_baseline` by the first run.
+   */
+  #baseline: { index: AdvisoryIndex | undefined; prints: IndexPrints } | undefined;
+  #baselineRead = false;
   /** Assets whose last fleet run failed: matched whole on the next. */
   #retry = new Set<string>();
   #shared: { index: AdvisoryIndex; versions: string; cache: Map<string, Facts> } | undefined;
@@ -317,8 +323,20 @@ export class FindingsService {
     // A new index is compared with the one the fleet was last brought in line with: only the statement lists that
     // differ (statements, vulnerability facts, KEV and EPSS entries of their CVEs) are matched again. The same index
     // again (an explicit re-run), or none to compare with (after a start), matches everything.
+    if (!this.#baselineRead) {
+      this.#baselineRead = true;
+      const kept = await loadFleetBaseline(database.db).catch((err: unknown) => {
+        log.warn({ err }, 'vulns: the kept fleet baseline could not be read; every asset is matched whole');
+        return undefined;
+      });
+      if (kept) {
+        this.#baseline = { index: undefined, prints: kept };
+        for (const id of kept.retry) this.#retry.add(id);
+      }
+    }
     const baseline = this.#baseline;
-    const changed = baseline !== undefined && baseline !== index ? index.changedPackages(baseline) : undefined;
+    const changed =
+      baseline !== undefined && baseline.index !== index ? index.changedPackages(baseline.index ?? baseline.prints) : undefined;
     const run: FleetRun = {
       index,
       sourceVersions: await this.#sourceVersions(database.db),
@@ -364,8 +382,34 @@ export class FindingsService {
       'vulns: fleet re-evaluated',
     );
     this.#last = result;
-    this.#baseline = index;
+    this.#baseline = { index, prints: index.prints() };
+    // Kept for the next start: a feed change after a restart re-matches only what changed since this run.
+    await saveFleetBaseline(
+      database.db,
+      { ...index.prints(), feedVersions: this.#deps.advisories.feedVersions(), retry: [...this.#retry] },
+      this.#deps.clock.now(),
+    ).catch((err: unknown) => log.error({ err }, 'vulns: keeping the fleet baseline failed'));
     return result;
+  }
+
+  /**
+   * Whether the fleet is behind its feeds after a start: the kept baseline was built from other feed versions than
+   * the feeds now hold (an import committed, then the process stopped before the re-evaluation it set off finished),
+   * or some assets of the last run still wait for a retry. No kept baseline: nothing to catch up with.
+   */
+  async behindFeeds(): Promise<boolean> {
+    const db = this.#deps.database.db;
+    const kept = await loadFleetBaseline(db);
+    if (!kept) return false;
+    if (kept.retry.length > 0) return true;
+    const feeds = await db
+      .selectFrom('vulns_feeds')
+      .select(['id', 'version', 'content_hash'])
+      .where('status', '<>', 'never')
+      .execute();
+    const now = new Map(feeds.map((f) => [f.id, feedVersion(f)]));
+    const was = Object.entries(kept.feedVersions);
+    return was.length !== now.size || was.some(([id, v]) => now.get(id) !== v);
   }
 
   /** The SLA sweep in its own transaction (the scheduled job's `perform`). */

@@ -17,6 +17,7 @@ import { FindingsService } from './findings.service.ts';
 import { InventoryService } from './inventory.service.ts';
 import { m0001Vulns } from './migrations/0001-vulns.ts';
 import { m0002KevSignalIndex } from './migrations/0002-kev-signal-index.ts';
+import { m0003FleetBaseline } from './migrations/0003-fleet-baseline.ts';
 import { loadInventory } from './snapshots.ts';
 import type { VulnsConfig } from './vulns.config.ts';
 import { vulnsPermissions } from './vulns.permissions.ts';
@@ -64,7 +65,11 @@ export interface VulnsModule extends SkjoldModule {
   registerMetrics(registry: Registry): void;
 }
 
-export const vulnsMigrations = { '0001-vulns': m0001Vulns, '0002-kev-signal-index': m0002KevSignalIndex };
+export const vulnsMigrations = {
+  '0001-vulns': m0001Vulns,
+  '0002-kev-signal-index': m0002KevSignalIndex,
+  '0003-fleet-baseline': m0003FleetBaseline,
+};
 
 /**
  * Vulnerability management (issue 5; P12, P13, P14): the asset inventory with host and SBOM uploads, advisory feeds
@@ -173,6 +178,10 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
       feedTimer.unref();
       slaTimer = setInterval(() => void enqueue('SLA sweep', sweep), config.slaCheckSeconds * 1000);
       slaTimer.unref();
+      // A re-evaluation cut short by a stop (the feeds moved on, the fleet did not) is caught up before anything else.
+      void enqueue('catch-up re-evaluation', async () => {
+        if (await findings.behindFeeds()) await reevaluate();
+      });
       void enqueue('feed check', checkFeeds);
       return Promise.resolve();
     },

@@ -177,6 +177,17 @@ export interface VulnsFindingEventsTable {
   detail: string;
 }
 
+/** One row (`id` = 'fleet'): the index the fleet was last brought in line with (`FindingsService`). */
+export interface VulnsFleetBaselineTable {
+  id: string;
+  matcher_version: number;
+  ecosystems: string;
+  prints: string;
+  feed_versions: string;
+  retry: string;
+  updated_at: string;
+}
+
 declare module '../../core/db/tables.ts' {
   interface Tables {
     vulns_assets: VulnsAssetsTable;
@@ -189,5 +200,6 @@ declare module '../../core/db/tables.ts' {
     vulns_debian_advisories: VulnsDebianAdvisoriesTable;
     vulns_findings: VulnsFindingsTable;
     vulns_finding_events: VulnsFindingEventsTable;
+    vulns_fleet_baseline: VulnsFleetBaselineTable;
   }
 }

@@ -81,6 +81,12 @@ export function packageKey(ecosystem: Ecosystem, name: string): string {
   return ecosystem === 'PyPI' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name;
 }
 
+/** An index's ecosystems and statement-list digests (`AdvisoryIndex.prints`), as kept between fleet runs. */
+export interface IndexPrints {
+  ecosystems: readonly string[];
+  prints: ReadonlyMap<string, string>;
+}
+
 /** The in-memory advisory index. Not safe to `add` to while a `matchInventory` over it is running (single-threaded JS makes that moot). */
 export class AdvisoryIndex {
   private readonly byEcosystem = new Map<Ecosystem, Map<string, PackageStatements>>();
@@ -95,7 +101,7 @@ export class AdvisoryIndex {
   private epssPercentiles = new Float32Array(0);
   private statementCount = 0;
   private packageCount = 0;
-  private prints: Map<string, string> | undefined;
+  private printCache: Map<string, string> | undefined;
   /** Feed version of the KEV catalog held (content hash or catalog version), `undefined` before `setKev`. */
   kevVersion: string | undefined;
   /** Feed version of the EPSS scores held (the score date), `undefined` before `setEpss`. */
@@ -105,7 +111,7 @@ export class AdvisoryIndex {
   add(batch: readonly AdvisoryStatement[]): void {
     for (const s of batch) this.addOne(s);
     this.ecosystemAlias.clear();
-    this.prints = undefined;
+    this.printCache = undefined;
   }
 
   /**
@@ -116,7 +122,7 @@ export class AdvisoryIndex {
    * aside), so a fleet re-evaluation re-matches only the packages whose digest changed. Computed once per index.
    */
   fingerprints(): ReadonlyMap<string, string> {
-    if (this.prints !== undefined) return this.prints;
+    if (this.printCache !== undefined) return this.printCache;
     const out = new Map<string, string>();
     const tailIds = new Map<StatementTail, string>();
     const tailId = (t: StatementTail): string => {
@@ -154,20 +160,26 @@ export class AdvisoryIndex {
         }
         out.set(listKey(ecosystem, name), h.digest('base64'));
       }
-    this.prints = out;
+    this.printCache = out;
     return out;
   }
 
+  /** What `changedPackages` compares: the ecosystems held and the digest of every statement list. */
+  prints(): IndexPrints {
+    return { ecosystems: this.ecosystems(), prints: this.fingerprints() };
+  }
+
   /**
-   * The statement lists (`listKey`) whose `fingerprints()` differ between `before` and this index (new, gone or
-   * changed), or `undefined` when the two hold different ecosystems (a release's resolution may have moved: every
-   * asset needs a full match).
+   * The statement lists (`listKey`) whose `fingerprints()` differ between `before` (an index, or the prints kept of
+   * one) and this index (new, gone or changed), or `undefined` when the two hold different ecosystems (a release's
+   * resolution may have moved: every asset needs a full match).
    */
-  changedPackages(before: AdvisoryIndex): Set<string> | undefined {
+  changedPackages(before: AdvisoryIndex | IndexPrints): Set<string> | undefined {
+    const was = before instanceof AdvisoryIndex ? before.prints() : before;
     const mine = this.ecosystems().sort();
-    const theirs = before.ecosystems().sort();
+    const theirs = [...was.ecosystems].sort();
     if (mine.length !== theirs.length || mine.some((e, i) => e !== theirs[i])) return undefined;
-    const a = before.fingerprints();
+    const a = was.prints;
     const b = this.fingerprints();
     const out = new Set<string>();
     for (const [k, v] of b) if (a.get(k) !== v) out.add(k);
@@ -333,7 +345,7 @@ export class AdvisoryIndex {
     for (const e of entries) m.set(e.cve, e);
     this.kevMap = m;
     this.kevVersion = version;
-    this.prints = undefined;
+    this.printCache = undefined;
   }
 
   /** Replace the EPSS scores held (about 250,000 rows, kept as two float arrays), with the feed version (score date). */
@@ -363,7 +375,7 @@ export class AdvisoryIndex {
     this.epssScores = scores.slice(0, n);
     this.epssPercentiles = percentiles.slice(0, n);
     this.epssVersion = version;
-    this.prints = undefined;
+    this.printCache = undefined;
   }
 
   kev(cve: string): KevEntry | undefined {
