@@ -56,8 +56,14 @@ describe('generate', () => {
     const epss = await drainFeed(parseEpss(createReadStream(join(dir, 'epss_scores.csv.gz'))), () => undefined);
     expect(epss.rows).toBe(5000);
     expect(epss.scoreDate).toBe('2026-11-27T00:00:00+0000');
-    expect(parseKev(readFileSync(join(dir, 'kev.json'))).entries).toHaveLength(30);
-    expect(parseKev(readFileSync(join(dir, 'kev-2.json'))).entries).toHaveLength(50);
+    const kev = parseKev(readFileSync(join(dir, 'kev.json'))).entries;
+    const kev2 = parseKev(readFileSync(join(dir, 'kev-2.json'))).entries;
+    expect(kev).toHaveLength(30);
+    // The next day's catalog: the same 30 entries, unchanged, and 20 new ones added that day.
+    expect(kev2).toHaveLength(50);
+    expect(kev2.slice(0, 30)).toEqual(kev);
+    expect(new Set(kev2.map((e) => e.cve)).size).toBe(50);
+    expect(kev2.slice(30).every((e) => e.dateAdded === '2026-11-27')).toBe(true);
 
     const index = new AdvisoryIndex();
     index.add(statements);

@@ -77,7 +77,7 @@ export interface Manifest extends GenerateOptions {
 }
 
 /** Bumped whenever the output changes for the same options, so `run.ts` regenerates. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 // ---------------------------------------------------------------------------------------------------------------
 // PRNG (mulberry32): fast, seedable, good enough for synthetic data.
@@ -670,7 +670,8 @@ function writeEpss(m: Model, file: string, rows: number): void {
   writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
 }
 
-function kevCatalog(m: Model, count: number, version: string): unknown {
+/** `count` entries; `added` more appended as the next day's catalog adds them (the others exactly as before). */
+function kevCatalog(m: Model, count: number, version: string, added = 0): unknown {
   const r = prng(m.opts.seed + 202);
   const picked = new Set<string>();
   // Most KEV entries concern software every host has (the popular sources), the rest other products.
@@ -682,23 +683,31 @@ function kevCatalog(m: Model, count: number, version: string): unknown {
   }
   while (picked.size < count) picked.add(`CVE-${2015 + Math.floor(r() * 11)}-${10000 + Math.floor(r() * 50000)}`);
   const day = (n: number) => new Date(Date.UTC(2021, 10, 3) + n * 86_400_000).toISOString().slice(0, 10);
-  const vulnerabilities = [...picked].map((cve, i) => {
-    const added = Math.floor((i / count) * 1850);
-    return {
-      cveID: cve,
-      vendorProject: r() < 0.3 ? 'Linux' : 'Debian',
-      product: `Product ${i % 97}`,
-      vulnerabilityName: `Product ${i % 97} ${WORDS[i % WORDS.length] as string} Vulnerability`,
-      dateAdded: day(added),
-      shortDescription: 'A synthetic entry for the Skjold benchmark.',
-      requiredAction:
-        'Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.',
-      dueDate: day(added + 21),
-      knownRansomwareCampaignUse: r() < 0.15 ? 'Known' : 'Unknown',
-      notes: '',
-      cwes: ['CWE-787'],
-    };
+  const entry = (cve: string, i: number, addedDay: number) => ({
+    cveID: cve,
+    vendorProject: r() < 0.3 ? 'Linux' : 'Debian',
+    product: `Product ${i % 97}`,
+    vulnerabilityName: `Product ${i % 97} ${WORDS[i % WORDS.length] as string} Vulnerability`,
+    dateAdded: day(addedDay),
+    shortDescription: 'A synthetic entry for the Skjold benchmark.',
+    requiredAction: 'Apply mitigations per vendor instructions or discontinue use of the product if mitigations are unavailable.',
+    dueDate: day(addedDay + 21),
+    knownRansomwareCampaignUse: r() < 0.15 ? 'Known' : 'Unknown',
+    notes: '',
+    cwes: ['CWE-787'],
   });
+  const vulnerabilities = [...picked].map((cve, i) => entry(cve, i, Math.floor((i / count) * 1850)));
+  // The next day's additions: CVEs of the popular sources not in the catalog yet, dated that day.
+  const next = prng(m.opts.seed + 404);
+  const today = Math.round((Date.UTC(2026, 10, 27) - Date.UTC(2021, 10, 3)) / 86_400_000);
+  for (let i = 0, n = 0; n < added && i < added * 1000; i++) {
+    const list = m.entries[Math.floor(Math.pow(next(), 2.5) * m.sources.length)] as Entry[];
+    const e = list[Math.floor(next() * list.length)];
+    if (e === undefined || !e.cve.startsWith('CVE-') || picked.has(e.cve)) continue;
+    picked.add(e.cve);
+    vulnerabilities.push(entry(e.cve, count + n, today));
+    n++;
+  }
   return {
     title: 'CISA Catalog of Known Exploited Vulnerabilities',
     catalogVersion: version,
@@ -711,7 +720,7 @@ function kevCatalog(m: Model, count: number, version: string): unknown {
 function writeKev(m: Model, dir: string): void {
   const kev = kevCatalog(m, m.opts.kevEntries, '2026.11.26') as { vulnerabilities: unknown[] };
   writeFileSync(join(dir, 'kev.json'), JSON.stringify(kev, null, 2));
-  const next = kevCatalog(m, m.opts.kevEntries + 20, '2026.11.27') as { vulnerabilities: { cveID: string }[] };
+  const next = kevCatalog(m, m.opts.kevEntries, '2026.11.27', 20) as { vulnerabilities: { cveID: string }[] };
   writeFileSync(join(dir, 'kev-2.json'), JSON.stringify(next, null, 2));
 }
 

@@ -3,6 +3,7 @@
  *
  *   node --import tsx bench/vulns/run.ts [--hosts 1000] [--debsecan-hosts 5] [--no-peer] [--dir DIR] [--seed S]
  *       [--regenerate] [--results FILE | --no-results] [--db-hosts N | --no-db] [--db sqlite|postgres|both] [--store-only]
+ *       [--reuse-store]
  *
  * 1. Data: reuses DIR (default `/tmp/skjold-bench-vulns`) when its `manifest.json` matches, else runs `generate.ts`
  *    in a child process (so its memory does not count here) and times it.
@@ -64,6 +65,8 @@ export interface BenchOptions {
   dbs: StoreDialect[];
   /** The in-memory import, match and re-evaluation (off with `--store-only`, which also skips debsecan). */
   memory: boolean;
+  /** Save the store's state after the uploads once and start later runs from it (`store.ts`). */
+  reuseStore: boolean;
 }
 
 function dbsOf(v: string): StoreDialect[] {
@@ -95,6 +98,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     dbHosts: argv.includes('--no-db') ? 0 : num('--db-hosts', 100),
     dbs: dbsOf(val('--db') ?? 'sqlite'),
     memory: !argv.includes('--store-only'),
+    reuseStore: argv.includes('--reuse-store'),
     results: argv.includes('--no-results') ? undefined : resolve(val('--results') ?? join(HERE, 'RESULTS.md')),
   };
 }
@@ -694,6 +698,7 @@ async function main(): Promise<void> {
           hostFiles,
           dialect,
           (line) => console.error(line),
+          { reuse: o.reuseStore },
         );
         const up = [...s.uploadMs].sort((a, b) => a - b);
         const rows = s.feeds.map((f) => [
