@@ -14,21 +14,23 @@ interface VulnRow {
   modified: string | undefined;
 }
 
-/**
- * The advisory index the matcher reads, built from the database once (vendor statements with their vulnerabilities'
- * aliases and CVSS, KEV, EPSS) and cached until a feed import calls `invalidate()`. Statements are read in
- * keyset pages by `(feed_id, seq)`, which both SQLite and PostgreSQL answer from that index without a cursor.
- */
 /** The version a feed's data is recorded under beside each priority: its own version, else its content hash. */
 export function feedVersion(f: { version: string | null; content_hash: string | null }): string {
   return f.version ?? f.content_hash?.slice(0, 12) ?? '';
 }
 
+/**
+ * The advisory index the matcher reads, built from the database once (vendor statements with their vulnerabilities'
+ * aliases and CVSS, KEV, EPSS) and cached until a feed import calls `invalidate()`. Statements are read in
+ * keyset pages by `(feed_id, seq)`, which both SQLite and PostgreSQL answer from that index without a cursor.
+ */
 export class AdvisoryStore {
   #cached: Promise<AdvisoryIndex> | undefined;
   #generation = 0;
   #versions: Record<string, string> = {};
   #loadMs = 0;
+  /** The statements of the last index built and the statement feeds' data they were read from (`statementsKey`). */
+  #statements: { key: string; index: AdvisoryIndex } | undefined;
 
   constructor(private readonly deps: { log: Logger }) {}
 
@@ -63,13 +65,18 @@ export class AdvisoryStore {
 
   async #build(db: Db, generation: number): Promise<AdvisoryIndex> {
     const started = performance.now();
-    const index = new AdvisoryIndex();
     const feeds = await db
       .selectFrom('vulns_feeds')
-      .select(['id', 'kind', 'version', 'content_hash'])
+      .select(['id', 'kind', 'version', 'content_hash', 'last_change_at'])
       .where('status', '<>', 'never')
       .orderBy('id')
       .execute();
+    // Only KEV or EPSS data changed since the last build: its statements are kept, not read again (a second or more
+    // of a tracker's half a million rows per change).
+    const statementFeeds = feeds.filter((f) => f.kind === 'debian-tracker' || f.kind === 'osv');
+    const key = JSON.stringify(statementFeeds.map((f) => [f.id, f.content_hash, f.last_change_at]));
+    const kept = this.#statements?.key === key ? this.#statements.index : undefined;
+    const index = new AdvisoryIndex(kept);
     const versions: Record<string, string> = {};
     const kev: KevEntry[] = [];
     const kevVersions: string[] = [];
@@ -100,14 +107,17 @@ export class AdvisoryStore {
           .execute();
         for (const r of rows) epss.push({ cve: r.cve, epss: Number(r.epss), percentile: Number(r.percentile) });
         if (rows.length) epssVersions.push(version);
-      } else if (f.kind === 'debian-tracker' || f.kind === 'osv') {
+      } else if ((f.kind === 'debian-tracker' || f.kind === 'osv') && kept === undefined) {
         await this.#loadStatements(db, index, f.id, f.kind);
       }
     }
     if (kevVersions.length) index.setKev(kev, kevVersions.join('+'));
     if (epssVersions.length) index.setEpss(epss, epssVersions.join('+'));
     // An index invalidated while it was being read is handed to its callers but not cached, nor its versions kept.
-    if (this.#generation === generation) this.#versions = versions;
+    if (this.#generation === generation) {
+      this.#versions = versions;
+      this.#statements = { key, index };
+    }
     this.#loadMs = performance.now() - started;
     this.deps.log.info({ ms: Math.round(this.#loadMs), ...index.stats() }, 'vulns: advisory index built');
     return index;

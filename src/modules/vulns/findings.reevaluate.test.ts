@@ -132,8 +132,15 @@ describe.each(DIALECTS)('fleet re-evaluation after a feed change on $dialect', (
 
   it.skipIf(skip)('a KEV change re-prices the findings of its CVEs on every host that has them, and only those', async () => {
     const nginxBefore = await rows('nginx-01');
+    const indexBefore = await t.vulns.advisories.index(t.database.db);
     clock.advance(HOUR);
     await importFeed('kev', kevJson(['CVE-2024-2002']));
+    // Only KEV changed: the new index holds the statements already read (the same objects), with the new catalog.
+    const indexAfter = await t.vulns.advisories.index(t.database.db);
+    expect(indexAfter).not.toBe(indexBefore);
+    expect(indexAfter.meta('CVE-2024-2002')).toBe(indexBefore.meta('CVE-2024-2002'));
+    expect(indexAfter.exploitation('CVE-2024-2002').kev?.cve).toBe('CVE-2024-2002');
+    expect(indexBefore.exploitation('CVE-2024-2002').kev).toBeUndefined();
     const run = t.vulns.findings.lastReevaluation;
     // curl's statement list changed (one of its CVEs is now in KEV): the two hosts with curl, not the nginx host.
     expect(run).toMatchObject({ changedPackages: 1, rematched: 2, failed: [] });
@@ -157,7 +164,10 @@ describe.each(DIALECTS)('fleet re-evaluation after a feed change on $dialect', (
   it.skipIf(skip)('a re-import of the same data touches no host', async () => {
     const before = await Promise.all(['both-01', 'curl-01', 'nginx-01'].map(rows));
     clock.advance(HOUR);
+    const indexBefore = await t.vulns.advisories.index(t.database.db);
     await importFeed('debian-tracker', trackerJson(DAY_TWO).replace('{', '{ '));
+    // A tracker import (new content) reads the statements again.
+    expect((await t.vulns.advisories.index(t.database.db)).meta('CVE-2024-2002')).not.toBe(indexBefore.meta('CVE-2024-2002'));
     expect(t.vulns.findings.lastReevaluation).toMatchObject({ changedPackages: 0, rematched: 0, failed: [] });
     expect(await Promise.all(['both-01', 'curl-01', 'nginx-01'].map(rows))).toEqual(before);
   });

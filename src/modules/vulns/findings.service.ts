@@ -235,14 +235,16 @@ export class FindingsService {
     await insertFindings(db, out.inserts);
     await updateFindings(db, out.updates);
     await insertEvents(db, out.events);
-    // Still-present findings were seen in this snapshot: one statement, no rows when the snapshot is not new.
-    await db
-      .updateTable('vulns_findings')
-      .set({ last_detected_at: snap.received_at, last_snapshot_id: snapshotId })
-      .where('asset_id', '=', assetId)
-      .where('lifecycle', 'in', [...NOT_RESOLVED])
-      .where((eb) => eb.or([eb('last_snapshot_id', 'is', null), eb('last_snapshot_id', '<>', snapshotId)]))
-      .execute();
+    // Still-present findings were seen in this snapshot: one statement, no rows when the snapshot is not new. A
+    // fleet run after a feed change matches a snapshot already reconciled, whose findings carry it: nothing to mark.
+    if (!part)
+      await db
+        .updateTable('vulns_findings')
+        .set({ last_detected_at: snap.received_at, last_snapshot_id: snapshotId })
+        .where('asset_id', '=', assetId)
+        .where('lifecycle', 'in', [...NOT_RESOLVED])
+        .where((eb) => eb.or([eb('last_snapshot_id', 'is', null), eb('last_snapshot_id', '<>', snapshotId)]))
+        .execute();
     return {
       assetId,
       snapshotId,

@@ -89,12 +89,12 @@ export interface IndexPrints {
 
 /** The in-memory advisory index. Not safe to `add` to while a `matchInventory` over it is running (single-threaded JS makes that moot). */
 export class AdvisoryIndex {
-  private readonly byEcosystem = new Map<Ecosystem, Map<string, PackageStatements>>();
-  private readonly strings = new Map<string, string>();
-  private readonly tailCache = new Map<string, StatementTail>();
-  private readonly metas = new Map<string, VulnMeta>();
-  private readonly dpkgParsed = new Map<string, DpkgVersion | null>();
-  private readonly ecosystemAlias = new Map<string, Ecosystem | null>();
+  private readonly byEcosystem: Map<Ecosystem, Map<string, PackageStatements>>;
+  private readonly strings: Map<string, string>;
+  private readonly tailCache: Map<string, StatementTail>;
+  private readonly metas: Map<string, VulnMeta>;
+  private readonly dpkgParsed: Map<string, DpkgVersion | null>;
+  private readonly ecosystemAlias: Map<string, Ecosystem | null>;
   private kevMap = new Map<string, KevEntry>();
   private epssIndex = new Map<string, number>();
   private epssScores = new Float32Array(0);
@@ -106,6 +106,22 @@ export class AdvisoryIndex {
   kevVersion: string | undefined;
   /** Feed version of the EPSS scores held (the score date), `undefined` before `setEpss`. */
   epssVersion: string | undefined;
+
+  /**
+   * An empty index, or (`statementsOf`) one holding the same statements as another, shared, without its KEV and EPSS
+   * data: after a KEV or EPSS import the statements need not be read again. Neither may be `add`ed to afterwards.
+   */
+  constructor(statementsOf?: AdvisoryIndex) {
+    const o = statementsOf;
+    this.byEcosystem = o ? o.byEcosystem : new Map<Ecosystem, Map<string, PackageStatements>>();
+    this.strings = o ? o.strings : new Map<string, string>();
+    this.tailCache = o ? o.tailCache : new Map<string, StatementTail>();
+    this.metas = o ? o.metas : new Map<string, VulnMeta>();
+    this.dpkgParsed = o ? o.dpkgParsed : new Map<string, DpkgVersion | null>();
+    this.ecosystemAlias = o ? o.ecosystemAlias : new Map<string, Ecosystem | null>();
+    this.statementCount = o ? o.statementCount : 0;
+    this.packageCount = o ? o.packageCount : 0;
+  }
 
   /** Add a batch of statements (an importer's batch). Order is kept; the same statement twice is kept twice, harmlessly. */
   add(batch: readonly AdvisoryStatement[]): void {
