@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import type { AuditRecorder, AuditSink } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
@@ -17,7 +16,7 @@ import {
   NOT_RESOLVED,
   SYSTEM_ACTOR,
   toView,
-  TRIAGED_AWAY,
+  sweepQueries,
   updateFindings,
   type FindingDetail,
   type FindingRow,
@@ -439,12 +438,7 @@ export class FindingsService {
   }
 
   async #expireAcceptances(db: Db, nowIso: string): Promise<number> {
-    const expired = await db
-      .selectFrom('vulns_findings')
-      .selectAll()
-      .where('triage_state', '=', 'risk_accepted')
-      .where('accepted_until', '<=', nowIso)
-      .execute();
+    const expired = await sweepQueries.expiredAcceptances(db, nowIso).execute();
     for (const f of expired) {
       const before = triageRecord(f);
       const set = {
@@ -487,14 +481,7 @@ export class FindingsService {
     const longest = Math.max(1, ...windows.map((w) => w ?? 0), this.#policy.info ?? 0);
     // Only deadlines close enough to turn near (the last 20 % of the longest window, at least a day) can change state.
     const horizon = new Date(now.getTime() + Math.max(DAY_MS, longest * 0.2 * DAY_MS) + DAY_MS).toISOString();
-    const rows = await db
-      .selectFrom('vulns_findings')
-      .select(['id', 'sla_due_at', 'sla_state', 'fix_available_at', 'first_detected_at'])
-      .where('lifecycle', 'in', [...NOT_RESOLVED])
-      .where('sla_due_at', 'is not', null)
-      .where('sla_due_at', '<=', horizon)
-      .where('sla_state', '<>', 'breached')
-      .execute();
+    const rows = await sweepQueries.deadlinesDue(db, horizon).execute();
     const byState = new Map<string, string[]>();
     for (const r of rows) {
       const start = r.fix_available_at && r.fix_available_at > r.first_detected_at ? r.fix_available_at : r.first_detected_at;
@@ -512,26 +499,7 @@ export class FindingsService {
   }
 
   async #slaSignals(db: Db, nowIso: string, result: SweepResult): Promise<void> {
-    const rows = await db
-      .selectFrom('vulns_findings as f')
-      .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
-      .select([
-        'f.id',
-        'f.asset_id',
-        'a.name as asset_name',
-        'f.vuln',
-        'f.package',
-        'f.priority',
-        'f.priority_score',
-        'f.sla_due_at',
-        'f.sla_state',
-        'f.sla_signalled',
-      ])
-      .where('f.lifecycle', 'in', [...NOT_RESOLVED])
-      .where('f.sla_state', 'in', ['near', 'breached'])
-      .where('f.operated_by', '=', 'provider')
-      .where('f.triage_state', 'not in', [...TRIAGED_AWAY])
-      .execute();
+    const rows = await sweepQueries.unsignalledDeadlines(db).execute();
     const fresh = rows.filter((r) => (SLA_RANK[r.sla_state] ?? 0) > (SLA_RANK[r.sla_signalled] ?? 0));
     const byAsset = new Map<string, typeof fresh>();
     for (const r of fresh) {
@@ -602,19 +570,7 @@ export class FindingsService {
   }
 
   async #kevSignals(db: Db, nowIso: string, result: SweepResult): Promise<void> {
-    const rows = await db
-      .selectFrom('vulns_findings as f')
-      .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
-      .select(['f.id', 'f.vuln', 'f.aliases', 'f.package', 'a.name as asset_name', 'a.exposure'])
-      // A literal, not a parameter: it must match the partial index vulns_findings_kev_unsignalled's predicate.
-      .where('f.kev', '=', sql.lit(1))
-      .where('f.kev_signalled_at', 'is', null)
-      .where('f.lifecycle', 'in', [...NOT_RESOLVED])
-      .where('f.in_force', '<>', 'not_running')
-      .where('f.triage_state', 'not in', [...TRIAGED_AWAY])
-      .where('a.operated_by', '=', 'provider')
-      .where('a.exposure', '<>', 'internal')
-      .execute();
+    const rows = await sweepQueries.unsignalledKev(db).execute();
     const byCve = new Map<string, typeof rows>();
     for (const r of rows) {
       const cve = r.vuln.startsWith('CVE-')

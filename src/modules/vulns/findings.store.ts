@@ -482,3 +482,68 @@ export async function findingDetail(db: Db, id: string): Promise<FindingDetail> 
     })),
   };
 }
+
+/** `lifecycle IN (open, patched_on_disk)` as an expression no index is chosen for (see `sweepQueries`). */
+function openLifecycle(column: 'lifecycle' | 'f.lifecycle') {
+  return sql<boolean>`(${sql.ref(column)} || '') in (${sql.join(NOT_RESOLVED.map((l) => sql.lit(l)))})`;
+}
+
+/**
+ * The SLA sweep's four questions, as builders (the sweep executes them; a test asks each database for its plan). Each
+ * has a partial index (migrations 0002 and 0004) and repeats that index's predicate as literals: SQLite uses a partial
+ * index only when the query's WHERE holds the index's own terms. The lifecycle test is written as an expression
+ * (`openLifecycle`) so that SQLite, which keeps no statistics, does not prefer the `lifecycle` index (an equality on
+ * its first column, but two thirds of the table) over the partial index.
+ */
+export const sweepQueries = {
+  /** Risk acceptances whose end has come. */
+  expiredAcceptances: (db: Db, nowIso: string) =>
+    db
+      .selectFrom('vulns_findings')
+      .selectAll()
+      .where('triage_state', '=', sql.lit('risk_accepted'))
+      .where('accepted_until', '<=', nowIso),
+  /** Open findings whose deadline is before `horizon` and whose state may yet turn (near or past). */
+  deadlinesDue: (db: Db, horizon: string) =>
+    db
+      .selectFrom('vulns_findings')
+      .select(['id', 'sla_due_at', 'sla_state', 'fix_available_at', 'first_detected_at'])
+      .where(sql.ref('sla_state'), 'in', sql`('ok', 'near')`)
+      .where('sla_due_at', '<=', horizon)
+      .where(openLifecycle('lifecycle')),
+  /** Provider findings near or past their deadline that were not signalled in that state (yet needing action). */
+  unsignalledDeadlines: (db: Db) =>
+    db
+      .selectFrom('vulns_findings as f')
+      .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
+      .select([
+        'f.id',
+        'f.asset_id',
+        'a.name as asset_name',
+        'f.vuln',
+        'f.package',
+        'f.priority',
+        'f.priority_score',
+        'f.sla_due_at',
+        'f.sla_state',
+        'f.sla_signalled',
+      ])
+      .where(sql.ref('f.sla_state'), 'in', sql`('near', 'breached')`)
+      .where(sql.ref('f.sla_signalled'), '<>', sql.ref('f.sla_state'))
+      .where(openLifecycle('f.lifecycle'))
+      .where('f.operated_by', '=', 'provider')
+      .where('f.triage_state', 'not in', [...TRIAGED_AWAY]),
+  /** KEV findings on internet-facing (or unknown) provider assets not yet signalled. */
+  unsignalledKev: (db: Db) =>
+    db
+      .selectFrom('vulns_findings as f')
+      .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
+      .select(['f.id', 'f.vuln', 'f.aliases', 'f.package', 'a.name as asset_name', 'a.exposure'])
+      .where('f.kev', '=', sql.lit(1))
+      .where('f.kev_signalled_at', 'is', null)
+      .where(openLifecycle('f.lifecycle'))
+      .where('f.in_force', '<>', 'not_running')
+      .where('f.triage_state', 'not in', [...TRIAGED_AWAY])
+      .where('a.operated_by', '=', 'provider')
+      .where('a.exposure', '<>', 'internal'),
+};

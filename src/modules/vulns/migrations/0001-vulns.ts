@@ -239,4 +239,20 @@ export const m0001Vulns: ModuleMigration = {
       .columns(['finding_id', 'at'])
       .execute();
   },
+  async down(db) {
+    // Indexes go with their tables.
+    for (const t of [
+      'vulns_finding_events',
+      'vulns_findings',
+      'vulns_debian_advisories',
+      'vulns_epss',
+      'vulns_kev',
+      'vulns_vulnerabilities',
+      'vulns_statements',
+      'vulns_feeds',
+      'vulns_snapshots',
+      'vulns_assets',
+    ])
+      await db.schema.dropTable(t).execute();
+  },
 };

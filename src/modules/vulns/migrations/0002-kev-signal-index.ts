@@ -16,4 +16,7 @@ export const m0002KevSignalIndex: ModuleMigration = {
       .where(sql.ref('kev_signalled_at'), 'is', null)
       .execute();
   },
+  async down(db) {
+    await db.schema.dropIndex('vulns_findings_kev_unsignalled').execute();
+  },
 };

@@ -24,4 +24,7 @@ export const m0003FleetBaseline: ModuleMigration = {
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
   },
+  async down(db) {
+    await db.schema.dropTable('vulns_fleet_baseline').execute();
+  },
 };
