@@ -205,6 +205,10 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
     signals: incidents.sink,
     dataDir,
     timeZone: config.core.timeZone,
+    // Links in review reminder e-mails: the same public URL as links in pages.
+    publicUrl:
+      config.oncall.publicUrl ??
+      `https://${config.core.host === '0.0.0.0' || config.core.host === '::' ? 'localhost' : config.core.host}:${config.core.port}`,
     runEngine: config.core.roles.split(',').some((r) => r.trim() === 'engine'),
     allows: (actor, p) => policy.allows(actor, p),
   });

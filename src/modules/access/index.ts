@@ -20,6 +20,7 @@ import { m0002Physical } from './migrations/0002-physical.ts';
 import { createPhysicalPart } from './physical.module.ts';
 import { m0004Reviews } from './migrations/0004-reviews.ts';
 import { createReviewsPart, type ReviewsPart } from './reviews.module.ts';
+import { m0005ReviewMail } from './migrations/0005-review-mail.ts';
 
 export { accessConfig, type AccessConfig } from './access.config.ts';
 export { accessPermissions } from './access.permissions.ts';
@@ -38,8 +39,10 @@ export interface AccessDeps {
   allows: (actor: Actor, p: Permission) => boolean;
   /** Where `secrets.key` lives (LDAP bind passwords are sealed with it); without it LDAP sources cannot be used. */
   dataDir?: string | undefined;
-  /** Zone for auth-log times without one (RFC 3164); default Europe/Copenhagen. */
+  /** Zone for auth-log times without one (RFC 3164) and due dates in reminder e-mails; default Europe/Copenhagen. */
   timeZone?: string | undefined;
+  /** Base URL people reach the console at (SKJOLD_ONCALL_PUBLIC_URL, else this server): links in reminder e-mails. */
+  publicUrl?: string | undefined;
 }
 
 export interface AccessModule extends SkjoldModule {
@@ -66,6 +69,7 @@ export const accessMigrations = {
   '0002-physical': m0002Physical,
   '0003-accounts': m0003Accounts,
   '0004-reviews': m0004Reviews,
+  '0005-review-mail': m0005ReviewMail,
 };
 
 /**

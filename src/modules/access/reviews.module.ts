@@ -3,13 +3,17 @@ import type { Actor, Permission } from '../../core/auth.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
 import type { AnyRoute } from '../../core/http/routes.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { SignalSink } from '../../core/signals.ts';
+import { emailChannelSchema, smtpSender } from '../oncall/index.ts';
+import type { AccessConfig } from './access.config.ts';
 import type { RemovalTaskInput, TaskView } from './accounts.service.ts';
 import { reviewsRoutes } from './api/reviews.routes.ts';
 import { type GrantsService, grantActor } from './grants.service.ts';
 import type { ReviewEffects } from './reviews.decisions.ts';
 import { ReviewsService } from './reviews.service.ts';
 import type { AccountFact } from './reviews.snapshot.ts';
+import { type MailRound, ReviewMailOutbox } from './reviews.mail-outbox.ts';
 import { sweepReviews } from './reviews.sweep.ts';
 import type { SiteGrantsService } from './site-grants.service.ts';
 import './reviews.tables.ts';
@@ -17,6 +21,12 @@ import './reviews.tables.ts';
 export interface ReviewsPartDeps {
   database: Database;
   clock: Clock;
+  log: Logger;
+  config: Pick<AccessConfig, 'smtpUrl' | 'smtpRequireTls' | 'mailFrom' | 'mailAttempts' | 'mailTimeoutMs'>;
+  /** Base URL people reach the console at (links in reminder e-mails). */
+  publicUrl?: string | undefined;
+  /** Zone due dates are shown in (reminder e-mails); default Europe/Copenhagen. */
+  timeZone?: string | undefined;
   audit: AuditSink;
   signals: SignalSink;
   allows: (actor: Actor, p: Permission) => boolean;
@@ -31,8 +41,10 @@ export interface ReviewsPartDeps {
 export interface ReviewsPart {
   reviews: ReviewsService;
   routes(): AnyRoute[];
-  /** Start due campaigns, remind, flag overdue and escalate. */
+  /** Start due campaigns, remind, flag overdue and escalate; then send the reminder e-mails that are due. */
   sweep(): Promise<unknown>;
+  /** Send the reminder e-mails that are due (the sweep does this after reminding). */
+  deliverMail(): Promise<MailRound>;
 }
 
 /** The live accounts of the systems in scope, as the ACCOUNTS part imported them (gone ones are not access). */
@@ -91,9 +103,48 @@ export function createReviewsPart(deps: ReviewsPartDeps): ReviewsPart {
     },
   };
   const isCampaignManager = (a: Actor) => deps.allows(a, 'access.campaigns');
+  const { smtpUrl, mailFrom } = deps.config;
+  // The same SMTP sender and error mapping as on-call e-mail pages; settings checked at boot (access.config.ts).
+  const smtp =
+    smtpUrl && mailFrom
+      ? emailChannelSchema.parse({
+          kind: 'email',
+          host: smtpUrl.host,
+          port: smtpUrl.port,
+          secure: smtpUrl.secure,
+          requireTLS: deps.config.smtpRequireTls,
+          ...(smtpUrl.auth ? { auth: smtpUrl.auth } : {}),
+          from: mailFrom,
+        })
+      : null;
+  const outbox = new ReviewMailOutbox({
+    database: deps.database,
+    clock: deps.clock,
+    log: deps.log,
+    sender: smtp ? () => smtpSender(smtp, { timeoutMs: deps.config.mailTimeoutMs }) : null,
+    server: smtpUrl?.display,
+    attempts: deps.config.mailAttempts,
+    leaseMs: deps.config.mailTimeoutMs + 60_000,
+  });
+  const mail = {
+    transport: smtp !== null,
+    publicUrl: (deps.publicUrl ?? 'https://localhost:8443').replace(/\/+$/, ''),
+    timeZone: deps.timeZone ?? 'Europe/Copenhagen',
+  };
   return {
     reviews,
     routes: () => reviewsRoutes({ reviews, effects, clock: deps.clock, isCampaignManager }),
-    sweep: () => sweepReviews({ database: deps.database, clock: deps.clock, audit: deps.audit, signals: deps.signals, reviews }),
+    async sweep() {
+      const r = await sweepReviews({
+        database: deps.database,
+        clock: deps.clock,
+        audit: deps.audit,
+        signals: deps.signals,
+        reviews,
+        mail,
+      });
+      return { ...r, mail: await outbox.deliverMail() };
+    },
+    deliverMail: () => outbox.deliverMail(),
   };
 }

@@ -3,6 +3,7 @@ import type { AuditChange, AuditSink } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { Database, Db } from '../../core/db/database.ts';
 import type { SignalSink } from '../../core/signals.ts';
+import { queueReviewMail, type ReviewMailQueueOptions } from './reviews.mail.ts';
 import type { EntryResult } from './reviews.model.ts';
 import { type ReviewsService, addMonths, parseJson } from './reviews.service.ts';
 
@@ -12,6 +13,8 @@ export interface ReviewSweepDeps {
   audit: AuditSink;
   signals: SignalSink;
   reviews: ReviewsService;
+  /** How reminder e-mails are queued (reviews.mail.ts): transport configured or not, console URL, zone. */
+  mail: ReviewMailQueueOptions;
 }
 
 /** The sweep's actor in the audit log. */
@@ -26,7 +29,8 @@ const recorder = (changes: AuditChange[], target: { t?: string }) => ({
  * The review part of the access sweep (issue 6 item 6): starts the campaigns policies have due; before a campaign's
  * due date reminds each reviewer with undecided entries once; after it flags undecided entries overdue, escalates them
  * to the reviewer's manager once, and raises one signal per campaign. Every change is audited in its transaction.
- * Reminders are recorded (the work list and the API show them): no notification path reaches a person by e-mail yet.
+ * Each reminder and escalation also queues its e-mail to the person in the same transaction (reviews.mail.ts); the
+ * outbox worker sends it (reviews.mail-outbox.ts).
  */
 export async function sweepReviews(
   deps: ReviewSweepDeps,
@@ -77,7 +81,8 @@ export async function sweepReviews(
       .executeTakeFirst();
     const remindDays = Number(policy?.remind_days ?? 0);
     if (now.getTime() < dueMs) {
-      if (remindDays > 0 && now.getTime() >= dueMs - remindDays * 86_400_000) out.reminded += await remind(deps, c.id, nowIso);
+      if (remindDays > 0 && now.getTime() >= dueMs - remindDays * 86_400_000)
+        out.reminded += await remind(deps, { id: c.id, name: c.name, dueAt: c.due_at }, nowIso);
       continue;
     }
     const r = await overdue(deps, c.id, c.name, c.due_at, c.overdue_signalled === 1, nowIso);
@@ -109,7 +114,12 @@ export async function sweepReviews(
 }
 
 /** One reminder per reviewer with undecided entries, before the due date. */
-async function remind(deps: ReviewSweepDeps, campaignId: string, nowIso: string): Promise<number> {
+async function remind(
+  deps: ReviewSweepDeps,
+  campaign: { id: string; name: string; dueAt: string },
+  nowIso: string,
+): Promise<number> {
+  const campaignId = campaign.id;
   return deps.database.db.transaction().execute(async (trx) => {
     const pending = await undecidedByReviewer(trx, campaignId);
     const already = new Set(
@@ -123,8 +133,10 @@ async function remind(deps: ReviewSweepDeps, campaignId: string, nowIso: string)
       ).map((r) => r.to_person_id),
     );
     const changes: AuditChange[] = [];
-    for (const [reviewer, n] of pending) {
-      if (already.has(reviewer)) continue;
+    const fresh = [...pending].filter(([reviewer]) => !already.has(reviewer));
+    if (fresh.length === 0) return 0;
+    const people = await peopleById(trx);
+    for (const [reviewer, n] of fresh) {
       const id = randomUUID();
       await trx
         .insertInto('access_review_reminders')
@@ -138,7 +150,18 @@ async function remind(deps: ReviewSweepDeps, campaignId: string, nowIso: string)
           sent_at: nowIso,
         })
         .execute();
-      changes.push({ type: 'access_review_reminder', id, after: { kind: 'reminder', toPersonId: reviewer, entries: n } });
+      const to = people.get(reviewer) ?? { id: reviewer, name: reviewer, email: null, manager_id: null };
+      const mail = await queueReviewMail(
+        trx,
+        deps.mail,
+        { reminderId: id, kind: 'reminder', campaign, to, about: to, entries: n },
+        nowIso,
+      );
+      changes.push({
+        type: 'access_review_reminder',
+        id,
+        after: { kind: 'reminder', toPersonId: reviewer, entries: n, mail: mail.state },
+      });
     }
     if (changes.length)
       await deps.audit.appendInTx(trx, {
@@ -151,6 +174,13 @@ async function remind(deps: ReviewSweepDeps, campaignId: string, nowIso: string)
       });
     return changes.length;
   });
+}
+
+type PersonRow = { id: string; name: string; email: string | null; manager_id: string | null };
+
+async function peopleById(db: Db): Promise<Map<string, PersonRow>> {
+  const rows = await db.selectFrom('access_people').select(['id', 'name', 'email', 'manager_id']).execute();
+  return new Map(rows.map((p) => [p.id, p]));
 }
 
 async function undecidedByReviewer(db: Db, campaignId: string): Promise<Map<string, number>> {
@@ -182,9 +212,8 @@ async function overdue(
       .where('decision', 'is', null)
       .execute();
     const changes: AuditChange[] = [];
-    const managers = new Map(
-      (await trx.selectFrom('access_people').select(['id', 'manager_id']).execute()).map((p) => [p.id, p.manager_id]),
-    );
+    const people = await peopleById(trx);
+    const managers = new Map([...people.values()].map((p) => [p.id, p.manager_id]));
     const escalations = new Map<string, { to: string; about: string; n: number }>();
     let newlyOverdue = 0;
     for (const e of rows) {
@@ -232,10 +261,24 @@ async function overdue(
           sent_at: nowIso,
         })
         .execute();
+      const person = (pid: string) => people.get(pid) ?? { id: pid, name: pid, email: null };
+      const mail = await queueReviewMail(
+        trx,
+        deps.mail,
+        {
+          reminderId: id,
+          kind: 'escalation',
+          campaign: { id: campaignId, name, dueAt },
+          to: person(x.to),
+          about: person(x.about),
+          entries: x.n,
+        },
+        nowIso,
+      );
       changes.push({
         type: 'access_review_reminder',
         id,
-        after: { kind: 'escalation', toPersonId: x.to, aboutPersonId: x.about, entries: x.n },
+        after: { kind: 'escalation', toPersonId: x.to, aboutPersonId: x.about, entries: x.n, mail: mail.state },
       });
     }
     if (rows.length > 0 && !signalled) {

@@ -71,11 +71,33 @@ export interface AccessReviewRemindersTable {
   sent_at: string;
 }
 
+/** The reminder e-mail outbox (migrations/0005-review-mail.ts). */
+export interface AccessReviewMailTable {
+  id: string;
+  reminder_id: string;
+  campaign_id: string;
+  to_person_id: string;
+  to_address: string | null;
+  subject: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  state: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  receipt: string | null;
+  created_at: string;
+  last_attempt_at: string | null;
+  sent_at: string | null;
+}
+
 declare module '../../core/db/tables.ts' {
   interface Tables {
     access_review_policies: AccessReviewPoliciesTable;
     access_campaigns: AccessCampaignsTable;
     access_campaign_entries: AccessCampaignEntriesTable;
     access_review_reminders: AccessReviewRemindersTable;
+    access_review_mail: AccessReviewMailTable;
   }
 }

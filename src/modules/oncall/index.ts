@@ -32,6 +32,10 @@ export type {
   UserLookup,
 } from './oncall.service.ts';
 export { CoverageGapsJob, gapKey, type CoverageResult } from './jobs/coverage-gaps.job.ts';
+// SMTP for other modules' e-mail (access review reminders): the bounded sender, its settings and its one error type.
+export { smtpSender, isEmailAddress, type OutgoingMail, type SmtpSender } from './channels/email.channel.ts';
+export { emailChannelSchema, type EmailChannelConfig, ChannelError } from './channels/channels.ts';
+export { escapeHtml, oneLine } from './channels/page-text.ts';
 
 export interface OncallDeps {
   database: Database;

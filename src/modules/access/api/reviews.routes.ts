@@ -3,6 +3,7 @@ import type { Clock } from '../../../core/clock.ts';
 import { type AnyRoute, defineRoute } from '../../../core/http/routes.ts';
 import { closeCampaign, decideEntry, type ReviewEffects } from '../reviews.decisions.ts';
 import { evidence, evidencePdf } from '../reviews.export.ts';
+import { withDelivery } from '../reviews.mail.ts';
 import type { CampaignView, EntryView, ReviewPolicyView, ReviewsService } from '../reviews.service.ts';
 import {
   campaignsQuery,
@@ -118,9 +119,9 @@ export function reviewsRoutes(d: ReviewRoutesDeps): AnyRoute[] {
       permission: 'access.read',
       params: reviewIdParams,
       query: reviewNoQuery,
-      summary: "A campaign's reminders and escalations (to whom, when, how many entries)",
+      summary: "A campaign's reminders and escalations (to whom, when, how many entries) and where each e-mail stands",
       async handler(ctx) {
-        return { items: await reviews.reminders(ctx.db, ctx.params.id) };
+        return { items: await withDelivery(ctx.db, await reviews.reminders(ctx.db, ctx.params.id)) };
       },
     }),
     defineRoute({
@@ -131,7 +132,8 @@ export function reviewsRoutes(d: ReviewRoutesDeps): AnyRoute[] {
       summary: "The signed-in reviewer's work list: undecided entries assigned or escalated to them, and reminders",
       async handler(ctx) {
         const a = ctx.actor;
-        return reviews.mine(ctx.db, a.type === 'user' || a.type === 'token' ? a.userId : '');
+        const mine = await reviews.mine(ctx.db, a.type === 'user' || a.type === 'token' ? a.userId : '');
+        return { ...mine, reminders: await withDelivery(ctx.db, mine.reminders) };
       },
     }),
     defineRoute({

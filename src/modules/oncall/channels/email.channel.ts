@@ -71,11 +71,29 @@ function smtpError(e: unknown, timeoutMs: number): ChannelError {
   return new ChannelError('failed', oneLine(err?.message ?? String(e), 300), true);
 }
 
+/** One message for `smtpSender`: the envelope sender comes from the configuration. */
+export interface OutgoingMail {
+  to: { name: string; address: string };
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: Record<string, string>;
+  priority?: 'high' | 'normal' | 'low';
+}
+
+/** A bounded SMTP sender for any message (pages here; access review reminders reuse it through the module's index). */
+export interface SmtpSender {
+  /** Resolves with the server's reply and the Message-ID; rejects only with ChannelError (SMTP 4xx retryable, 5xx not). */
+  send(mail: OutgoingMail): Promise<DeliveryReceipt>;
+  close(): void;
+}
+
 /**
- * E-mail over SMTP. One connection per page (no pool: a page is rare and a pooled connection may be stale), bounded by
- * `timeoutMs` for connect, TLS, login and the whole exchange.
+ * SMTP under hard bounds. One connection per message (no pool: messages are rare and a pooled connection may be
+ * stale), bounded by `timeoutMs` for connect, TLS, login and the whole exchange. Nothing of the exchange is logged.
  */
-export function emailChannel(config: EmailChannelConfig, ctx: { timeoutMs: number }): Channel {
+export function smtpSender(config: EmailChannelConfig, ctx: { timeoutMs: number }): SmtpSender {
   const transport = nodemailer.createTransport({
     host: config.host,
     port: config.port,
@@ -99,13 +117,7 @@ export function emailChannel(config: EmailChannelConfig, ctx: { timeoutMs: numbe
     disableUrlAccess: true,
   });
   return {
-    kind: 'email',
-    async send(msg: PageMessage): Promise<DeliveryReceipt> {
-      const to = msg.recipient.email;
-      if (!to) throw new ChannelError('recipient_missing', `${msg.recipient.name} has no e-mail address`, false);
-      if (!EMAIL.test(to) || to.length > 254)
-        throw new ChannelError('recipient_invalid', 'the e-mail address is not valid', false);
-      const { subject, text, html } = renderEmail(msg);
+    async send(mail: OutgoingMail): Promise<DeliveryReceipt> {
       const signal = AbortSignal.timeout(ctx.timeoutMs);
       let timer: NodeJS.Timeout | undefined;
       // The signal closes nodemailer's connection; the race is the backstop should a step ignore it.
@@ -116,13 +128,13 @@ export function emailChannel(config: EmailChannelConfig, ctx: { timeoutMs: numbe
         const info = await Promise.race([
           transport.sendMail({
             from: config.from,
-            to: { name: oneLine(msg.recipient.name, 100), address: to },
-            subject,
-            text,
-            html,
-            messageId: pageMessageId(msg.id),
-            headers: { 'X-Skjold-Delivery': msg.id, 'Auto-Submitted': 'auto-generated' },
-            priority: msg.severity === 'critical' ? 'high' : 'normal',
+            to: mail.to,
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html,
+            messageId: mail.messageId,
+            headers: mail.headers,
+            priority: mail.priority ?? 'normal',
             signal,
           }),
           deadline,
@@ -137,6 +149,35 @@ export function emailChannel(config: EmailChannelConfig, ctx: { timeoutMs: numbe
     },
     close() {
       transport.close();
+    },
+  };
+}
+
+/** True for an address the SMTP envelope can carry (no display name, no comments). */
+export const isEmailAddress = (to: string): boolean => EMAIL.test(to) && to.length <= 254;
+
+/** E-mail over SMTP: a page rendered by `renderEmail`, sent by `smtpSender`. */
+export function emailChannel(config: EmailChannelConfig, ctx: { timeoutMs: number }): Channel {
+  const smtp = smtpSender(config, ctx);
+  return {
+    kind: 'email',
+    async send(msg: PageMessage): Promise<DeliveryReceipt> {
+      const to = msg.recipient.email;
+      if (!to) throw new ChannelError('recipient_missing', `${msg.recipient.name} has no e-mail address`, false);
+      if (!isEmailAddress(to)) throw new ChannelError('recipient_invalid', 'the e-mail address is not valid', false);
+      const { subject, text, html } = renderEmail(msg);
+      return smtp.send({
+        to: { name: oneLine(msg.recipient.name, 100), address: to },
+        subject,
+        text,
+        html,
+        messageId: pageMessageId(msg.id),
+        headers: { 'X-Skjold-Delivery': msg.id, 'Auto-Submitted': 'auto-generated' },
+        priority: msg.severity === 'critical' ? 'high' : 'normal',
+      });
+    },
+    close() {
+      smtp.close();
       return Promise.resolve();
     },
   };
