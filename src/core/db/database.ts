@@ -20,11 +20,16 @@ export interface Database {
 
 export type Db = Kysely<Tables>;
 
-/** A module migration. Forward-only: there is no `down`. */
+/**
+ * A module migration. The server only migrates forward (`up`); `down` undoes `up` exactly, back to the schema before
+ * it, and is what the migration tests (test/migrations.ts) run on both databases: up, down, up again.
+ */
 export interface ModuleMigration {
   // Migrations are written against an untyped handle: the typed schema describes the latest state only.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   up(db: Kysely<any>, dialect: DialectName): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  down?(db: Kysely<any>, dialect: DialectName): Promise<void>;
 }
 
 export interface OpenOptions {

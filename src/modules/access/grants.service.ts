@@ -424,7 +424,8 @@ export class GrantsService {
     if (before.state !== 'pending') throw grantState(before.state, 'pending');
     if (!actor.userId) throw approverNotHuman();
     const person = await this.person(db, before.person_id);
-    if (person.user_id !== null && person.user_id === actor.userId) throw selfApproval();
+    if (person.user_id !== null && person.user_id === actor.userId)
+      throw selfApproval(person.name, `grant ${id} (${before.level} on ${(await this.system(db, before.system_id)).name})`);
     if (person.status === 'left') throw personLeft(person.name);
     const privileged = Number(before.privileged) === 1;
     if (privileged && !(await this.listed(db, person.id))) throw grantNeedsPrivilegedList(person.name, before.level);

@@ -50,8 +50,12 @@ export const grantExists = (id: string): AppError =>
   conflict('access_grant_exists', `the person already has this level on this system (grant ${id})`);
 export const grantState = (state: string, wanted: string): AppError =>
   conflict('access_grant_state', `the grant is ${state}; only a ${wanted} grant can be changed this way`);
-export const selfApproval = (): AppError =>
-  forbidden('access_grant_self_approval', 'nobody approves their own access: another approver must decide');
+/**
+ * The one refusal for approving one's own access, logical or physical: `who` is the grantee (the caller), `grant`
+ * names the grant, e.g. `grant 0193… (admin on db-1)` or `site grant 0193… (DC Ballerup)`.
+ */
+export const selfApproval = (who: string, grant: string): AppError =>
+  forbidden('access_grant_self_approval', `${who} cannot approve ${grant}: it is their own access, another approver must decide`);
 export const sameApprover = (): AppError =>
   forbidden('access_grant_same_approver', 'four eyes: the second approval of a privileged grant must come from a different user');
 export const approverNotHuman = (): AppError =>

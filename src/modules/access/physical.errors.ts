@@ -1,4 +1,4 @@
-import { conflict, forbidden, invalid, notFound, type AppError } from '../../core/errors.ts';
+import { conflict, invalid, notFound, type AppError } from '../../core/errors.ts';
 
 /** The physical-access errors, each with its stable code. */
 export const siteNotFound = (id: string): AppError => notFound('access_site_not_found', `no site ${id}`);
@@ -20,7 +20,5 @@ export const badgeRevoked = (n: string): AppError => conflict('access_badge_revo
 export const siteGrantNotFound = (id: string): AppError => notFound('access_site_grant_not_found', `no site grant ${id}`);
 export const siteGrantState = (state: string, wanted: string): AppError =>
   conflict('access_site_grant_state', `the site grant is ${state}; only a ${wanted} grant can be changed so`);
-export const selfApproval = (): AppError =>
-  forbidden('access_self_approval', 'nobody approves their own access: another approver must decide');
 export const personLeft = (name: string): AppError =>
   conflict('access_person_left', `${name} has left: no new access can be granted`);

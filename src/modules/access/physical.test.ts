@@ -172,7 +172,13 @@ describe.each(DIALECTS)('physical access on $dialect', ({ dialect, skip }) => {
     expect(g.state).toBe('pending');
     const own = await call('POST', `/api/v1/access/site-grants/${g.id}/approve`, undefined, approver);
     expect(own.status).toBe(403);
-    expect(own.body['code']).toBe('access_self_approval');
+    // The same code as for logical grants, naming who and which grant.
+    expect(own.body).toMatchObject({
+      code: 'access_grant_self_approval',
+      detail: `Self Approver cannot approve site grant ${g.id} (DC Grants): it is their own access, another approver must decide`,
+    });
+    const stillPending = (await call('GET', `/api/v1/access/site-grants?siteId=${s.id}`)).body['items'] as SiteGrantView[];
+    expect(stillPending.map((x) => x.state)).toEqual(['pending']);
     const ok = await call('POST', `/api/v1/access/site-grants/${g.id}/approve`, undefined, admin);
     expect(ok.status).toBe(200);
     expect(ok.body['state']).toBe('active');

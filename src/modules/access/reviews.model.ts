@@ -11,11 +11,12 @@ export const REVIEWER_RULES = ['system-owner', 'manager'] as const;
 export type ReviewerRule = (typeof REVIEWER_RULES)[number];
 
 /**
- * orphaned: an account no person matches; inactive: no use in the policy's N days; excessive: a privileged level held
- * by someone not on the privileged list; leaver: the person has left; new / changed: against the policy's previous
- * closed campaign; no-grant: an account of a known person without a grant behind it.
+ * orphaned: an account no person matches; inactive: no use in the policy's N days; no-use-data: no use recorded and the
+ * system (or site) has no source of use data at all, so nobody can tell whether it is used (not silently "active");
+ * excessive: a privileged level held by someone not on the privileged list; leaver: the person has left; new / changed:
+ * against the policy's previous closed campaign; no-grant: an account of a known person without a grant behind it.
  */
-export const REVIEW_FLAGS = ['orphaned', 'inactive', 'excessive', 'leaver', 'new', 'changed', 'no-grant'] as const;
+export const REVIEW_FLAGS = ['orphaned', 'inactive', 'no-use-data', 'excessive', 'leaver', 'new', 'changed', 'no-grant'] as const;
 export type ReviewFlag = (typeof REVIEW_FLAGS)[number];
 
 /** `escalate` is not final: it hands the entry to the reviewer's manager, who then decides. */

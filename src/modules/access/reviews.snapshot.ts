@@ -49,6 +49,66 @@ export interface FreezeInput {
 
 const DAY = 86_400_000;
 
+/**
+ * What is known about the use of one entry's access: its latest recorded use (an import's last-login column, a
+ * successful login event, a granted badge event), since when the access exists, and since when the system or site has
+ * any use data at all (the earliest use or login attempt it records; null: none, no source of use data).
+ */
+interface UseFacts {
+  lastUse: string | null;
+  accessSince: string;
+  watchedSince: string | null;
+}
+
+/**
+ * "inactive (no use in N days)": the latest use is older than N days; or nothing was ever seen used although both the
+ * access and the use data reach back more than N days. With no use recorded and no use data at all for the system or
+ * site, the entry says so ("no-use-data") rather than passing as active. Access younger than N days, or use data
+ * younger than N days, with no use seen yet, is neither: there have not been N days to watch.
+ */
+function useFlag(use: UseFacts, input: FreezeInput): 'inactive' | 'no-use-data' | null {
+  const limit = input.now.getTime() - input.inactiveDays * DAY;
+  if (use.lastUse) return Date.parse(use.lastUse) < limit ? 'inactive' : null;
+  if (use.watchedSince === null) return 'no-use-data';
+  return Math.max(Date.parse(use.accessSince), Date.parse(use.watchedSince)) < limit ? 'inactive' : null;
+}
+
+const later = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
+const earlier = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b < a ? b : a);
+
+/** Login events per system: the latest successful login per account name and per person, and the earliest event at all. */
+async function loginUse(db: Db, systemIds: string[]) {
+  const rows = await db
+    .selectFrom('access_login_events')
+    .select([
+      'system_id',
+      'account',
+      'person_id',
+      'outcome',
+      (eb) => eb.fn.max('occurred_at').as('last'),
+      (eb) => eb.fn.min('occurred_at').as('first'),
+    ])
+    .where('system_id', 'in', systemIds)
+    .groupBy(['system_id', 'account', 'person_id', 'outcome'])
+    .execute();
+  const byAccount = new Map<string, string>();
+  const byPerson = new Map<string, string>();
+  const firstEvent = new Map<string, string>();
+  for (const r of rows) {
+    const first = String(r.first);
+    firstEvent.set(r.system_id, earlier(firstEvent.get(r.system_id) ?? null, first) ?? first);
+    if (r.outcome !== 'succeeded') continue;
+    const last = String(r.last);
+    const ka = `${r.system_id}\n${r.account}`;
+    byAccount.set(ka, later(byAccount.get(ka) ?? null, last) ?? last);
+    if (r.person_id) {
+      const kp = `${r.system_id}\n${r.person_id}`;
+      byPerson.set(kp, later(byPerson.get(kp) ?? null, last) ?? last);
+    }
+  }
+  return { byAccount, byPerson, firstEvent };
+}
+
 /** The reviewer for an entry: never the person reviewed (then their manager; else nobody, and campaign managers decide). */
 function pickReviewer(
   rule: 'system-owner' | 'manager',
@@ -66,14 +126,14 @@ function flagsOf(
   facts: EntryFacts,
   subjectKey: string,
   input: FreezeInput,
-  usedSince: string | null,
+  use: UseFacts,
   person: PersonRow | undefined,
 ): ReviewFlag[] {
   const flags: ReviewFlag[] = [];
   if (facts.kind === 'account' && !facts.personId) flags.push('orphaned');
   if (facts.kind === 'account' && facts.personId) flags.push('no-grant');
-  // Inactive: the account's last use (or, never used, the time it was first seen) is older than N days.
-  if (usedSince && input.now.getTime() - Date.parse(usedSince) > input.inactiveDays * DAY) flags.push('inactive');
+  const used = useFlag(use, input);
+  if (used) flags.push(used);
   if (facts.privileged && !facts.onPrivilegedList) flags.push('excessive');
   if (person?.status === 'left') flags.push('leaver');
   if (input.previous) {
@@ -124,6 +184,18 @@ export async function freezeScope(
     if (input.privilegedOnly) gq = gq.where('privileged', '=', 1);
     const grants = await gq.execute();
     const accounts = input.accounts ? await input.accounts(db, systemIds) : [];
+    // Login events are the ACCOUNTS part's too: read only when that part is there. They count even for an account
+    // imported after them, or for a grant whose person logs in under a name no import listed.
+    const logins = input.accounts ? await loginUse(db, systemIds) : null;
+    const watched = new Map<string, string | null>();
+    for (const id of systemIds) watched.set(id, logins?.firstEvent.get(id) ?? null);
+    for (const a of accounts) watched.set(a.systemId, earlier(watched.get(a.systemId) ?? null, a.lastUsedAt));
+    const lastUseOf = (systemId: string, account: AccountFact | undefined, personId: string | null) => {
+      let last = account?.lastUsedAt ?? null;
+      if (account) last = later(last, logins?.byAccount.get(`${systemId}\n${account.name}`));
+      if (personId) last = later(last, logins?.byPerson.get(`${systemId}\n${personId}`));
+      return last;
+    };
     // An account belongs to a grant when it is the same person on the same system.
     const accountOf = new Map<string, AccountFact>();
     for (const a of accounts) {
@@ -141,6 +213,7 @@ export async function freezeScope(
         granted.add(`${g.person_id}:${g.system_id}`);
         const acct = accountOf.get(`${g.person_id}:${g.system_id}`);
         const { person, facts: pf } = personFacts(g.person_id);
+        const lastUse = lastUseOf(s.id, acct, g.person_id);
         const facts: EntryFacts = {
           kind: 'grant',
           ...pf,
@@ -154,18 +227,23 @@ export async function freezeScope(
           justification: g.justification,
           accountId: acct?.id ?? null,
           account: acct?.name ?? null,
-          lastUsedAt: acct?.lastUsedAt ?? null,
+          lastUsedAt: lastUse,
         };
         // Two grants of one person on one system (two levels) stay two subjects.
         const base = `grant:${g.person_id}:${s.id}`;
         const n = (seen.get(base) ?? 0) + 1;
         seen.set(base, n);
         const subjectKey = n === 1 ? base : `${base}:${n}`;
-        const usedSince = acct ? (acct.lastUsedAt ?? acct.firstSeenAt) : null;
+        // The access exists since the grant started, or since its account was first seen if that was earlier.
+        const use = {
+          lastUse,
+          accessSince: earlier(g.starts_at, acct?.firstSeenAt) ?? g.starts_at,
+          watchedSince: watched.get(s.id) ?? null,
+        };
         entries.push({
           subjectKey,
           facts,
-          flags: flagsOf(facts, subjectKey, input, usedSince, person),
+          flags: flagsOf(facts, subjectKey, input, use, person),
           reviewerId: pickReviewer(input.reviewerRule, s.owner_id, person, people),
         });
       }
@@ -174,6 +252,7 @@ export async function freezeScope(
       for (const a of accounts.filter((x) => x.systemId === s.id)) {
         if (a.personId && granted.has(`${a.personId}:${s.id}`)) continue;
         const { person, facts: pf } = personFacts(a.personId);
+        const lastUse = lastUseOf(s.id, a, null);
         const facts: EntryFacts = {
           kind: 'account',
           ...pf,
@@ -187,13 +266,19 @@ export async function freezeScope(
           justification: null,
           accountId: a.id,
           account: a.name,
-          lastUsedAt: a.lastUsedAt,
+          lastUsedAt: lastUse,
         };
         const subjectKey = `account:${s.id}:${a.name}`;
         entries.push({
           subjectKey,
           facts,
-          flags: flagsOf(facts, subjectKey, input, a.lastUsedAt ?? a.firstSeenAt, person),
+          flags: flagsOf(
+            facts,
+            subjectKey,
+            input,
+            { lastUse, accessSince: a.firstSeenAt, watchedSince: watched.get(s.id) ?? null },
+            person,
+          ),
           // Nobody's account: the system's owner decides whatever the rule.
           reviewerId: a.personId ? pickReviewer(input.reviewerRule, s.owner_id, person, people) : (s.owner_id ?? null),
         });
@@ -220,16 +305,27 @@ export async function freezeScope(
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  // Last badge use per person and site, for "inactive".
+  // Last badge use per person and site, for "inactive"; the site's earliest badge event of any kind shows since when
+  // the access-card system reports on it (none: no use data for the site).
   const lastUse = new Map<string, string>();
+  const siteIds = sites.map((s) => s.id);
   const uses = await db
     .selectFrom('access_badge_events')
     .select(['person_id', 'site_id', (eb) => eb.fn.max('occurred_at').as('last')])
     .where('result', '=', 'granted')
     .where('person_id', 'is not', null)
+    .where('site_id', 'in', siteIds)
     .groupBy(['person_id', 'site_id'])
     .execute();
   for (const u of uses) if (u.person_id && u.last) lastUse.set(`${u.person_id}:${u.site_id}`, String(u.last));
+  const watched = new Map<string, string>();
+  const firsts = await db
+    .selectFrom('access_badge_events')
+    .select(['site_id', (eb) => eb.fn.min('occurred_at').as('first')])
+    .where('site_id', 'in', siteIds)
+    .groupBy('site_id')
+    .execute();
+  for (const f of firsts) if (f.site_id && f.first) watched.set(f.site_id, String(f.first));
   for (const s of sites) {
     const sGrants = grants.filter((g) => g.site_id === s.id);
     sGrants.sort((a, b) => (people.get(a.person_id)?.name ?? '').localeCompare(people.get(b.person_id)?.name ?? ''));
@@ -255,7 +351,13 @@ export async function freezeScope(
       entries.push({
         subjectKey,
         facts,
-        flags: flagsOf(facts, subjectKey, input, last ?? g.starts_at, person),
+        flags: flagsOf(
+          facts,
+          subjectKey,
+          input,
+          { lastUse: last, accessSince: g.starts_at, watchedSince: watched.get(s.id) ?? null },
+          person,
+        ),
         reviewerId: pickReviewer(input.reviewerRule, s.owner_id, person, people),
       });
     }

@@ -591,8 +591,9 @@ describe.each(DIALECTS)('access reviews ($dialect)', ({ dialect, skip }) => {
     expect(c.scope).toMatchObject({ scope: 'physical', targets: [{ id: site, name: 'DC Ballerup' }] });
     const e = await entries(c.id);
     expect(e.map((x) => `${x.facts.kind}:${x.facts.personName}:${x.reviewerName}:${x.flags.join('+')}`)).toEqual([
-      'site-grant:Alice:Owen:',
-      'site-grant:Bob:Owen:leaver',
+      // No badge events at the site at all: whether the access is used is unknown, not assumed.
+      'site-grant:Alice:Owen:no-use-data',
+      'site-grant:Bob:Owen:no-use-data+leaver',
     ]);
     const r = await decide(byPerson(e, 'Bob').id, w.owen.headers, { decision: 'revoke', reason: 'left' });
     expect(r.status).toBe(200);

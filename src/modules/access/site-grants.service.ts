@@ -6,7 +6,8 @@ import type { Clock } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import { invalid } from '../../core/errors.ts';
 import type { SiteGrantBody } from './api/physical.schemas.ts';
-import { personLeft, personNotFound, selfApproval, siteGrantNotFound, siteGrantState, siteNotFound } from './physical.errors.ts';
+import { selfApproval } from './people.errors.ts';
+import { personLeft, personNotFound, siteGrantNotFound, siteGrantState, siteNotFound } from './physical.errors.ts';
 import type { AccessSiteGrantsTable } from './physical.tables.ts';
 
 /** A person's access to a site (P3): the need, who approved it, and how long it holds. */
@@ -163,7 +164,7 @@ export class SiteGrantsService {
       .executeTakeFirst();
     if (person?.status === 'left') throw personLeft(person.name);
     if (actor.type !== 'anonymous' && 'userId' in actor && person?.user_id && person.user_id === actor.userId)
-      throw selfApproval();
+      throw selfApproval(person.name, `site grant ${id} (${(await this.get(db, id)).siteName})`);
     const now = this.deps.clock.now().toISOString();
     const expired = g.expires_at !== null && Date.parse(g.expires_at) <= Date.parse(now);
     if (expired) throw siteGrantState('past its expiry', 'unexpired');

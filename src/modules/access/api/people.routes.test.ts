@@ -182,9 +182,10 @@ describe.each(DIALECTS)('access: people, systems, privileged list and grants on 
       expect(req).toMatchObject({ state: 'pending', effective: false, approvalsNeeded: 1, approvalsGiven: 0, privileged: false });
       // Gus may approve grants, but never his own: the button is not offered and the call is refused.
       expect(req.actions).toEqual({ approve: false, reject: true, revoke: false });
-      expect((await refused(403, 'POST', `/api/v1/access/grants/${req.id}/approve`, {}, gus)).code).toBe(
-        'access_grant_self_approval',
-      );
+      expect(await refused(403, 'POST', `/api/v1/access/grants/${req.id}/approve`, {}, gus)).toMatchObject({
+        code: 'access_grant_self_approval',
+        detail: `Gus Grantee cannot approve grant ${req.id} (read on ${sys.name}): it is their own access, another approver must decide`,
+      });
       expect((await refused(403, 'POST', `/api/v1/access/grants/${req.id}/approve`, {}, viewer)).code).toBe('permission_denied');
       expect((await grant(req.id)).state).toBe('pending');
       const dup = await refused(409, 'POST', '/api/v1/access/grants', {

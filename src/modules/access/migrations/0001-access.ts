@@ -107,4 +107,9 @@ export const m0001Access: ModuleMigration = {
     await db.schema.createIndex('access_grants_system').on('access_grants').columns(['system_id', 'state']).execute();
     await db.schema.createIndex('access_grants_expiry').on('access_grants').columns(['state', 'expires_at']).execute();
   },
+  /** Drops what `up` created, newest first (the indexes go with their tables). */
+  async down(db) {
+    for (const table of ['access_grant_events', 'access_grants', 'access_privileged', 'access_systems', 'access_people'])
+      await db.schema.dropTable(table).execute();
+  },
 };

@@ -129,4 +129,17 @@ export const m0002Physical: ModuleMigration = {
       .columns(['site_id', 'occurred_at'])
       .execute();
   },
+  /** Drops what `up` created, newest first (the indexes go with their tables). */
+  async down(db) {
+    for (const table of [
+      'access_badge_events',
+      'access_badge_imports',
+      'access_site_grants',
+      'access_badges',
+      'access_cameras',
+      'access_doors',
+      'access_sites',
+    ])
+      await db.schema.dropTable(table).execute();
+  },
 };

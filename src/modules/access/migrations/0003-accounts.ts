@@ -123,4 +123,16 @@ export const m0003Accounts: ModuleMigration = {
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
   },
+  /** Drops what `up` created, newest first (the indexes go with their tables). */
+  async down(db) {
+    for (const table of [
+      'access_account_signals',
+      'access_tasks',
+      'access_ldap_sources',
+      'access_login_events',
+      'access_account_imports',
+      'access_accounts',
+    ])
+      await db.schema.dropTable(table).execute();
+  },
 };

@@ -111,4 +111,9 @@ export const m0004Reviews: ModuleMigration = {
       .columns(['campaign_id', 'kind', 'to_person_id'])
       .execute();
   },
+  /** Drops what `up` created, newest first (the indexes go with their tables). */
+  async down(db) {
+    for (const table of ['access_review_reminders', 'access_campaign_entries', 'access_campaigns', 'access_review_policies'])
+      await db.schema.dropTable(table).execute();
+  },
 };
