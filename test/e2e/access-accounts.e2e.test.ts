@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGrant, addPerson, addSystem } from '../../src/modules/access/accounts.test-data.ts';
+import { ADMIN_DN, ADMIN_PW, startSlapd } from '../../src/modules/access/accounts.test-slapd.ts';
 import { createTestApp, type TestApp } from '../app.ts';
 import { browserTestsRun, launchChromium, openConsolePage } from '../browser.ts';
 import { createUserWithToken, signInAs } from '../identity.ts';
@@ -14,8 +16,10 @@ import { createUserWithToken, signInAs } from '../identity.ts';
  * systems, people (one who has left) and grants; an account list imported from CSV, SSH and control-panel logins
  * from an auth log, and a removal task. The security officer's view in Debian's Chromium: the systems with their
  * discrepancies, one system's accounts with the findings marked, a list uploaded through the form with its rejected
- * rows reported by line, the access log filtered to failures, a task closed by hand, and the Danish page. Screenshots
- * go to a temporary directory (printed) for a person to look at.
+ * rows reported by line, the access log filtered to failures, a task closed by hand, and the Danish page. Then a
+ * system's LDAP source set up through its form against a real slapd (Debian's, started here): a bad URL refused by
+ * the server, a pull from a closed port showing the directory's error, and, with the stored bind password kept, a
+ * pull that imports the accounts. Screenshots go to a temporary directory (printed) for a person to look at.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = process.env['SKJOLD_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'skjold-accounts-shots-'));
@@ -173,4 +177,137 @@ describe.skipIf(!browserTestsRun)('accounts console end to end (Chromium)', () =
       await context.close();
     }
   }, 120_000);
+  it('the security officer sets up an LDAP source, sees a failing pull, then pulls the accounts from a real slapd', async () => {
+    if (!browser) throw new Error('setup failed');
+    const db = t.database.db;
+    const { headers: admin } = await createUserWithToken(t, 'admin');
+    const sys = await addSystem(db, 'corp-directory');
+    await addPerson(db, 'Alice Admin', { email: 'alice@example.org', identifiers: ['alice'] });
+    // A loopback port nothing listens on: the first pull fails there.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const a = srv.address();
+        srv.close(() => resolve(typeof a === 'object' && a ? a.port : 1));
+      });
+    });
+    const slapd = await startSlapd();
+    const officer = await signInAs(t, 'security-officer');
+    const { context, page, problems } = await openConsolePage(browser);
+    try {
+      await slapd.ldif(LDIF);
+      await context.addCookies(
+        officer.headers.cookie.split('; ').map((c) => {
+          const eq = c.indexOf('=');
+          return { name: c.slice(0, eq), value: c.slice(eq + 1), url: base };
+        }),
+      );
+      await page.goto(`${base}/access/accounts/${sys}`);
+      const ldap = page.getByRole('form', { name: 'LDAP / Active Directory source' });
+      await ldap.getByTestId('ldap-status').getByText('not configured').waitFor();
+      expect(await ldap.getByTestId('ldap-password-state').textContent()).toBe('not set');
+      expect(await ldap.getByRole('button', { name: 'Pull now' }).isDisabled()).toBe(true);
+
+      // A wrong URL: the server's message stands beside the field, nothing is stored.
+      await ldap.getByLabel('Server URL').fill('http://dc1.example.org');
+      await ldap.getByLabel('Bind DN').fill(ADMIN_DN);
+      await ldap.getByLabel('Bind password').fill(ADMIN_PW);
+      await ldap.getByLabel('Search base').fill('ou=people,dc=example,dc=org');
+      await ldap.getByLabel('Filter').fill('(objectClass=inetOrgPerson)');
+      await ldap.getByLabel('Account name').fill('uid');
+      await ldap.getByLabel('Display name').fill('cn');
+      await ldap.getByLabel('Privileged groups').fill('admins');
+      await ldap.getByLabel(/Pull every/).fill('60');
+      await ldap.getByRole('button', { name: 'Save source' }).click();
+      await ldap
+        .locator('.field-invalid', { hasText: 'Server URL' })
+        .locator('.field-error', { hasText: 'ldap://host[:port] or ldaps://host[:port]' })
+        .waitFor();
+      const none = await t.app.inject({ method: 'GET', url: `/api/v1/access/systems/${sys}/ldap`, headers: admin });
+      expect(none.statusCode).toBe(404);
+
+      await ldap.getByLabel('Server URL').fill(`ldap://127.0.0.1:${closed}`);
+      await ldap.getByRole('button', { name: 'Save source' }).click();
+      await ldap.getByText('The LDAP source is saved.').waitFor();
+      expect(await ldap.getByTestId('ldap-password-state').textContent()).toBe('set');
+      expect(await ldap.getByLabel('Bind password').inputValue()).toBe('');
+      await ldap.getByRole('button', { name: 'Pull now' }).click();
+      const failed = ldap.getByTestId('ldap-pull-result').getByRole('alert');
+      await failed.waitFor();
+      expect(await failed.textContent()).toContain(`LDAP ldap://127.0.0.1:${closed}`);
+      await ldap.getByTestId('ldap-last-pull').getByText('failed').waitFor();
+      await page.screenshot({ path: SHOT('8-ldap-failed'), fullPage: true });
+
+      // The real directory; the password field left empty keeps the stored password.
+      await ldap.getByLabel('Server URL').fill(slapd.url);
+      await ldap.getByRole('button', { name: 'Save source' }).click();
+      await ldap.getByText('The LDAP source is saved.').waitFor();
+      expect(await ldap.getByTestId('ldap-password-state').textContent()).toBe('set');
+      await ldap.getByRole('button', { name: 'Pull now' }).click();
+      const pulled = ldap.getByTestId('import-result');
+      await pulled.waitFor();
+      expect(await pulled.textContent()).toContain('Imported: 2 added, 0 changed, 0 unchanged, 0 removed; rejected rows: 0.');
+      await ldap.getByTestId('ldap-last-pull').getByText('2 added, 0 changed, 0 unchanged, 0 removed').waitFor();
+      const table = page.getByTestId('accounts-table');
+      await table.getByText('alice', { exact: true }).waitFor();
+      expect(await table.locator('tr', { hasText: 'alice' }).textContent()).toContain('privileged');
+      expect(await table.locator('tr', { hasText: 'bob' }).textContent()).toContain('no matching person');
+      await page.screenshot({ path: SHOT('9-ldap-pulled'), fullPage: true });
+
+      const stored = await t.app.inject({ method: 'GET', url: `/api/v1/access/systems/${sys}/ldap`, headers: admin });
+      expect(stored.json()).toMatchObject({
+        url: slapd.url,
+        bindDn: ADMIN_DN,
+        hasPassword: true,
+        attributes: { account: 'uid', name: 'cn', mail: 'mail', memberOf: 'memberOf' },
+        privilegedGroups: ['admins'],
+        intervalMinutes: 60,
+      });
+      expect(stored.body).not.toContain(ADMIN_PW);
+
+      await page.getByRole('button', { name: 'Dansk' }).click();
+      const da = page.getByRole('form', { name: 'LDAP- / Active Directory-kilde' });
+      await da.getByRole('button', { name: 'Hent nu' }).waitFor();
+      expect(await da.getByTestId('ldap-password-state').textContent()).toBe('angivet');
+      await page.screenshot({ path: SHOT('10-ldap-da'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+      await slapd.stop();
+    }
+  }, 120_000);
 });
+
+/** Two people under ou=people, alice in the admins group (the memberof overlay gives her `memberOf`). */
+const LDIF = `dn: dc=example,dc=org
+objectClass: dcObject
+objectClass: organization
+o: Example
+dc: example
+
+dn: ou=people,dc=example,dc=org
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,dc=example,dc=org
+objectClass: organizationalUnit
+ou: groups
+
+dn: uid=alice,ou=people,dc=example,dc=org
+objectClass: inetOrgPerson
+uid: alice
+cn: Alice Admin
+sn: Admin
+mail: alice@example.org
+
+dn: uid=bob,ou=people,dc=example,dc=org
+objectClass: inetOrgPerson
+uid: bob
+cn: Bob Builder
+sn: Builder
+mail: bob@example.org
+
+dn: cn=admins,ou=groups,dc=example,dc=org
+objectClass: groupOfNames
+cn: admins
+member: uid=alice,ou=people,dc=example,dc=org
+`;

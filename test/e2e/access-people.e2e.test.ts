@@ -14,7 +14,10 @@ import { createUserWithToken, signInAs } from '../identity.ts';
  * the privileged grant waits for a second approver. The security officer's view in Debian's Chromium: people with
  * their manager and account names, systems with levels, grants with the expiring one highlighted, the second approval
  * given in place, a just-in-time request approved, their own pending grant without an Approve button, a rejection with
- * its reason, the privileged list, and the Danish grants page. Screenshots go to a temporary directory (printed).
+ * its reason, the privileged list, and the Danish grants page. Then a system edited (a level with a pending grant
+ * refused by the server, a level added between two), and a grant's own page: its history as a timeline, the second
+ * approval given there, the grant reduced to a lower level of the system and the replacement revoked. Screenshots go
+ * to a temporary directory (printed).
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = process.env['SKJOLD_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'skjold-people-shots-'));
@@ -253,6 +256,158 @@ describe.skipIf(!browserTestsRun)('access people console end to end (Chromium)',
       await page.getByRole('heading', { name: 'Adgange' }).waitFor();
       await page.getByRole('button', { name: 'Tilbagekald' }).first().waitFor();
       await page.screenshot({ path: SHOT('7-grants-da'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+  it('the security officer edits a system, then gives a grant its second approval, reduces it and revokes the rest on its page', async () => {
+    if (!browser) throw new Error('setup failed');
+    const { headers: admin } = await createUserWithToken(t, 'admin');
+    const officer = await signInAs(t, 'security-officer');
+    const call = async <T = Record<string, unknown>>(method: 'GET' | 'POST', url: string, payload?: unknown): Promise<T> => {
+      const r = await t.app.inject({ method, url, headers: admin, ...(payload ? { payload: payload } : {}) });
+      expect(r.statusCode, `${method} ${url}: ${r.body}`).toBeLessThan(300);
+      return r.json<T>();
+    };
+    const dorte = await call<{ id: string }>('POST', '/api/v1/access/people', {
+      name: 'Dorte Dahl',
+      email: 'dorte@example.dk',
+      kind: 'employee',
+      team: 'Backup',
+      managerId: null,
+      identifiers: ['dorte'],
+    });
+    const nas = await call<{ id: string }>('POST', '/api/v1/access/systems', {
+      name: 'nas1.example.dk',
+      kind: 'server',
+      classification: 'customer',
+      levels: [{ name: 'read' }, { name: 'root', privileged: true }],
+    });
+    await call('POST', '/api/v1/access/privileged', { personId: dorte.id, reason: 'Restores customer backups' });
+    const root = await call<{ id: string }>('POST', '/api/v1/access/grants', {
+      personId: dorte.id,
+      systemId: nas.id,
+      level: 'root',
+      justification: 'Backup restores (OPS-310)',
+    });
+    // The admin's approval is the first of two (root is privileged).
+    await call('POST', `/api/v1/access/grants/${root.id}/approve`, { note: 'first approval' });
+
+    const { context, page, problems } = await openConsolePage(browser);
+    try {
+      await context.addCookies(
+        officer.headers.cookie.split('; ').map((c) => {
+          const eq = c.indexOf('=');
+          return { name: c.slice(0, eq), value: c.slice(eq + 1), url: base };
+        }),
+      );
+      // ---- Edit the system: a level with a pending grant cannot be dropped (the server says why), then a new level
+      // goes between read and root, and the classification changes.
+      await page.goto(`${base}/access/systems`);
+      const row = page.getByTestId('systems-table').locator('tr[data-system="nas1.example.dk"]');
+      await row.getByRole('button', { name: 'Edit' }).click();
+      let edit = page.getByRole('form', { name: 'Edit nas1.example.dk' });
+      expect(await edit.getByLabel('System').inputValue()).toBe('nas1.example.dk');
+      expect(await edit.getByLabel('Level 2 name').inputValue()).toBe('root');
+      expect(await edit.getByLabel('Level 2 privileged').isChecked()).toBe(true);
+      await edit.getByRole('button', { name: 'Remove level 2' }).click();
+      await edit.getByRole('button', { name: 'Save' }).click();
+      expect(await edit.getByRole('alert').textContent()).toContain(
+        'the level root has active or pending grants: end them first',
+      );
+      await edit.getByRole('button', { name: 'Cancel' }).click();
+      await edit.waitFor({ state: 'detached' });
+
+      await row.getByRole('button', { name: 'Edit' }).click();
+      edit = page.getByRole('form', { name: 'Edit nas1.example.dk' });
+      await edit.getByRole('button', { name: 'Add level' }).click();
+      await edit.getByLabel('Level 3 name').fill('backup-operator');
+      await edit.getByRole('button', { name: 'Move level 3 up' }).click();
+      expect(await edit.getByLabel('Level 2 name').inputValue()).toBe('backup-operator');
+      expect(await edit.getByLabel('Level 2 privileged').isChecked()).toBe(false);
+      await edit.getByLabel('Classification').selectOption({ label: 'Management environment' });
+      await edit.getByLabel('Kind').selectOption({ label: 'Network device' });
+      await edit.getByLabel(/Description/).fill('Backup NAS in DC2');
+      await page.screenshot({ path: SHOT('11-system-edit'), fullPage: true });
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.waitFor({ state: 'detached' });
+      await row.getByText('Backup NAS in DC2').waitFor();
+      expect(await row.textContent()).toContain('Management environment');
+      expect(await row.locator('.level-chips .tag').allTextContents()).toEqual(['read', 'backup-operator', 'root ★']);
+      const saved = await call<{ kind: string; levels: unknown[] }>('GET', `/api/v1/access/systems/${nas.id}`);
+      expect(saved).toMatchObject({
+        kind: 'network',
+        classification: 'management',
+        levels: [
+          { name: 'read', privileged: false },
+          { name: 'backup-operator', privileged: false },
+          { name: 'root', privileged: true },
+        ],
+      });
+
+      // ---- The grant's page: its history, the second approval given there, then reduced to a lesser level.
+      const sub = page.getByRole('navigation', { name: 'Access sections' });
+      await sub.getByRole('link', { name: 'Grants' }).click();
+      const grow = page.getByTestId('grants-table').locator('tr[data-grant="Dorte Dahl nas1.example.dk root"]');
+      await grow.getByRole('link', { name: 'Dorte Dahl' }).click();
+      await page.waitForURL(`${base}/access/grants/${root.id}`);
+      const timeline = page.getByTestId('grant-timeline');
+      await timeline.locator('li[data-event="approved"]').waitFor();
+      expect(await timeline.locator('li').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-event')))).toEqual([
+        'requested',
+        'approved',
+      ]);
+      expect(await timeline.locator('li[data-event="approved"]').textContent()).toContain('first approval');
+      expect(await page.getByTestId('grant-state').textContent()).toBe('Pending');
+      const actions = page.getByTestId('grant-actions');
+      expect(await actions.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+      await actions.getByRole('button', { name: 'Second approval' }).click();
+      await page.getByTestId('grant-state').getByText('Active').waitFor();
+      await timeline.locator('li[data-event="second-approved"]').waitFor();
+      expect(await page.getByTestId('grant-facts').textContent()).toContain('2/2');
+
+      await actions.getByRole('button', { name: 'Reduce…' }).click();
+      const reduce = page.getByRole('form', { name: 'Reduce…' });
+      // Only the levels below root in the system's list are offered.
+      expect(await reduce.getByLabel('Reduce to level').locator('option').allTextContents()).toEqual([
+        '–',
+        'read',
+        'backup-operator',
+      ]);
+      await reduce.getByLabel('Reduce to level').selectOption('backup-operator');
+      await reduce.getByLabel('Reason').fill('Needs backup runs only, not root');
+      await reduce.getByRole('button', { name: 'Reduce access' }).click();
+      await page.getByRole('status').getByText('The grant is reduced to backup-operator.').waitFor();
+      expect(await page.getByTestId('grant-state').textContent()).toBe('Revoked');
+      const last = timeline.locator('li').last();
+      expect(await last.getAttribute('data-event')).toBe('reduced');
+      expect(await last.textContent()).toContain('Needs backup runs only, not root');
+      expect(await page.getByTestId('grant-actions').count()).toBe(0);
+      await page.screenshot({ path: SHOT('12-grant-timeline'), fullPage: true });
+
+      // The replacement: active at once (not privileged), and revoked from its own page.
+      await page.getByRole('link', { name: 'Open the new grant' }).click();
+      await page.getByRole('heading', { name: 'Dorte Dahl · nas1.example.dk · backup-operator' }).waitFor();
+      expect(await page.getByTestId('grant-state').textContent()).toBe('Active');
+      await page.getByTestId('grant-actions').getByRole('button', { name: 'Revoke' }).click();
+      await page.getByRole('form', { name: 'Revoke' }).getByLabel('Reason').fill('Backup project finished');
+      await page.getByRole('form', { name: 'Revoke' }).getByRole('button', { name: 'Revoke' }).click();
+      await page.getByTestId('grant-state').getByText('Revoked').waitFor();
+      expect(await timeline.locator('li').last().textContent()).toContain('Backup project finished');
+      const dGrants = await call<{ items: { level: string; state: string }[] }>(
+        'GET',
+        `/api/v1/access/grants?state=all&personId=${dorte.id}`,
+      );
+      expect(dGrants.items.map((g) => [g.level, g.state]).sort()).toEqual([
+        ['backup-operator', 'revoked'],
+        ['root', 'revoked'],
+      ]);
+
+      await page.getByRole('button', { name: 'Dansk' }).click();
+      await page.getByRole('heading', { name: 'Historik' }).waitFor();
+      expect(await timeline.textContent()).toContain('Tilbagekaldt');
+      await page.screenshot({ path: SHOT('13-grant-da'), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await context.close();

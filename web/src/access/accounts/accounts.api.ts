@@ -1,4 +1,8 @@
 import { api, query } from '../../app/api.ts';
+import type { LdapSourceInput, LdapSourceView } from '../../../../src/modules/access/accounts.ldap.ts';
+
+/** An LDAP source as shown (never its bind password) and as sent (the password only when it is to change). */
+export type { LdapSourceInput, LdapSourceView as LdapSource };
 
 /** Shapes of the accounts API (mirrors src/modules/access/accounts.service.ts and login-events.ts). */
 export const DISCREPANCIES = ['orphaned', 'leaver', 'ungranted', 'excessive'] as const;
@@ -93,6 +97,9 @@ export const accountsApi = {
   /** The file's text as it is (CSV with a header row, or a JSON array): the server reads it row by row. */
   importList: (systemId: string, text: string) =>
     api.post<ImportResult>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/accounts/import`, text),
+  ldap: (systemId: string) => api.get<LdapSourceView>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/ldap`),
+  saveLdap: (systemId: string, source: LdapSourceInput) =>
+    api.put<LdapSourceView>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/ldap`, source),
   pull: (systemId: string) => api.post<ImportResult>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/accounts/pull`),
   loginEvents: (q: { system?: string; account?: string; outcome?: string; limit?: number }) =>
     api.get<{ items: LoginEvent[] }>(`/api/v1/access/login-events${query(q)}`),

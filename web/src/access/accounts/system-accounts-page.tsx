@@ -1,57 +1,13 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { Link } from '../../app/router.tsx';
-import { Badge, ListTable, Notice, PageHeader, ProblemAlert } from '../../app/ui.tsx';
+import { Badge, ListTable, PageHeader, ProblemAlert } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { type Account, type ImportResult, accountsApi } from './accounts.api.ts';
+import { ImportResultView } from './import-result.tsx';
+import { LdapSourcePanel } from './ldap-source-panel.tsx';
 import './accounts.css';
 
-/** What one import did: counts, then every rejected row with its line (CSV) or index (JSON), then the accounts gone. */
-export function ImportResultView({ result }: { result: ImportResult }) {
-  const { t } = useI18n();
-  const c = result.counts;
-  return (
-    <section aria-label={t('access.accounts.import.result')} data-testid="import-result">
-      <Notice tone={result.rejected.length ? 'warn' : 'ok'}>
-        {result.status === 'unchanged'
-          ? t('access.accounts.import.unchanged', { rejected: c.rejected })
-          : t('access.accounts.import.applied', {
-              added: c.added,
-              updated: c.updated,
-              unchanged: c.unchanged,
-              gone: c.gone,
-              rejected: c.rejected,
-            })}
-      </Notice>
-      {result.rejected.length ? (
-        <ListTable
-          testId="import-rejected"
-          columns={[t('access.accounts.col.where'), t('access.accounts.col.account'), t('access.accounts.col.reason')]}
-          empty=""
-          isEmpty={false}
-        >
-          {result.rejected.map((r, i) => (
-            <tr key={i}>
-              <td className="nowrap">
-                {r.line !== undefined
-                  ? t('access.accounts.import.line', { n: r.line })
-                  : t('access.accounts.import.index', { n: r.index ?? 0 })}
-              </td>
-              <td className="mono">{r.account ?? '—'}</td>
-              <td>{r.reason}</td>
-            </tr>
-          ))}
-        </ListTable>
-      ) : null}
-      {result.gone.length ? (
-        <p className="import-summary">
-          {t('access.accounts.import.gone')}: <span className="mono">{result.gone.join(', ')}</span>
-        </p>
-      ) : null}
-    </section>
-  );
-}
-
-/** Upload a CSV or JSON account list (a file or pasted text), or pull it from the system's LDAP source. */
+/** Upload a CSV or JSON account list (a file or pasted text). */
 function UploadForm({ systemId, onDone }: { systemId: string; onDone: () => void }) {
   const { t } = useI18n();
   const [text, setText] = useState('');
@@ -99,9 +55,6 @@ function UploadForm({ systemId, onDone }: { systemId: string; onDone: () => void
         <button type="submit" className="btn btn-primary" disabled={busy || text.trim() === ''}>
           {t('access.accounts.import.submit')}
         </button>
-        <button type="button" className="btn" disabled={busy} onClick={() => void run(() => accountsApi.pull(systemId))}>
-          {t('access.accounts.import.pull')}
-        </button>
       </div>
       <ProblemAlert error={error} />
       {result ? <ImportResultView result={result} /> : null}
@@ -109,7 +62,10 @@ function UploadForm({ systemId, onDone }: { systemId: string; onDone: () => void
   );
 }
 
-/** /access/accounts/<systemId>: the system's accounts with person, grant and discrepancy, and the upload form. */
+/**
+ * /access/accounts/<systemId>: the system's accounts with person, grant and discrepancy, the upload form, and the
+ * LDAP / Active Directory source with its "Pull now".
+ */
 export function SystemAccountsPage({ systemId }: { systemId: string }) {
   const { t, dateTime } = useI18n();
   const [items, setItems] = useState<Account[] | null>(null);
@@ -212,6 +168,7 @@ export function SystemAccountsPage({ systemId }: { systemId: string }) {
         </ListTable>
       ) : null}
       <UploadForm systemId={systemId} onDone={() => void load()} />
+      <LdapSourcePanel systemId={systemId} onPulled={() => void load()} />
     </>
   );
 }

@@ -1,23 +1,17 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useSession } from '../../app/session.tsx';
-import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError, type Tone } from '../../app/ui.tsx';
+import { Link } from '../../app/router.tsx';
+import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { GRANT_STATES, peopleApi, type Grant, type Person, type System } from './people.api.ts';
+import { STATE_TONE } from './grant-state.ts';
 import { ReasonAction } from './reason-action.tsx';
 import './people.css';
-
-const STATE_TONE: Record<Grant['state'], Tone> = {
-  pending: 'info',
-  active: 'ok',
-  expired: 'neutral',
-  revoked: 'neutral',
-  rejected: 'neutral',
-};
 
 /**
  * /access/grants: who may reach which system at which level and why. Current grants by default, expiring-soon ones
  * highlighted; approvers see only the buttons the server says they may use (never on their own grant, never a second
- * approval of their own).
+ * approval of their own). A grant's person opens its page with the history (/access/grants/<id>).
  */
 export function GrantsPage() {
   const { t, dateTime } = useI18n();
@@ -103,7 +97,9 @@ export function GrantsPage() {
               className={g.expiringSoon ? 'grant-expiring' : undefined}
             >
               <td className="strong">
-                {g.personName}
+                <Link to={`/access/grants/${encodeURIComponent(g.id)}`} className="grant-link">
+                  {g.personName}
+                </Link>
                 {g.personStatus === 'left' ? <span className="sub">{t('access.people.status.left')}</span> : null}
               </td>
               <td>

@@ -48,7 +48,10 @@ export const peopleApi = {
   leave: (id: string, reason: string, leftAt?: string) =>
     api.post<PersonView>(`${base}/people/${encodeURIComponent(id)}/leave`, leftAt ? { reason, leftAt } : { reason }),
   systems: () => api.get<{ items: SystemView[] }>(`${base}/systems`),
+  system: (id: string) => api.get<SystemView>(`${base}/systems/${encodeURIComponent(id)}`),
   createSystem: (s: SystemInput) => api.post<SystemView>(`${base}/systems`, s),
+  /** Replaces the whole definition (a level with current grants cannot be dropped). */
+  updateSystem: (id: string, s: SystemInput) => api.put<SystemView>(`${base}/systems/${encodeURIComponent(id)}`, s),
   privileged: () => api.get<{ items: PrivilegedEntry[] }>(`${base}/privileged`),
   addPrivileged: (personId: string, reason: string) => api.post<PrivilegedEntry>(`${base}/privileged`, { personId, reason }),
   removePrivileged: (personId: string, reason: string) =>
@@ -62,4 +65,10 @@ export const peopleApi = {
     api.post<GrantWithActions>(`${base}/grants/${encodeURIComponent(id)}/reject`, { reason }),
   revoke: (id: string, reason: string) =>
     api.post<GrantWithActions>(`${base}/grants/${encodeURIComponent(id)}/revoke`, { reason }),
+  /** End an active grant and replace it with a lesser level of the same system. */
+  reduce: (id: string, level: string, reason: string) =>
+    api.post<{ ended: GrantWithActions; replacement: GrantWithActions }>(`${base}/grants/${encodeURIComponent(id)}/reduce`, {
+      level,
+      reason,
+    }),
 };
