@@ -129,6 +129,8 @@ const DAY_MS = 86_400_000;
 const MAX_EXPORT = 50_000;
 /** Priorities kept between single-asset reconciliations (then the cache starts afresh). */
 const SHARED_CACHE_MAX = 200_000;
+/** Assets a fleet run works on at once on PostgreSQL (connections of the pool it holds meanwhile). */
+const FLEET_LANES_POSTGRES = 3;
 /** Findings named in a signal's details (the count names them all). */
 const SIGNAL_WORST = 10;
 
@@ -358,7 +360,7 @@ export class FindingsService {
       ms: 0,
       phases: { indexMs: Math.round(t1 - t0), diffMs: Math.round(t2 - t1), assetsMs: 0, sweepMs: 0 },
     };
-    for (const a of assets) {
+    const one = async (a: { id: string }): Promise<void> => {
       try {
         const opts = retry.has(a.id) ? { ...run, changed: undefined } : run;
         const r = await database.db.transaction().execute((trx) => this.reconcileAsset(trx, a.id, opts));
@@ -372,7 +374,16 @@ export class FindingsService {
         this.#retry.add(a.id);
         log.error({ err, assetId: a.id }, 'vulns: re-evaluating an asset failed');
       }
-    }
+    };
+    // PostgreSQL works on a few assets at once (each in its own transaction on its own connection: the database's
+    // work and this process's matching overlap); SQLite has one connection, so one asset at a time.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < assets.length) await one(assets[next++] as { id: string });
+    };
+    const lanes = database.dialect === 'postgres' ? FLEET_LANES_POSTGRES : 1;
+    await Promise.all(Array.from({ length: Math.min(lanes, assets.length) }, lane));
+    result.failed.sort((a, b) => a.assetId.localeCompare(b.assetId));
     const t3 = performance.now();
     result.sweep = await this.runSweep();
     result.phases.assetsMs = Math.round(t3 - t2);
