@@ -205,4 +205,55 @@ describe.each(DIALECTS)('fleet re-evaluation after a feed change on $dialect', (
     expect(t.vulns.findings.lastReevaluation).toMatchObject({ changedPackages: 0, rematched: 0, failed: [] });
     expect(await t.vulns.findings.behindFeeds()).toBe(false);
   });
+
+  it.skipIf(skip)(
+    'an asset that cannot be re-evaluated is named, the others in its batch commit, and it is retried whole',
+    async () => {
+      await tx((db) =>
+        t.vulns.inventory.recordHostReport(
+          db,
+          parseAgentUpload(agentUpload({ hostname: 'bad-01', packages: NGINX })),
+          'test',
+          recorder,
+        ),
+      );
+      const bad = await t.database.db
+        .selectFrom('vulns_assets')
+        .select(['id', 'last_snapshot_id'])
+        .where('name', '=', 'bad-01')
+        .executeTakeFirstOrThrow();
+      const snapshot = bad.last_snapshot_id as string;
+      const good = await t.database.db
+        .selectFrom('vulns_snapshots')
+        .select('packages')
+        .where('id', '=', snapshot)
+        .executeTakeFirstOrThrow();
+      // Its stored package list is damaged: reading it fails.
+      await t.database.db.updateTable('vulns_snapshots').set({ packages: 'bm90IGd6aXA=' }).where('id', '=', snapshot).execute();
+      const dayThree = [...DAY_TWO, { pkg: 'nginx', cve: 'CVE-2024-2005', fixed: '1.22.1-9+deb12u3' }];
+      await importFeed(
+        'debian-tracker',
+        trackerJson([...dayThree, { pkg: 'nginx', cve: 'CVE-2024-2006', fixed: '1.22.1-9+deb12u4' }]),
+      );
+      const run = t.vulns.findings.lastReevaluation;
+      expect(run?.failed).toEqual([{ assetId: bad.id, reason: expect.any(String) as string }]);
+      expect(run).toMatchObject({ assets: 4, ok: 3 });
+      // nginx-01, in the same batch, committed its new finding; bad-01 kept what its upload made.
+      expect((await rows('nginx-01')).map((r) => r.vuln)).toContain('CVE-2024-2006');
+      expect((await rows('bad-01')).map((r) => r.vuln)).not.toContain('CVE-2024-2006');
+      expect(await t.vulns.findings.behindFeeds()).toBe(true);
+
+      // Repaired, the next feed change matches it whole (not only the changed lists) and brings it in line.
+      await t.database.db.updateTable('vulns_snapshots').set({ packages: good.packages }).where('id', '=', snapshot).execute();
+      await importFeed('debian-tracker', trackerJson(dayThree));
+      expect(t.vulns.findings.lastReevaluation).toMatchObject({ assets: 4, ok: 4, failed: [] });
+      expect((await rows('bad-01')).map((r) => `${r.vuln} ${r.lifecycle}`)).toEqual([
+        'CVE-2024-2003 open',
+        'CVE-2024-2004 open',
+        'CVE-2024-2005 open',
+      ]);
+      expect((await rows('nginx-01')).find((r) => r.vuln === 'CVE-2024-2006')?.lifecycle).toBe('verified_resolved');
+      expect(await t.vulns.findings.behindFeeds()).toBe(false);
+    },
+  );
 });
