@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditRecorder, AuditSink } from '../../core/audit.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -18,6 +17,7 @@ import {
   SYSTEM_ACTOR,
   toView,
   sweepQueries,
+  timeOrderedId,
   updateFindings,
   type FindingDetail,
   type FindingRow,
@@ -235,7 +235,7 @@ export class FindingsService {
       sourceVersions,
       priorityCache: opts.priorityCache ?? this.#uploadCache(index, sourceVersions),
       fixDates: await this.#fixDates(db, match.findings, existing, inventory),
-      newId: randomUUID,
+      newId: timeOrderedId,
     });
     await insertFindings(db, out.inserts);
     await updateFindings(db, out.updates);
