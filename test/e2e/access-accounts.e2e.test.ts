@@ -269,6 +269,30 @@ describe.skipIf(!browserTestsRun)('accounts console end to end (Chromium)', () =
       await da.getByRole('button', { name: 'Hent nu' }).waitFor();
       expect(await da.getByTestId('ldap-password-state').textContent()).toBe('angivet');
       await page.screenshot({ path: SHOT('10-ldap-da'), fullPage: true });
+
+      // Removing the source asks first; Cancel keeps it, Yes removes it (the imported accounts stay).
+      await da.getByRole('button', { name: 'Fjern kilde' }).click();
+      const ask = da.getByRole('group', { name: /^Fjern LDAP-kilden/ });
+      await ask.waitFor();
+      await page.screenshot({ path: SHOT('11-ldap-remove-confirm'), fullPage: true });
+      await ask.getByRole('button', { name: 'Annuller' }).click();
+      expect(await da.getByTestId('ldap-status').getByText('opsat', { exact: true }).count()).toBe(1);
+      expect((await t.app.inject({ method: 'GET', url: `/api/v1/access/systems/${sys}/ldap`, headers: admin })).statusCode).toBe(
+        200,
+      );
+      await da.getByRole('button', { name: 'Fjern kilde' }).click();
+      await da.getByRole('button', { name: 'Ja, fjern kilde' }).click();
+      await da.getByText('LDAP-kilden er fjernet. De allerede importerede konti bliver.').waitFor();
+      await da.getByTestId('ldap-status').getByText('ikke opsat').waitFor();
+      expect(await da.getByRole('button', { name: 'Fjern kilde' }).count()).toBe(0);
+      expect(await da.getByRole('button', { name: 'Hent nu' }).isDisabled()).toBe(true);
+      expect(await da.getByLabel('Server-URL').inputValue()).toBe('');
+      expect(await table.getByText('alice', { exact: true }).count()).toBe(1);
+      await page.screenshot({ path: SHOT('12-ldap-removed'), fullPage: true });
+      const gone = await t.app.inject({ method: 'GET', url: `/api/v1/access/systems/${sys}/ldap`, headers: admin });
+      expect(gone.statusCode).toBe(404);
+      const accountsLeft = await t.app.inject({ method: 'GET', url: `/api/v1/access/systems/${sys}/accounts`, headers: admin });
+      expect(accountsLeft.json<{ items: unknown[] }>().items).toHaveLength(2);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

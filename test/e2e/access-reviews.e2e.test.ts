@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app.ts';
 import { browserTestsRun, launchChromium, openConsolePage } from '../browser.ts';
 import { createUserWithToken, signInAs, type TestSession } from '../identity.ts';
+import { type SmtpReceiver, startSmtpReceiver } from '../receivers.ts';
 
 /**
  * Access reviews in the console (issue 6 items 6–8): a system owner works through "My reviews" with one-click Keep and
@@ -24,6 +25,101 @@ async function withCookies(context: BrowserContext, session: TestSession, base: 
       return { name: c.slice(0, eq), value: c.slice(eq + 1), url: base };
     }),
   );
+}
+
+type Db = TestApp['database']['db'];
+
+/** A person in the access register (no e-mail address when `email` is null). */
+async function addPerson(db: Db, name: string, opts: { email?: string | null; userId?: string } = {}) {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await db
+    .insertInto('access_people')
+    .values({
+      id,
+      name,
+      email: opts.email === undefined ? `${name.split(' ')[0]!.toLowerCase()}@example.dk` : opts.email,
+      kind: 'employee',
+      team: 'Drift',
+      manager_id: null,
+      status: 'active',
+      left_at: null,
+      user_id: opts.userId ?? null,
+      identifiers: '[]',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+/** A system owned by `ownerId` with one active read grant for `personId`. */
+async function addSystemWithGrant(db: Db, name: string, ownerId: string, personId: string) {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  await db
+    .insertInto('access_systems')
+    .values({
+      id,
+      name,
+      kind: 'application',
+      classification: 'internal',
+      owner_id: ownerId,
+      description: '',
+      levels: JSON.stringify([{ name: 'read', privileged: false }]),
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await db
+    .insertInto('access_grants')
+    .values({
+      id: randomUUID(),
+      person_id: personId,
+      system_id: id,
+      level: 'read',
+      privileged: 0,
+      jit: 0,
+      justification: 'Daily work',
+      requested_by: 'system:test',
+      requested_by_name: 'test',
+      approved_by: 'system:test',
+      approved_by_name: 'test',
+      approved_at: now,
+      second_approved_by: null,
+      second_approved_by_name: null,
+      second_approved_at: null,
+      state: 'active',
+      starts_at: now,
+      expires_at: null,
+      ended_at: null,
+      ended_by: null,
+      end_reason: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+/** A policy over `systemIds` due in 3 days, so the first sweep reminds every reviewer (7 days before due). */
+async function startDueSoon(t: TestApp, admin: Record<string, string>, name: string, systemIds: string[]) {
+  const policy = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/access/review-policies',
+    headers: admin,
+    payload: { name: `${name} policy`, intervalMonths: 6, dueDays: 3, remindDays: 7, systemIds },
+  });
+  expect(policy.statusCode, policy.body).toBe(201);
+  const started = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/access/review-policies/${policy.json<{ id: string }>().id}/start`,
+    headers: admin,
+    payload: { name },
+  });
+  expect(started.statusCode, started.body).toBe(201);
+  await t.access.reviews.sweep();
+  return started.json<{ id: string }>().id;
 }
 
 describe.skipIf(!browserTestsRun)('access reviews console end to end (Chromium)', () => {
@@ -231,4 +327,134 @@ describe.skipIf(!browserTestsRun)('access reviews console end to end (Chromium)'
       await so.context.close();
     }
   }, 180_000);
+
+  it('without a mail server the campaign shows each reminder as not sent, and a reviewer without e-mail as undeliverable', async () => {
+    if (!browser) throw new Error('setup failed');
+    const db = t.database.db;
+    const rita = await signInAs(t, 'operator');
+    const ritaId = await addPerson(db, 'Rita Reviewer', { userId: rita.user.id });
+    const nadia = await addPerson(db, 'Nadia Nomail', { email: null });
+    const user = await addPerson(db, 'Ulla User');
+    const crm = await addSystemWithGrant(db, 'crm-prod', ritaId, user);
+    const wiki = await addSystemWithGrant(db, 'wiki-intern', nadia, user);
+    const { headers: admin } = await createUserWithToken(t, 'admin');
+    const campaignId = await startDueSoon(t, admin, 'Q1 reminder check', [crm, wiki]);
+
+    const officer = await signInAs(t, 'security-officer');
+    const so = await openConsolePage(browser);
+    try {
+      await withCookies(so.context, officer, base);
+      const page = so.page;
+      await page.goto(`${base}/access/reviews/${campaignId}`);
+      const reminders = page.getByTestId('reminders');
+      await reminders.getByText('Nadia Nomail').waitFor();
+      expect(await reminders.locator('tbody tr').count()).toBe(2);
+      const ritaRow = reminders.locator('tbody tr', { hasText: 'Rita Reviewer' });
+      expect(await ritaRow.getByTestId('delivery-not_sent').textContent()).toBe(
+        'Not sent no mail transport configured (SKJOLD_ACCESS_SMTP_URL)',
+      );
+      const nadiaRow = reminders.locator('tbody tr', { hasText: 'Nadia Nomail' });
+      expect(await nadiaRow.getByTestId('delivery-undeliverable').textContent()).toBe(
+        'Undeliverable the person has no e-mail address',
+      );
+      expect(await page.getByTestId('reminder-summary').textContent()).toBe('0 of 2 e-mails sent 2 not reached');
+      // Neither system has any use data: the entries say so, with the reason on hover.
+      const entries = page.getByTestId('entries');
+      await entries.locator('tbody tr').first().waitFor();
+      expect(await entries.getByTestId('flag-no-use-data').count()).toBe(2);
+      expect(await entries.locator('.review-flag').first().getAttribute('title')).toMatch(/no source of use data at all/);
+      await page.getByLabel('Flags').selectOption('no-use-data');
+      expect(await entries.locator('tbody tr').count()).toBe(2);
+      await page.screenshot({ path: SHOT('7-reminders-not-sent'), fullPage: true });
+
+      await page.getByRole('button', { name: 'Dansk' }).click();
+      await reminders.getByText('Kan ikke leveres').waitFor();
+      expect(await ritaRow.getByTestId('delivery-not_sent').textContent()).toBe(
+        'Ikke sendt ingen mailserver sat op (SKJOLD_ACCESS_SMTP_URL)',
+      );
+      expect(await entries.getByTestId('flag-no-use-data').first().textContent()).toBe('ingen brugsdata');
+      await page.screenshot({ path: SHOT('8-reminders-da'), fullPage: true });
+      expect(so.problems).toEqual([]);
+    } finally {
+      await so.context.close();
+    }
+
+    // The reviewer sees the reminder in the work list, and that it was not e-mailed.
+    const reviewer = await openConsolePage(browser);
+    try {
+      await withCookies(reviewer.context, rita, base);
+      const page = reviewer.page;
+      await page.goto(`${base}/access/my-reviews`);
+      const item = page.getByTestId('reminders').locator('li', { hasText: 'Q1 reminder check' });
+      await item.waitFor();
+      expect(await item.getByTestId('delivery-not_sent').count()).toBe(1);
+      await page.screenshot({ path: SHOT('9-my-reviews-not-sent'), fullPage: true });
+      expect(reviewer.problems).toEqual([]);
+    } finally {
+      await reviewer.context.close();
+    }
+  }, 120_000);
+
+  it('with a mail server the campaign shows whom each reminder reached, and the server reply when it refused one', async () => {
+    if (!browser) throw new Error('setup failed');
+    const smtp: SmtpReceiver = await startSmtpReceiver();
+    const m = await createTestApp('sqlite', {
+      tls: true,
+      env: { SKJOLD_ACCESS_SMTP_URL: `smtp://${smtp.host}:${smtp.port}`, SKJOLD_ACCESS_MAIL_FROM: 'skjold@ops.example.dk' },
+    });
+    try {
+      const mBase = `https://127.0.0.1:${await m.listen()}`;
+      const db = m.database.db;
+      const sara = await signInAs(m, 'operator');
+      const saraId = await addPerson(db, 'Sara Sender', { userId: sara.user.id, email: 'sara@example.dk' });
+      const finn = await addPerson(db, 'Finn Fail', { email: 'finn@example.dk' });
+      const user = await addPerson(db, 'Ulla User');
+      const crm = await addSystemWithGrant(db, 'crm-prod', saraId, user);
+      const wiki = await addSystemWithGrant(db, 'wiki-intern', finn, user);
+      const { headers: admin } = await createUserWithToken(m, 'admin');
+      // The server takes Sara's reminder and refuses Finn's for good (550).
+      smtp.rejectNext(550, 'Mailbox unavailable');
+      const campaignId = await startDueSoon(m, admin, 'Q1 mail check', [crm, wiki]);
+      expect(smtp.messages).toHaveLength(1);
+      const reached = smtp.messages[0]!.to[0]!;
+      const refused = reached === 'sara@example.dk' ? 'Finn Fail' : 'Sara Sender';
+      const sent = reached === 'sara@example.dk' ? 'Sara Sender' : 'Finn Fail';
+
+      const officer = await signInAs(m, 'security-officer');
+      const so = await openConsolePage(browser);
+      try {
+        await withCookies(so.context, officer, mBase);
+        const page = so.page;
+        await page.goto(`${mBase}/access/reviews/${campaignId}`);
+        const reminders = page.getByTestId('reminders');
+        await reminders.getByText('Finn Fail').waitFor();
+        const ok = reminders.locator('tbody tr', { hasText: sent }).getByTestId('delivery-sent');
+        expect(await ok.textContent()).toMatch(new RegExp(`^Sent to ${reached.replace('.', '\\.')}, \\d`));
+        const bad = reminders.locator('tbody tr', { hasText: refused }).getByTestId('delivery-failed');
+        expect(await bad.textContent()).toMatch(/^Failed to \S+@example\.dk: SMTP 550: .*Mailbox unavailable \(attempts: 1\)$/);
+        expect(await page.getByTestId('reminder-summary').textContent()).toBe('1 of 2 e-mails sent 1 not reached');
+        await page.screenshot({ path: SHOT('10-reminders-sent-failed'), fullPage: true });
+        expect(so.problems).toEqual([]);
+      } finally {
+        await so.context.close();
+      }
+
+      const reviewer = await openConsolePage(browser);
+      try {
+        await withCookies(reviewer.context, sara, mBase);
+        const page = reviewer.page;
+        await page.goto(`${mBase}/access/my-reviews`);
+        const item = page.getByTestId('reminders').locator('li', { hasText: 'Q1 mail check' });
+        await item.waitFor();
+        expect(await item.getByTestId(reached === 'sara@example.dk' ? 'delivery-sent' : 'delivery-failed').count()).toBe(1);
+        await page.screenshot({ path: SHOT('11-my-reviews-mail'), fullPage: true });
+        expect(reviewer.problems).toEqual([]);
+      } finally {
+        await reviewer.context.close();
+      }
+    } finally {
+      await m.dispose();
+      await smtp.close();
+    }
+  }, 120_000);
 });

@@ -116,5 +116,9 @@ export const accountsDa: Record<keyof typeof accountsEn, string> = {
   'access.accounts.ldap.groupsHint': 'Én pr. linje: gruppens DN eller navn (fx Domain Admins)',
   'access.accounts.ldap.save': 'Gem kilden',
   'access.accounts.ldap.saved': 'LDAP-kilden er gemt.',
+  'access.accounts.ldap.remove': 'Fjern kilde',
+  'access.accounts.ldap.removeQuestion':
+    'Fjern LDAP-kilden og dens gemte bind-adgangskode? Planlagte hentninger stopper; de allerede importerede konti bliver.',
+  'access.accounts.ldap.removed': 'LDAP-kilden er fjernet. De allerede importerede konti bliver.',
   'access.accounts.ldap.pull': 'Hent nu',
 };

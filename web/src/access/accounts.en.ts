@@ -112,5 +112,9 @@ export const accountsEn = {
   'access.accounts.ldap.groupsHint': 'One per line: a group’s DN or its name (e.g. Domain Admins)',
   'access.accounts.ldap.save': 'Save source',
   'access.accounts.ldap.saved': 'The LDAP source is saved.',
+  'access.accounts.ldap.remove': 'Remove source',
+  'access.accounts.ldap.removeQuestion':
+    'Remove the LDAP source and its stored bind password? Scheduled pulls stop; the accounts already imported stay.',
+  'access.accounts.ldap.removed': 'The LDAP source is removed. The accounts already imported stay.',
   'access.accounts.ldap.pull': 'Pull now',
 };

@@ -100,6 +100,8 @@ export const accountsApi = {
   ldap: (systemId: string) => api.get<LdapSourceView>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/ldap`),
   saveLdap: (systemId: string, source: LdapSourceInput) =>
     api.put<LdapSourceView>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/ldap`, source),
+  /** Remove the system's LDAP source (its imported accounts stay). */
+  removeLdap: (systemId: string) => api.delete(`/api/v1/access/systems/${encodeURIComponent(systemId)}/ldap`),
   pull: (systemId: string) => api.post<ImportResult>(`/api/v1/access/systems/${encodeURIComponent(systemId)}/accounts/pull`),
   loginEvents: (q: { system?: string; account?: string; outcome?: string; limit?: number }) =>
     api.get<{ items: LoginEvent[] }>(`/api/v1/access/login-events${query(q)}`),

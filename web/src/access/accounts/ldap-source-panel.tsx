@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../../app/api.ts';
 import { useSession } from '../../app/session.tsx';
-import { Badge, Notice, ProblemAlert, TextField, fieldError } from '../../app/ui.tsx';
+import { Badge, ConfirmButton, Notice, ProblemAlert, TextField, fieldError } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { type ImportResult, type LdapSource, type LdapSourceInput, accountsApi } from './accounts.api.ts';
 import { ImportResultView } from './import-result.tsx';
@@ -127,6 +127,7 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
+  const [removed, setRemoved] = useState(false);
   const [busy, setBusy] = useState(false);
   const [pull, setPull] = useState<{ result?: ImportResult; error?: unknown } | null>(null);
 
@@ -149,6 +150,7 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
     onChange: (e: { target: { value: string } }) => {
       setDraft((d) => ({ ...d, [k]: e.target.value }));
       setSaved(false);
+      setRemoved(false);
     },
   });
 
@@ -162,6 +164,23 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
       setSource(s);
       setDraft(draftOf(s));
       setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    setPull(null);
+    try {
+      await accountsApi.removeLdap(systemId);
+      setSource(null);
+      setDraft(EMPTY);
+      setRemoved(true);
     } catch (err) {
       setError(err);
     } finally {
@@ -348,6 +367,7 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
       </fieldset>
       <ProblemAlert error={error} claimed={CLAIMED} onDismiss={() => setError(null)} />
       {saved ? <Notice onDismiss={() => setSaved(false)}>{t('access.accounts.ldap.saved')}</Notice> : null}
+      {removed ? <Notice onDismiss={() => setRemoved(false)}>{t('access.accounts.ldap.removed')}</Notice> : null}
       <div className="button-row">
         {canWrite ? (
           <button type="submit" className="btn btn-primary" disabled={busy}>
@@ -358,6 +378,14 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
           <button type="button" className="btn" disabled={busy || !source} onClick={() => void pullNow()}>
             {t('access.accounts.ldap.pull')}
           </button>
+        ) : null}
+        {canWrite && source ? (
+          <ConfirmButton
+            label={t('access.accounts.ldap.remove')}
+            question={t('access.accounts.ldap.removeQuestion')}
+            disabled={busy}
+            onConfirm={() => void remove()}
+          />
         ) : null}
       </div>
       {pull ? (

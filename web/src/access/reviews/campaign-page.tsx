@@ -3,8 +3,8 @@ import { Link } from '../../app/router.tsx';
 import { useSession } from '../../app/session.tsx';
 import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { DecideControls, DecisionBadge, FlagBadges, Progress, ResultText, Subject } from './review-bits.tsx';
-import { FINAL_DECISIONS, REVIEW_FLAGS, reviewsApi, type Campaign, type Entry } from './reviews.api.ts';
+import { DecideControls, DecisionBadge, DeliveryBadge, FlagBadges, Progress, ResultText, Subject } from './review-bits.tsx';
+import { FINAL_DECISIONS, REVIEW_FLAGS, reviewsApi, type Campaign, type Entry, type Reminder } from './reviews.api.ts';
 import './reviews.css';
 
 /**
@@ -16,14 +16,20 @@ export function CampaignPage({ id }: { id: string }) {
   const session = useSession();
   const [c, setC] = useState<Campaign | null>(null);
   const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [reminders, setReminders] = useState<Reminder[] | null>(null);
   const [filter, setFilter] = useState<{ flag?: string | undefined; decision?: string | undefined; q?: string | undefined }>({});
   const [error, setError] = useState<unknown>(null);
   const [reason, setReason] = useState('');
   const load = useCallback(async () => {
     try {
-      const [camp, list] = await Promise.all([reviewsApi.campaign(id), reviewsApi.entries(id, filter)]);
+      const [camp, list, sent] = await Promise.all([
+        reviewsApi.campaign(id),
+        reviewsApi.entries(id, filter),
+        reviewsApi.reminders(id),
+      ]);
       setC(camp);
       setEntries(list);
+      setReminders(sent);
       setError(null);
     } catch (err) {
       setError(err);
@@ -40,6 +46,10 @@ export function CampaignPage({ id }: { id: string }) {
     }
   };
   const open = c?.state === 'open';
+  const mailSent = (reminders ?? []).filter((r) => r.delivery?.state === 'sent').length;
+  const notReached = (reminders ?? []).filter(
+    (r) => !r.delivery || ['failed', 'not_sent', 'undeliverable'].includes(r.delivery.state),
+  ).length;
   const manager = session.can('access.campaigns');
   return (
     <>
@@ -92,6 +102,20 @@ export function CampaignPage({ id }: { id: string }) {
           </dd>
           <dt>{t('access.reviews.reviewers')}</dt>
           <dd>{c.reviewers.map((r) => `${r.name} (${r.decided}/${r.total})`).join(', ') || '–'}</dd>
+          {reminders?.length ? (
+            <>
+              <dt>{t('access.reviews.reminders.title')}</dt>
+              <dd data-testid="reminder-summary">
+                <a href="#reminders">{t('access.reviews.reminders.summary', { sent: mailSent, total: reminders.length })}</a>
+                {notReached > 0 ? (
+                  <>
+                    {' '}
+                    <Badge tone="bad">{t('access.reviews.reminders.notReached', { n: notReached })}</Badge>
+                  </>
+                ) : null}
+              </dd>
+            </>
+          ) : null}
           {c.closedAt ? (
             <>
               <dt>{t('access.reviews.closedAt')}</dt>
@@ -115,6 +139,42 @@ export function CampaignPage({ id }: { id: string }) {
             {t('access.reviews.close')}
           </button>
         </form>
+      ) : null}
+      {reminders?.length ? (
+        <section className="review-reminders" id="reminders" aria-labelledby="reminders-title">
+          <h2 id="reminders-title">{t('access.reviews.reminders.title')}</h2>
+          <p className="small muted">{t('access.reviews.reminders.intro')}</p>
+          <ListTable
+            testId="reminders"
+            columns={[
+              t('access.reviews.reminders.col.at'),
+              t('access.reviews.reminders.col.kind'),
+              t('access.reviews.reminders.col.to'),
+              t('access.reviews.reminders.col.entries'),
+              t('access.reviews.reminders.col.mail'),
+            ]}
+            isEmpty={false}
+            empty={t('access.reviews.reminders.empty')}
+          >
+            {reminders.map((r) => (
+              <tr key={r.id}>
+                <td>{dateTime(r.sentAt)}</td>
+                <td>
+                  {t(
+                    r.kind === 'escalation'
+                      ? 'access.reviews.reminders.kind.escalation'
+                      : 'access.reviews.reminders.kind.reminder',
+                  )}
+                </td>
+                <td>{r.toName ?? '–'}</td>
+                <td>{r.entries}</td>
+                <td>
+                  <DeliveryBadge d={r.delivery} />
+                </td>
+              </tr>
+            ))}
+          </ListTable>
+        </section>
       ) : null}
       <div className="filter-bar" role="search" aria-label={t('access.reviews.filters')}>
         <TextField

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link } from '../../app/router.tsx';
 import { Badge, ListTable, Notice, PageHeader, ProblemAlert } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { DecideControls, FlagBadges, Subject } from './review-bits.tsx';
+import { DecideControls, DeliveryBadge, FlagBadges, Subject } from './review-bits.tsx';
 import { reviewsApi, type MyReviews } from './reviews.api.ts';
 import './reviews.css';
 
@@ -11,7 +11,7 @@ import './reviews.css';
  * with one-click Keep / Revoke and a small form for reduce, defer and escalate; and the reminders they were sent.
  */
 export function MyReviewsPage() {
-  const { t, dateTime } = useI18n();
+  const { t, plural, dateTime } = useI18n();
   const [data, setData] = useState<MyReviews | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(async () => {
@@ -36,12 +36,13 @@ export function MyReviewsPage() {
         <Notice tone="warn">
           <ul data-testid="reminders">
             {data.reminders.map((r) => (
-              <li key={r.id}>
+              <li key={r.id} className="review-reminder">
                 {t(r.kind === 'escalation' ? 'access.reviews.mine.escalation' : 'access.reviews.mine.reminder', {
                   campaign: r.campaignName,
-                  n: r.entries,
+                  entries: plural('access.reviews.mine.entryCount', r.entries),
                   at: dateTime(r.sentAt),
-                })}
+                })}{' '}
+                <DeliveryBadge d={r.delivery} />
               </li>
             ))}
           </ul>

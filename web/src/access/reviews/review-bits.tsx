@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { Badge, ProblemAlert, SelectField, TextField, type Tone } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
-import { reviewsApi, type Campaign, type Entry, type ReviewFlag } from './reviews.api.ts';
+import { reviewsApi, type Campaign, type Entry, type MailDelivery, type ReviewFlag } from './reviews.api.ts';
 
 const FLAG_TONES: Record<ReviewFlag, Tone> = {
   orphaned: 'bad',
   excessive: 'bad',
   leaver: 'bad',
   inactive: 'warn',
+  'no-use-data': 'warn',
   'no-grant': 'warn',
   new: 'info',
   changed: 'info',
@@ -20,10 +21,72 @@ export function FlagBadges({ flags }: { flags: ReviewFlag[] }) {
   return (
     <span className="review-flags">
       {flags.map((f) => (
-        <Badge key={f} tone={FLAG_TONES[f]} testId={`flag-${f}`}>
-          {t(`access.reviews.flag.${f}`)}
-        </Badge>
+        <span key={f} className="review-flag" title={t(`access.reviews.flagHint.${f}`)}>
+          <Badge tone={FLAG_TONES[f]} testId={`flag-${f}`}>
+            {t(`access.reviews.flag.${f}`)}
+          </Badge>
+        </span>
       ))}
+    </span>
+  );
+}
+
+const DELIVERY_TONES: Record<MailDelivery['state'], Tone> = {
+  sent: 'ok',
+  pending: 'info',
+  sending: 'info',
+  failed: 'bad',
+  not_sent: 'warn',
+  undeliverable: 'bad',
+};
+
+/**
+ * Where a reminder's e-mail stands: a badge (sent, queued, failed, not sent, undeliverable) and, beside it, to whom and
+ * when, or why it did not go out (the mail server's reply, no mail transport configured, no e-mail address).
+ */
+export function DeliveryBadge({ d }: { d: MailDelivery | null }) {
+  const { t, dateTime } = useI18n();
+  if (!d) {
+    return (
+      <span className="review-delivery" data-testid="delivery-none">
+        <Badge tone="neutral">{t('access.reviews.mail.none')}</Badge>
+      </span>
+    );
+  }
+  const to = d.to ?? '';
+  let detail: string;
+  switch (d.state) {
+    case 'sent':
+      detail = t('access.reviews.mail.sentDetail', { to, at: dateTime(d.sentAt) });
+      break;
+    case 'pending':
+      detail =
+        d.attempts > 0
+          ? t('access.reviews.mail.retryDetail', {
+              to,
+              n: d.attempts,
+              error: d.error ?? '',
+              at: d.nextAttemptAt ? dateTime(d.nextAttemptAt) : '–',
+            })
+          : t('access.reviews.mail.pendingDetail', { to });
+      break;
+    case 'sending':
+      detail = t('access.reviews.mail.pendingDetail', { to });
+      break;
+    case 'failed':
+      detail = t('access.reviews.mail.failedDetail', { to, n: d.attempts, error: d.error ?? '' });
+      break;
+    case 'not_sent':
+      detail = t('access.reviews.mail.notSentDetail');
+      break;
+    case 'undeliverable':
+      detail = d.to ? t('access.reviews.mail.badAddressDetail', { to }) : t('access.reviews.mail.noAddressDetail');
+      break;
+  }
+  return (
+    <span className="review-delivery" data-testid={`delivery-${d.state}`}>
+      <Badge tone={DELIVERY_TONES[d.state]}>{t(`access.reviews.mail.${d.state}`)}</Badge>{' '}
+      <span className="review-delivery-detail">{detail}</span>
     </span>
   );
 }

@@ -4,7 +4,7 @@ import { api, query } from '../../app/api.ts';
  * Shapes of the access-review API (mirrors src/modules/access/reviews.service.ts and reviews.model.ts; the console does
  * not import server code).
  */
-export const REVIEW_FLAGS = ['orphaned', 'inactive', 'excessive', 'leaver', 'new', 'changed', 'no-grant'] as const;
+export const REVIEW_FLAGS = ['orphaned', 'inactive', 'no-use-data', 'excessive', 'leaver', 'new', 'changed', 'no-grant'] as const;
 export type ReviewFlag = (typeof REVIEW_FLAGS)[number];
 export const FINAL_DECISIONS = ['keep', 'revoke', 'reduce', 'defer'] as const;
 export type Decision = (typeof FINAL_DECISIONS)[number] | 'escalate';
@@ -79,10 +79,46 @@ export interface Entry {
   };
 }
 
+/** Where a reminder's e-mail stands (mirrors MAIL_STATES and MailDeliveryView in src/modules/access/reviews.mail.ts). */
+export type MailState = 'pending' | 'sending' | 'sent' | 'failed' | 'not_sent' | 'undeliverable';
+export interface MailDelivery {
+  state: MailState;
+  /** The address it was (or would have been) sent to. */
+  to: string | null;
+  attempts: number;
+  sentAt: string | null;
+  lastAttemptAt: string | null;
+  /** When the next attempt is due (pending only). */
+  nextAttemptAt: string | null;
+  /** Why it is not sent (yet): the server's reply, or why it was never tried. */
+  error: string | null;
+}
+
+/** A reminder or escalation of a campaign, with its e-mail (`delivery: null` only for one without an outbox row). */
+export interface Reminder {
+  id: string;
+  /** 'reminder' or 'escalation'. */
+  kind: string;
+  toPersonId: string;
+  toName: string | null;
+  aboutPersonId: string;
+  entries: number;
+  sentAt: string;
+  delivery: MailDelivery | null;
+}
+
 export interface MyReviews {
   person: { id: string; name: string } | null;
   entries: (Entry & { campaignName: string; dueAt: string })[];
-  reminders: { id: string; campaignName: string; kind: string; entries: number; sentAt: string }[];
+  reminders: {
+    id: string;
+    campaignId: string;
+    campaignName: string;
+    kind: string;
+    entries: number;
+    sentAt: string;
+    delivery: MailDelivery | null;
+  }[];
 }
 
 export interface PolicyInput {
@@ -105,6 +141,8 @@ export const reviewsApi = {
   campaign: (id: string) => api.get<Campaign>(`${base}/campaigns/${encodeURIComponent(id)}`),
   entries: (id: string, f: { flag?: string | undefined; decision?: string | undefined; q?: string | undefined }) =>
     api.get<{ items: Entry[] }>(`${base}/campaigns/${encodeURIComponent(id)}/entries${query(f)}`).then((r) => r.items),
+  reminders: (id: string) =>
+    api.get<{ items: Reminder[] }>(`${base}/campaigns/${encodeURIComponent(id)}/reminders`).then((r) => r.items),
   mine: () => api.get<MyReviews>(`${base}/reviews/mine`),
   decide: (entryId: string, body: { decision: Decision; reason?: string | undefined; reduceTo?: string | undefined }) =>
     api.post<Entry>(`${base}/review-entries/${encodeURIComponent(entryId)}/decision`, body),
