@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addGrant, addPerson, addSystem } from '../../src/modules/access/accounts.test-data.ts';
-import { ADMIN_DN, ADMIN_PW, startSlapd } from '../../src/modules/access/accounts.test-slapd.ts';
+import { ADMIN_DN, ADMIN_PW, PEOPLE_LDIF, startSlapd } from '../../src/modules/access/accounts.test-slapd.ts';
 import { createTestApp, type TestApp } from '../app.ts';
 import { browserTestsRun, launchChromium, openConsolePage } from '../browser.ts';
 import { createUserWithToken, signInAs } from '../identity.ts';
@@ -194,7 +194,7 @@ describe.skipIf(!browserTestsRun)('accounts console end to end (Chromium)', () =
     const officer = await signInAs(t, 'security-officer');
     const { context, page, problems } = await openConsolePage(browser);
     try {
-      await slapd.ldif(LDIF);
+      await slapd.ldif(PEOPLE_LDIF);
       await context.addCookies(
         officer.headers.cookie.split('; ').map((c) => {
           const eq = c.indexOf('=');
@@ -300,38 +300,3 @@ describe.skipIf(!browserTestsRun)('accounts console end to end (Chromium)', () =
     }
   }, 120_000);
 });
-
-/** Two people under ou=people, alice in the admins group (the memberof overlay gives her `memberOf`). */
-const LDIF = `dn: dc=example,dc=org
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,dc=example,dc=org
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,dc=example,dc=org
-objectClass: organizationalUnit
-ou: groups
-
-dn: uid=alice,ou=people,dc=example,dc=org
-objectClass: inetOrgPerson
-uid: alice
-cn: Alice Admin
-sn: Admin
-mail: alice@example.org
-
-dn: uid=bob,ou=people,dc=example,dc=org
-objectClass: inetOrgPerson
-uid: bob
-cn: Bob Builder
-sn: Builder
-mail: bob@example.org
-
-dn: cn=admins,ou=groups,dc=example,dc=org
-objectClass: groupOfNames
-cn: admins
-member: uid=alice,ou=people,dc=example,dc=org
-`;

@@ -5,7 +5,7 @@ import { createUserWithToken } from '../../../test/identity.ts';
 import type { LdapSourceView } from './accounts.ldap.ts';
 import type { AccountImportResult, AccountView } from './accounts.service.ts';
 import { addSystem } from './accounts.test-data.ts';
-import { ADMIN_DN, ADMIN_PW, type Slapd, startSlapd } from './accounts.test-slapd.ts';
+import { ADMIN_DN, ADMIN_PW, PEOPLE_LDIF, type Slapd, startSlapd } from './accounts.test-slapd.ts';
 
 /**
  * Account lists pulled from a real OpenLDAP slapd (issue 6 item 3): started here as the current user with an mdb
@@ -13,45 +13,14 @@ import { ADMIN_DN, ADMIN_PW, type Slapd, startSlapd } from './accounts.test-slap
  * sealed at rest and never shown; a pull imports like an upload (idempotent, gone accounts); a failing directory
  * changes nothing and answers 503.
  */
-const ENTRIES = `dn: dc=example,dc=org
-objectClass: dcObject
-objectClass: organization
-o: Example
-dc: example
-
-dn: ou=people,dc=example,dc=org
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,dc=example,dc=org
-objectClass: organizationalUnit
-ou: groups
-
-dn: uid=alice,ou=people,dc=example,dc=org
-objectClass: inetOrgPerson
-uid: alice
-cn: Alice Admin
-sn: Admin
-mail: alice@example.org
-
-dn: uid=bob,ou=people,dc=example,dc=org
-objectClass: inetOrgPerson
-uid: bob
-cn: Bob Builder
-sn: Builder
-mail: bob@example.org
-
+// The two people of PEOPLE_LDIF and one whose mail is not an address.
+const ENTRIES = `${PEOPLE_LDIF}
 dn: uid=broken,ou=people,dc=example,dc=org
 objectClass: inetOrgPerson
 uid: broken
 cn: Broken Mail
 sn: Mail
 mail: not-an-address
-
-dn: cn=admins,ou=groups,dc=example,dc=org
-objectClass: groupOfNames
-cn: admins
-member: uid=alice,ou=people,dc=example,dc=org
 `;
 
 describe.each(DIALECTS)('LDAP account source against a real slapd ($dialect)', ({ dialect, skip }) => {
