@@ -63,9 +63,16 @@ export interface ReconcileOutput {
   counts: ReconcileCounts;
 }
 
-/** Source packages whose findings say for themselves whether the fix runs (the matcher knows the running kernel). */
-export function isKernelPackage(pkg: string): boolean {
-  return pkg === 'linux' || pkg === 'kernel';
+/**
+ * Source packages whose findings say for themselves whether the fix runs (the matcher knows the running kernel):
+ * `linux`, `kernel`, and Ubuntu's flavoured kernel sources (`linux-aws`, `linux-hwe-6.5`, …), known by the kernel
+ * images or modules among the finding's binaries (JSON `[{name, version}]`).
+ */
+export function isKernelPackage(pkg: string, binaries?: string): boolean {
+  if (pkg === 'linux' || pkg === 'kernel') return true;
+  if (binaries === undefined || !pkg.startsWith('linux-')) return false;
+  const list = JSON.parse(binaries) as { name: string }[];
+  return list.some((b) => /^linux-(?:image-(?:unsigned-)?|modules-)\d/.test(b.name));
 }
 
 export function findingKey(pkg: string, vuln: string): string {
@@ -377,7 +384,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     const versions = input.installed.get(e.package);
     const sameVersion = versions?.has(e.installed_version) === true;
     const hostChanged = !sameVersion;
-    const restartPending = input.match.pendingRestart && hostChanged && !isKernelPackage(e.package);
+    const restartPending = input.match.pendingRestart && hostChanged && !isKernelPackage(e.package, e.binaries);
     if (restartPending) {
       if (e.lifecycle === 'patched_on_disk') continue;
       out.updates.push({

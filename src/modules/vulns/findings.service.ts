@@ -16,6 +16,7 @@ import {
   NOT_RESOLVED,
   SYSTEM_ACTOR,
   toView,
+  TRIAGED_AWAY,
   sweepQueries,
   timeOrderedId,
   updateFindings,
@@ -95,6 +96,10 @@ export interface SweepResult {
   expired: number;
   /** KEV signals raised: one per CVE newly affecting an internet-facing provider-operated asset. */
   kevSignals: number;
+  /** SLA signals resolved: assets with no provider finding needing action near or past its deadline any more. */
+  slaResolved?: number | undefined;
+  /** KEV signals resolved: CVEs no longer needing action on any internet-facing provider-operated asset. */
+  kevResolved?: number | undefined;
 }
 
 /** What one fleet run reads once and shares between its assets. */
@@ -137,6 +142,12 @@ const FLEET_BATCH_MAX = 50;
 const FLEET_BATCH_MS = 250;
 /** Findings named in a signal's details (the count names them all). */
 const SIGNAL_WORST = 10;
+const SIGNAL_SEVERITY_RANK: Record<string, number> = { info: 0, minor: 1, major: 2, critical: 3 };
+
+/** The CVE a KEV finding is signalled under: its id, or its first CVE alias. */
+function kevCve(vuln: string, aliases: string): string {
+  return vuln.startsWith('CVE-') ? vuln : ((JSON.parse(aliases) as string[]).find((x) => x.startsWith('CVE-')) ?? vuln);
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -587,6 +598,7 @@ export class FindingsService {
         },
         occurredAt: new Date(nowIso),
       });
+      await this.#openSignal(db, `vulns:sla:${assetId}`, 'sla', assetId, severity, nowIso);
       result.slaSignals++;
       const events: VulnsFindingEventsTable[] = [];
       for (const state of ['near', 'breached'] as const) {
@@ -609,15 +621,124 @@ export class FindingsService {
       }
       await insertEvents(db, events);
     }
+    await this.#resolveSlaSignals(db, nowIso, result);
+  }
+
+  /** Record a firing SLA or KEV signal (the highest severity raised while it fires), for the sweep to resolve later. */
+  async #openSignal(db: Db, key: string, kind: 'sla' | 'kev', subject: string, severity: SignalSeverity, nowIso: string) {
+    const had = await db.selectFrom('vulns_open_signals').select('severity').where('dedup_key', '=', key).executeTakeFirst();
+    if (!had) {
+      await db
+        .insertInto('vulns_open_signals')
+        .values({ dedup_key: key, kind, subject, severity, raised_at: nowIso, updated_at: nowIso })
+        .execute();
+      return;
+    }
+    const worse = (SIGNAL_SEVERITY_RANK[severity] ?? 0) > (SIGNAL_SEVERITY_RANK[had.severity] ?? 0);
+    await db
+      .updateTable('vulns_open_signals')
+      .set({ severity: worse ? severity : had.severity, updated_at: nowIso })
+      .where('dedup_key', '=', key)
+      .execute();
+  }
+
+  /**
+   * Resolve the SLA signal of each asset that has one firing and no provider finding needing action near or past its
+   * deadline any more (patched, triaged away, deadline moved, asset customer-managed or gone). Only those assets are
+   * looked at. The open findings' `sla_signalled` is cleared, so that one coming back (a risk acceptance that ends)
+   * signals again; a patched finding is reset when it reopens, and one triaged not affected or false positive keeps its
+   * mark (it stays out of `vulns_findings_sla_unsignalled`, which every sweep reads). The signals API only raises an incident's severity, so a major signal with only near findings left
+   * stays major until it resolves.
+   */
+  async #resolveSlaSignals(db: Db, nowIso: string, result: SweepResult): Promise<void> {
+    const open = await db.selectFrom('vulns_open_signals').selectAll().where('kind', '=', 'sla').execute();
+    if (open.length === 0) return;
+    const pressing = new Set<string>();
+    for (const part of chunks(
+      open.map((o) => o.subject),
+      500,
+    ))
+      for (const r of await sweepQueries.pressingDeadlines(db, part).execute()) if (Number(r.n) > 0) pressing.add(r.asset_id);
+    for (const o of open) {
+      if (pressing.has(o.subject)) continue;
+      const asset = await db.selectFrom('vulns_assets').select('name').where('id', '=', o.subject).executeTakeFirst();
+      const name = asset?.name ?? o.subject;
+      await this.#deps.signals.raise(db, {
+        source: 'vulns',
+        dedupKey: o.dedup_key,
+        status: 'resolved',
+        severity: o.severity as SignalSeverity,
+        summary: `${name}: no vulnerability finding needing action is near or past its patch deadline any more`,
+        details: { assetId: o.subject, asset: name, since: o.raised_at },
+        occurredAt: new Date(nowIso),
+        autoResolve: true,
+      });
+      await db
+        .updateTable('vulns_findings')
+        .set({ sla_signalled: 'none' })
+        .where('asset_id', '=', o.subject)
+        .where('sla_signalled', '<>', 'none')
+        .where('lifecycle', 'in', [...NOT_RESOLVED])
+        .where('triage_state', 'not in', ['not_affected', 'false_positive'])
+        .execute();
+      await db.deleteFrom('vulns_open_signals').where('dedup_key', '=', o.dedup_key).execute();
+      result.slaResolved = (result.slaResolved ?? 0) + 1;
+    }
+  }
+
+  /**
+   * Resolve the KEV signal of each CVE none of whose signalled findings still needs action on an internet-facing (or
+   * unknown exposure) provider-operated asset: patched and in force, triaged away, the kernel not running, the asset
+   * internal or customer-managed, or no open finding left. The open findings' `kev_signalled_at` is cleared: the CVE
+   * signals again if one needs action again (the kernel booted, the host exposed, the acceptance ended); a patched
+   * finding is reset when it reopens.
+   */
+  async #resolveKevSignals(db: Db, nowIso: string, result: SweepResult): Promise<void> {
+    const open = await db.selectFrom('vulns_open_signals').selectAll().where('kind', '=', 'kev').execute();
+    if (open.length === 0) return;
+    const firing = new Set(open.map((o) => o.subject));
+    const holding = new Set<string>();
+    const idsOf = new Map<string, string[]>();
+    for (const r of await sweepQueries.signalledKev(db).execute()) {
+      const cve = kevCve(r.vuln, r.aliases);
+      if (!firing.has(cve)) continue;
+      const unresolved = NOT_RESOLVED.includes(r.lifecycle as Lifecycle);
+      let ids = idsOf.get(cve);
+      if (!ids) idsOf.set(cve, (ids = []));
+      // A verified resolved finding is reset when it reopens (and stays out of `vulns_findings_kev_unsignalled` till then).
+      if (unresolved) ids.push(r.id);
+      const needsAction =
+        unresolved &&
+        r.in_force !== 'not_running' &&
+        !TRIAGED_AWAY.includes(r.triage_state as TriageState) &&
+        r.operated_by === 'provider' &&
+        r.exposure !== 'internal';
+      if (needsAction) holding.add(cve);
+    }
+    for (const o of open) {
+      if (holding.has(o.subject)) continue;
+      await this.#deps.signals.raise(db, {
+        source: 'vulns',
+        dedupKey: o.dedup_key,
+        status: 'resolved',
+        severity: 'critical',
+        summary: `${o.subject} (CISA KEV) no longer needs action on any internet-facing host`,
+        details: { cve: o.subject, since: o.raised_at },
+        occurredAt: new Date(nowIso),
+        autoResolve: true,
+      });
+      for (const part of chunks(idsOf.get(o.subject) ?? [], 1000))
+        await db.updateTable('vulns_findings').set({ kev_signalled_at: null }).where('id', 'in', part).execute();
+      await db.deleteFrom('vulns_open_signals').where('dedup_key', '=', o.dedup_key).execute();
+      result.kevResolved = (result.kevResolved ?? 0) + 1;
+    }
   }
 
   async #kevSignals(db: Db, nowIso: string, result: SweepResult): Promise<void> {
     const rows = await sweepQueries.unsignalledKev(db).execute();
     const byCve = new Map<string, typeof rows>();
     for (const r of rows) {
-      const cve = r.vuln.startsWith('CVE-')
-        ? r.vuln
-        : ((JSON.parse(r.aliases) as string[]).find((x) => x.startsWith('CVE-')) ?? r.vuln);
+      const cve = kevCve(r.vuln, r.aliases);
       let list = byCve.get(cve);
       if (!list) byCve.set(cve, (list = []));
       list.push(r);
@@ -649,11 +770,13 @@ export class FindingsService {
         },
         occurredAt: new Date(nowIso),
       });
+      await this.#openSignal(db, `vulns:kev:${cve}`, 'kev', cve, 'critical', nowIso);
       result.kevSignals++;
       const ids = list.map((r) => r.id);
       for (const part of chunks(ids, 1000))
         await db.updateTable('vulns_findings').set({ kev_signalled_at: nowIso }).where('id', 'in', part).execute();
     }
+    await this.#resolveKevSignals(db, nowIso, result);
   }
 
   /** The statement source (feed kind) → version(s) of the feeds of that kind, for the priority's inputs. */

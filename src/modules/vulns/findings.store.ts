@@ -548,4 +548,29 @@ export const sweepQueries = {
       .where('f.triage_state', 'not in', [...TRIAGED_AWAY])
       .where('a.operated_by', '=', 'provider')
       .where('a.exposure', '<>', 'internal'),
+  /**
+   * For assets with a firing SLA signal: how many of their provider findings needing action are near or past their
+   * deadline, per asset and state (none left: the signal is resolved).
+   */
+  pressingDeadlines: (db: Db, assetIds: readonly string[]) =>
+    db
+      .selectFrom('vulns_findings as f')
+      .select(['f.asset_id', 'f.sla_state', (eb) => eb.fn.countAll<number>().as('n')])
+      .where(sql.ref('f.sla_state'), 'in', sql`('near', 'breached')`)
+      .where(sql.ref('f.operated_by'), '=', sql.lit('provider'))
+      .where(sql.ref('f.lifecycle'), 'in', sql`('open', 'patched_on_disk')`)
+      .where('f.asset_id', 'in', assetIds.length > 0 ? [...assetIds] : [''])
+      .where('f.triage_state', 'not in', [...TRIAGED_AWAY])
+      .groupBy(['f.asset_id', 'f.sla_state']),
+  /**
+   * Every KEV finding a signal was raised for, with whether it still needs action on an internet-facing (or unknown)
+   * provider asset (the terms of `unsignalledKev`): a KEV signal none of whose findings still does is resolved.
+   */
+  signalledKev: (db: Db) =>
+    db
+      .selectFrom('vulns_findings as f')
+      .innerJoin('vulns_assets as a', 'a.id', 'f.asset_id')
+      .select(['f.id', 'f.vuln', 'f.aliases', 'f.lifecycle', 'f.in_force', 'f.triage_state', 'a.operated_by', 'a.exposure'])
+      .where('f.kev', '=', sql.lit(1))
+      .where('f.kev_signalled_at', 'is not', null),
 };

@@ -7,7 +7,7 @@ import type { IndexPrints } from './match/advisory-index.ts';
  * rules themselves (a matcher or reconcile fix) is not in them, so a kept baseline of another version is ignored and
  * the next fleet run matches every asset whole. Bump it with every change to what a match or a priority computes.
  */
-export const MATCHER_VERSION = 1;
+export const MATCHER_VERSION = 2;
 
 const ROW_ID = 'fleet';
 

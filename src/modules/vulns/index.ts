@@ -19,6 +19,7 @@ import { m0001Vulns } from './migrations/0001-vulns.ts';
 import { m0002KevSignalIndex } from './migrations/0002-kev-signal-index.ts';
 import { m0003FleetBaseline } from './migrations/0003-fleet-baseline.ts';
 import { m0004SweepIndexes } from './migrations/0004-sweep-indexes.ts';
+import { m0005OpenSignals } from './migrations/0005-open-signals.ts';
 import { loadInventory } from './snapshots.ts';
 import type { VulnsConfig } from './vulns.config.ts';
 import { vulnsPermissions } from './vulns.permissions.ts';
@@ -71,6 +72,7 @@ export const vulnsMigrations = {
   '0002-kev-signal-index': m0002KevSignalIndex,
   '0003-fleet-baseline': m0003FleetBaseline,
   '0004-sweep-indexes': m0004SweepIndexes,
+  '0005-open-signals': m0005OpenSignals,
 };
 
 /**

@@ -188,6 +188,16 @@ export interface VulnsFleetBaselineTable {
   updated_at: string;
 }
 
+/** An SLA or KEV signal the sweep raised and has not resolved yet (migration 0005). */
+export interface VulnsOpenSignalsTable {
+  dedup_key: string;
+  kind: string;
+  subject: string;
+  severity: string;
+  raised_at: string;
+  updated_at: string;
+}
+
 declare module '../../core/db/tables.ts' {
   interface Tables {
     vulns_assets: VulnsAssetsTable;
@@ -201,5 +211,6 @@ declare module '../../core/db/tables.ts' {
     vulns_findings: VulnsFindingsTable;
     vulns_finding_events: VulnsFindingEventsTable;
     vulns_fleet_baseline: VulnsFleetBaselineTable;
+    vulns_open_signals: VulnsOpenSignalsTable;
   }
 }

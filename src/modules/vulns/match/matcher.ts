@@ -116,8 +116,49 @@ interface Group {
 const IN_FORCE_RANK: Record<InForce, number> = { not_running: 0, on_disk: 1, vulnerable: 2 };
 const SEVERITY_RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
 
-function isSignedLinux(source: string): boolean {
-  return source === 'linux-signed' || source.startsWith('linux-signed-');
+/** Debian architectures: Debian names its signed kernel sources `linux-signed-<arch>` (`linux-signed-5.10-amd64`). */
+const DEBIAN_ARCHES = new Set([
+  'amd64',
+  'arm64',
+  'i386',
+  'armhf',
+  'armel',
+  'ppc64el',
+  's390x',
+  'mips64el',
+  'mipsel',
+  'riscv64',
+  'loong64',
+]);
+
+/**
+ * The kernel source a signed-kernel source stands for, or undefined when it is none: Debian's `linux-signed-amd64` →
+ * `linux`, `linux-signed-5.10-amd64` → `linux-5.10`; Ubuntu's `linux-signed` → `linux`, `linux-signed-aws` →
+ * `linux-aws`, `linux-signed-hwe-6.5` → `linux-hwe-6.5` (advisories name the unsigned source).
+ */
+function unsignedLinux(source: string): string | undefined {
+  if (source === 'linux-signed') return 'linux';
+  if (!source.startsWith('linux-signed-')) return undefined;
+  const rest = source.slice('linux-signed-'.length);
+  if (DEBIAN_ARCHES.has(rest)) return 'linux';
+  const dash = rest.lastIndexOf('-');
+  if (dash > 0 && DEBIAN_ARCHES.has(rest.slice(dash + 1))) return `linux-${rest.slice(0, dash)}`;
+  return `linux-${rest}`;
+}
+
+/**
+ * Binaries only a kernel source builds: a kernel image (`linux-image-6.1.0-18-amd64`, Ubuntu's
+ * `linux-image-unsigned-6.5.0-1015-aws`) or its modules (`linux-modules-6.5.0-1015-aws`). A dpkg source `linux-*`
+ * holding one is a kernel (Ubuntu's flavours `linux-aws`, `linux-azure`, `linux-hwe-6.5`, …); `linux-meta-*`,
+ * `linux-firmware`, `linux-base` build none.
+ */
+function isKernelBinary(name: string): boolean {
+  return /^linux-(?:image-(?:unsigned-)?|modules-)\d/.test(name) && !name.endsWith('-dbg') && !name.endsWith('-dbgsym');
+}
+
+/** Whether a source package name can be a kernel: `linux`, `linux-*` (dpkg; confirmed by its binaries), `kernel` (RPM). */
+function kernelCandidate(scheme: VersionScheme, name: string): boolean {
+  return scheme === 'dpkg' ? name === 'linux' || name.startsWith('linux-') : scheme === 'rpm' && name === 'kernel';
 }
 
 /**
@@ -129,15 +170,17 @@ export function matchedSource(p: InventoryPackage, scheme: VersionScheme): { nam
   const isDistro = scheme === 'dpkg' || scheme === 'rpm';
   if (!isDistro) return { name: p.name, version: p.version };
   const name = p.source || p.name;
-  if (scheme === 'dpkg' && isSignedLinux(name)) return { name: 'linux', version: p.version };
+  const unsigned = scheme === 'dpkg' ? unsignedLinux(name) : undefined;
+  if (unsigned !== undefined) return { name: unsigned, version: p.version };
   return { name, version: p.sourceVersion || p.version };
 }
 
 /** The kernel release a binary boots, or undefined when it is no kernel image. */
 function kernelImageRelease(scheme: VersionScheme, name: string, version: string, arch: string | undefined): string | undefined {
   if (scheme === 'dpkg') {
-    if (!/^linux-image-\d/.test(name) || name.endsWith('-dbg')) return undefined;
-    const rel = name.slice('linux-image-'.length);
+    if (!/^linux-image-(?:unsigned-)?\d/.test(name) || name.endsWith('-dbg') || name.endsWith('-dbgsym')) return undefined;
+    // Debian `linux-image-<release>-unsigned`, Ubuntu `linux-image-unsigned-<release>`
+    const rel = name.slice('linux-image-'.length).replace(/^unsigned-/, '');
     return rel.endsWith('-unsigned') ? rel.slice(0, -'-unsigned'.length) : rel;
   }
   if (name !== 'kernel' && name !== 'kernel-core') return undefined;
@@ -160,6 +203,9 @@ export function matchInventory(index: AdvisoryIndex, inventory: Inventory, opts:
   // Groups in (ecosystem, package) order and each group's findings sorted by id: the whole list comes out sorted
   // without sorting thousands of findings at once.
   groups.sort((a, b) => cmp(a.ecosystem, b.ecosystem) || cmp(a.package, b.package));
+  // The running kernel is one image among every kernel source's (Ubuntu: `linux`, `linux-aws`, `linux-hwe-6.5`, …).
+  const kernelGroups = groups.filter((g) => g.kernel && index.hasEcosystem(g.ecosystem));
+  if (kernelGroups.length > 0) kernel = markRunningKernel(kernelGroups, inventory.kernelRelease);
   for (const g of groups) {
     if (!index.hasEcosystem(g.ecosystem)) {
       if (g.distro) unmatchedEcosystem ??= g.ecosystem;
@@ -168,7 +214,6 @@ export function matchInventory(index: AdvisoryIndex, inventory: Inventory, opts:
           (ecosystemsWithoutAdvisories[g.ecosystem] ?? 0) + g.builds.reduce((n, b) => n + b.binaries.length, 0);
       continue;
     }
-    if (g.kernel) kernel = markRunningKernel(g, inventory.kernelRelease, kernel);
     // Keyed by vulnerability id and each alias: another feed's or another RPM binary's statement merges in.
     const byId = new Map<string, MatchedFinding>();
     const start = out.length;
@@ -223,6 +268,8 @@ export function restrictToChanged(
     return eco === undefined ? undefined : listKey(eco, packageKey(eco, name));
   };
   const touched = new Set<string>();
+  // Which kernel runs is decided among all kernel sources: one touched, all of them are matched again.
+  const kernelGroups = new Set<string>();
   const groupOf: string[] = new Array<string>(inventory.packages.length);
   const nameOf: string[] = new Array<string>(inventory.packages.length);
   for (let i = 0; i < inventory.packages.length; i++) {
@@ -234,11 +281,14 @@ export function restrictToChanged(
     const group = `${ecosystem}\0${isDistro ? name : packageKey(ecosystem, name)}`;
     groupOf[i] = group;
     nameOf[i] = `${ecosystem}\0${name}`;
+    if (isDistro && kernelCandidate(scheme, name) && (scheme === 'rpm' || name === 'linux' || isKernelBinary(p.name)))
+      kernelGroups.add(group);
     if (touched.has(group)) continue;
     const own = keyOf(ecosystem, name);
     const bin = scheme === 'rpm' && p.name !== name ? keyOf(ecosystem, p.name) : undefined;
     if ((own !== undefined && changed.has(own)) || (bin !== undefined && changed.has(bin))) touched.add(group);
   }
+  if ([...kernelGroups].some((g) => touched.has(g))) for (const g of kernelGroups) touched.add(g);
   const packages = inventory.packages.filter((_, i) => {
     if (!touched.has(groupOf[i] as string)) return false;
     groups.add(nameOf[i] as string);
@@ -262,6 +312,7 @@ function groupPackages(index: AdvisoryIndex, inventory: Inventory, distro: Ecosy
     let g = groups.get(key);
     if (g === undefined) {
       const isKernel = isDistro && (scheme === 'dpkg' ? name === 'linux' : name === 'kernel');
+      // A dpkg `linux-*` source is a kernel once one of its binaries shows it (below).
       g = { ecosystem, scheme, package: name, builds: [], kernel: isKernel, distro: isDistro };
       groups.set(key, g);
     }
@@ -278,31 +329,35 @@ function groupPackages(index: AdvisoryIndex, inventory: Inventory, distro: Ecosy
     }
     if (!b.binaries.some((x) => x.name === p.name && x.version === p.version))
       b.binaries.push({ name: p.name, version: p.version });
-    if (g.kernel && kernelImageRelease(scheme, p.name, p.version, p.arch) !== undefined) b.bootable = true;
+    if (!g.kernel && scheme === 'dpkg' && isDistro && name.startsWith('linux-') && isKernelBinary(p.name)) g.kernel = true;
+    if (isDistro && kernelCandidate(scheme, name) && kernelImageRelease(scheme, p.name, p.version, p.arch) !== undefined)
+      b.bootable = true;
   }
   const out = [...groups.values()];
   for (const g of out) if (g.builds.length > 1) g.builds.sort((a, b) => compareVersions(g.ecosystem, a.version, b.version));
   return out;
 }
 
-/** Flag the running build of a kernel group and describe the host's kernels. */
-function markRunningKernel(g: Group, release: string | undefined, prev: KernelReport | undefined): KernelReport {
-  const report: KernelReport = prev ?? { release, images: [], assumedRunning: false };
+/** Flag the running build among the host's kernel groups and describe the host's kernels. */
+function markRunningKernel(groups: Group[], release: string | undefined): KernelReport {
+  const report: KernelReport = { release, images: [], assumedRunning: false };
   let found = false;
-  for (const b of g.builds)
-    for (const bin of b.binaries) {
-      const rel = kernelImageRelease(g.scheme, bin.name, bin.version, undefined);
-      if (rel === undefined) continue;
-      // RPM: `uname -r` is version-release.arch; the inventory's arch is not carried into the build, so compare both ways.
-      const running =
-        release !== undefined && (rel === release || (g.scheme === 'rpm' && release.startsWith(`${rel}.`) && rel.includes('-')));
-      if (running) {
-        b.running = true;
-        found = true;
+  for (const g of groups)
+    for (const b of g.builds)
+      for (const bin of b.binaries) {
+        const rel = kernelImageRelease(g.scheme, bin.name, bin.version, undefined);
+        if (rel === undefined) continue;
+        // RPM: `uname -r` is version-release.arch; the inventory's arch is not carried into the build, so compare both ways.
+        const running =
+          release !== undefined &&
+          (rel === release || (g.scheme === 'rpm' && release.startsWith(`${rel}.`) && rel.includes('-')));
+        if (running) {
+          b.running = true;
+          found = true;
+        }
+        report.images.push({ name: bin.name, version: bin.version, running });
       }
-      report.images.push({ name: bin.name, version: bin.version, running });
-    }
-  const bootable = g.builds.filter((b) => b.bootable);
+  const bootable = groups.flatMap((g) => g.builds.filter((b) => b.bootable));
   if (!found && bootable.length > 0) {
     for (const b of bootable) b.running = true;
     for (const img of report.images) img.running = true;
