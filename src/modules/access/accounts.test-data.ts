@@ -64,10 +64,18 @@ export async function addGrant(
   db: Db,
   personId: string,
   systemId: string,
-  opts: { level?: string; privileged?: boolean; startsAt?: string; expiresAt?: string | null; state?: string } = {},
+  opts: {
+    level?: string;
+    privileged?: boolean;
+    startsAt?: string;
+    expiresAt?: string | null;
+    state?: string;
+    /** When it was requested and approved (default: now). */
+    at?: string;
+  } = {},
 ): Promise<string> {
   const id = randomUUID();
-  const now = new Date().toISOString();
+  const now = opts.at ?? new Date().toISOString();
   await db
     .insertInto('access_grants')
     .values({

@@ -1,3 +1,4 @@
+import { addGrant } from './accounts.test-data.ts';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSkjoldConfig } from '../../app.ts';
@@ -83,36 +84,8 @@ describe.each(DIALECTS)('access review reminder e-mail ($dialect)', ({ dialect, 
     return id;
   }
 
-  async function grant(personId: string, systemId: string) {
-    await db()
-      .insertInto('access_grants')
-      .values({
-        id: randomUUID(),
-        person_id: personId,
-        system_id: systemId,
-        level: 'read',
-        privileged: 0,
-        jit: 0,
-        justification: 'operations',
-        requested_by: 'system:test',
-        requested_by_name: 'test',
-        approved_by: 'system:test',
-        approved_by_name: 'test',
-        approved_at: now(),
-        second_approved_by: null,
-        second_approved_by_name: null,
-        second_approved_at: null,
-        state: 'active',
-        starts_at: now(),
-        expires_at: null,
-        ended_at: null,
-        ended_by: null,
-        end_reason: null,
-        created_at: now(),
-        updated_at: now(),
-      })
-      .execute();
-  }
+  const grant = (personId: string, systemId: string) =>
+    addGrant(db(), personId, systemId, { level: 'read', startsAt: now(), at: now() });
 
   /** Boss manages Owen, who owns db1 and so reviews Alice's and Bob's grants on it; a campaign due in 30 days. */
   async function world(opts: { owenEmail?: string | null } = {}) {
