@@ -861,6 +861,9 @@ export class FindingsService {
     if (errors.length > 0) throw invalid('triage_invalid', errors.map((e) => e.message).join('; '), errors);
 
     const before = triageRecord(f);
+    // Back from not affected, false positive or an accepted risk to needing action: the finding has to be signalled
+    // again (its marks were kept while it was triaged away), so the sweep sees it as never signalled.
+    const backToAction = TRIAGED_AWAY.includes(f.triage_state as TriageState) && !TRIAGED_AWAY.includes(state);
     const set = {
       triage_state: state,
       justification: body.justification ?? null,
@@ -870,6 +873,7 @@ export class FindingsService {
       accepted_by: state === 'risk_accepted' ? actor.ref : null,
       accepted_until: until,
       updated_at: nowIso,
+      ...(backToAction ? { sla_signalled: 'none', kev_signalled_at: null } : {}),
     };
     await db.updateTable('vulns_findings').set(set).where('id', '=', id).execute();
     const words = [

@@ -216,6 +216,38 @@ describe.each(DIALECTS)('SLA and KEV signals resolve on $dialect', ({ dialect, s
     expect(await incidentState(`vulns:sla:${id}`)).not.toBe('resolved');
   });
 
+  it.skipIf(skip)('a finding triaged not affected and then back into triage signals again (SLA and KEV)', async () => {
+    const id = await createAsset('sla-retriaged', 'internet');
+    await upload('sla-retriaged', OPENSSL_OLD);
+    await importFeed('kev', kevJson(['CVE-2024-1001']));
+    const slaKey = `vulns:sla:${id}`;
+    const kevKey = 'vulns:kev:CVE-2024-1001';
+    const f = await findingOf(id, 'CVE-2024-1001');
+    clock.set(new Date(Date.parse(f.sla_due_at ?? '') + HOUR));
+    await t.vulns.findings.runSweep();
+    expect((await signalsOf(slaKey)).map((x) => x.status)).toEqual(['firing']);
+    expect((await signalsOf(kevKey)).map((x) => x.status)).toEqual(['firing']);
+
+    const triage = (body: unknown) =>
+      tx((db) => t.vulns.findings.triage(db, f.id, triageBody.parse(body), { ref: 'user:sec', mayAccept: false }, recorder));
+    clock.advance(HOUR);
+    await triage({ state: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' });
+    await t.vulns.findings.runSweep();
+    expect((await signalsOf(slaKey)).map((x) => x.status)).toEqual(['firing', 'resolved']);
+    expect((await signalsOf(kevKey)).map((x) => x.status)).toEqual(['firing', 'resolved']);
+
+    // The justification turns out wrong: back in triage, the finding is still past its deadline and in KEV.
+    clock.advance(HOUR);
+    await triage({ state: 'in_triage' });
+    const r = await t.vulns.findings.runSweep();
+    expect(r).toMatchObject({ slaSignals: 1, kevSignals: 1 });
+    expect((await signalsOf(slaKey)).map((x) => x.status)).toEqual(['firing', 'resolved', 'firing']);
+    expect((await signalsOf(kevKey)).map((x) => x.status)).toEqual(['firing', 'resolved', 'firing']);
+    expect(await incidentState(slaKey)).not.toBe('resolved');
+    // Signalled once: the next sweep is quiet.
+    expect(await t.vulns.findings.runSweep()).toMatchObject({ slaSignals: 0, kevSignals: 0 });
+  });
+
   it.skipIf(skip)('a KEV signal resolves once no internet-facing host needs action for the CVE any more', async () => {
     await createAsset('kev-a', 'internet');
     await createAsset('kev-b', 'internet');
