@@ -50,8 +50,12 @@ export async function schemaOf(database: Database): Promise<Schema> {
       ORDER BY type, name`.execute(db);
     return { objects: rows.rows };
   }
+  // The column's place among the table's live columns: PostgreSQL never reuses a dropped column's ordinal_position,
+  // so a column dropped and added again would otherwise look moved.
   const columns = await sql`
-    SELECT table_name, column_name, ordinal_position, data_type, is_nullable, column_default
+    SELECT table_name, column_name,
+      row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position) AS position,
+      data_type, is_nullable, column_default
     FROM information_schema.columns
     WHERE table_schema = current_schema() AND table_name NOT IN (${sql.join(BOOKKEEPING)})
     ORDER BY table_name, ordinal_position`.execute(db);

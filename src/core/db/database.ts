@@ -15,7 +15,37 @@ export interface Database {
   describe: string;
   /** SQLite only: the database file, for extra read-only connections (long reads beside the one writer). */
   file?: string;
+  /** Writes on other connections (SQLite's audit writer thread) that jobs of many transactions let through. */
+  writeTurns: WriteTurns;
   close(): Promise<void>;
+}
+
+/**
+ * What a job of many transactions (a fleet re-evaluation, a feed import, deleting a replaced feed) lets through before
+ * each of its transactions, with `turn()`:
+ * - the event loop: better-sqlite3 is synchronous, so a job on SQLite that only awaits its queries never gives the
+ *   loop a turn, and no request, timer or thread reply is handled until it ends;
+ * - writes on other connections to the same SQLite file (the audit writer thread): such a writer gets the write lock
+ *   only when its busy handler happens to look while the main connection holds none, which back-to-back transactions
+ *   almost never leave. A write registered with `track` is waited for.
+ * On PostgreSQL nothing is registered and the turn costs one pass of the event loop.
+ */
+export class WriteTurns {
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  /** Register a write on another connection until it settles; returns it. */
+  track<T>(write: Promise<T>): Promise<T> {
+    this.#inFlight.add(write);
+    const done = () => this.#inFlight.delete(write);
+    write.then(done, done);
+    return write;
+  }
+
+  /** Resolves after one pass of the event loop, once no registered write is in flight. */
+  async turn(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
 }
 
 export type Db = Kysely<Tables>;
@@ -62,6 +92,7 @@ export function openDatabase(opts: OpenOptions): Database {
       db,
       dialect: 'postgres',
       describe: `postgres://${u.host}${u.pathname}`,
+      writeTurns: new WriteTurns(),
       close: () => db.destroy(),
     };
   }
@@ -78,7 +109,7 @@ export function openDatabase(opts: OpenOptions): Database {
   // write (SQLITE_BUSY_SNAPSHOT); an immediate one waits for the lock instead (busy_timeout).
   const database = { close: () => sqlite.close(), prepare: (q: string) => sqlite.prepare(q === 'begin' ? 'begin immediate' : q) };
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: 'sqlite', describe: `sqlite:${file}`, file, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', describe: `sqlite:${file}`, file, writeTurns: new WriteTurns(), close: () => db.destroy() };
 }
 
 /** Current time in the database's own clock is never used: times come from the injected Clock. */

@@ -34,6 +34,32 @@ describe.each(DIALECTS)('audit sink on $dialect', ({ dialect, skip }) => {
     }
   });
 
+  it.skipIf(skip)(
+    'a job committing transaction after transaction lets a queued audit record through (WriteTurns)',
+    async () => {
+      // A job like a fleet re-evaluation: back-to-back write transactions on the main connection for two seconds.
+      let jobDone = false;
+      const job = (async () => {
+        const until = performance.now() + 2000;
+        while (performance.now() < until) {
+          await t.database.writeTurns.turn();
+          await t.database.db.transaction().execute(async (trx) => {
+            await trx.updateTable('audit_head').set({ id: 1 }).where('id', '=', 1).execute();
+            const busy = performance.now() + 20;
+            while (performance.now() < busy);
+          });
+        }
+        jobDone = true;
+      })();
+      await new Promise((r) => setTimeout(r, 100));
+      // A read request's record, group-committed (on SQLite by the writer thread, on its own connection).
+      await t.audit.sink.append({ actor: 'system:test', action: 'test.during_job', outcome: 'allowed' });
+      expect(jobDone).toBe(false);
+      await job;
+    },
+    15_000,
+  );
+
   it.skipIf(skip)('gives the sequence numbers of a rolled-back transaction back', async () => {
     await expect(
       t.database.db.transaction().execute(async (trx) => {

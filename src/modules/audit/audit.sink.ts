@@ -91,7 +91,8 @@ export class GroupCommitAuditSink implements AuditSink {
         try {
           const first =
             this.#writer && !this.#writer.failed
-              ? await this.#writer.write(batch.map((p) => canonicalTail(p.ts, p.input)))
+              ? // Jobs of many transactions on the main connection let it through (WriteTurns).
+                await this.#database.writeTurns.track(this.#writer.write(batch.map((p) => canonicalTail(p.ts, p.input))))
               : await this.#database.db.transaction().execute((trx) => appendEntries(trx, batch));
           batch.forEach((p, i) => p.resolve(first + i));
           this.onCommitted?.(batch.length);

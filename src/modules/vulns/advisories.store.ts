@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.ts';
 import { AdvisoryIndex } from './match/advisory-index.ts';
 import type { AdvisoryStatement, AffectedRange, EpssRow, KevEntry, Severity, VendorStatus } from './model.ts';
 
-/** Statements read per query while building the index (keyset pages over `(feed_id, seq)`). */
+/** Statements read per query while building the index (keyset pages over `(dataset, seq)`). */
 const PAGE = 20_000;
 
 interface VulnRow {
@@ -14,6 +14,14 @@ interface VulnRow {
   modified: string | undefined;
 }
 
+/**
+ * The feeds' datasets in force, as a subquery: advisory rows are read through it, never rows of an import being
+ * written or of a dataset replaced and waiting for deletion.
+ */
+export function inForce(db: Db) {
+  return db.selectFrom('vulns_feeds').select('dataset');
+}
+
 /** The version a feed's data is recorded under beside each priority: its own version, else its content hash. */
 export function feedVersion(f: { version: string | null; content_hash: string | null }): string {
   return f.version ?? f.content_hash?.slice(0, 12) ?? '';
@@ -22,14 +30,15 @@ export function feedVersion(f: { version: string | null; content_hash: string | 
 /**
  * The advisory index the matcher reads, built from the database once (vendor statements with their vulnerabilities'
  * aliases and CVSS, KEV, EPSS) and cached until a feed import calls `invalidate()`. Statements are read in
- * keyset pages by `(feed_id, seq)`, which both SQLite and PostgreSQL answer from that index without a cursor.
+ * keyset pages by `(dataset, seq)`, which both SQLite and PostgreSQL answer from that index without a cursor.
  */
 export class AdvisoryStore {
   #cached: Promise<AdvisoryIndex> | undefined;
+  readonly #building = new Set<Promise<AdvisoryIndex>>();
   #generation = 0;
   #versions: Record<string, string> = {};
   #loadMs = 0;
-  /** The statements of the last index built and the statement feeds' data they were read from (`statementsKey`). */
+  /** The statements of the last index built, and the statement feeds' datasets they were read from. */
   #statements: { key: string; index: AdvisoryIndex } | undefined;
 
   constructor(private readonly deps: { log: Logger }) {}
@@ -44,7 +53,14 @@ export class AdvisoryStore {
       throw err;
     });
     this.#cached = build;
+    this.#building.add(build);
+    void build.finally(() => this.#building.delete(build)).catch(() => undefined);
     return build;
+  }
+
+  /** Resolves when no build in progress now is left (a replaced feed dataset may be deleted after). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#building]);
   }
 
   /** Drop the cached index: the next `index()` reads the database again (after a feed import committed). */
@@ -67,14 +83,14 @@ export class AdvisoryStore {
     const started = performance.now();
     const feeds = await db
       .selectFrom('vulns_feeds')
-      .select(['id', 'kind', 'version', 'content_hash', 'last_change_at'])
+      .select(['id', 'kind', 'version', 'content_hash', 'last_change_at', 'dataset'])
       .where('status', '<>', 'never')
       .orderBy('id')
       .execute();
     // Only KEV or EPSS data changed since the last build: its statements are kept, not read again (a second or more
     // of a tracker's half a million rows per change).
     const statementFeeds = feeds.filter((f) => f.kind === 'debian-tracker' || f.kind === 'osv');
-    const key = JSON.stringify(statementFeeds.map((f) => [f.id, f.content_hash, f.last_change_at]));
+    const key = JSON.stringify(statementFeeds.map((f) => [f.id, f.dataset]));
     const kept = this.#statements?.key === key ? this.#statements.index : undefined;
     const index = new AdvisoryIndex(kept);
     const versions: Record<string, string> = {};
@@ -86,7 +102,7 @@ export class AdvisoryStore {
       const version = feedVersion(f);
       versions[f.id] = version;
       if (f.kind === 'kev') {
-        const rows = await db.selectFrom('vulns_kev').selectAll().where('feed_id', '=', f.id).execute();
+        const rows = await db.selectFrom('vulns_kev').selectAll().where('dataset', '=', f.dataset).execute();
         for (const r of rows)
           kev.push({
             cve: r.cve,
@@ -103,12 +119,12 @@ export class AdvisoryStore {
         const rows = await db
           .selectFrom('vulns_epss')
           .select(['cve', 'epss', 'percentile'])
-          .where('feed_id', '=', f.id)
+          .where('dataset', '=', f.dataset)
           .execute();
         for (const r of rows) epss.push({ cve: r.cve, epss: Number(r.epss), percentile: Number(r.percentile) });
         if (rows.length) epssVersions.push(version);
       } else if ((f.kind === 'debian-tracker' || f.kind === 'osv') && kept === undefined) {
-        await this.#loadStatements(db, index, f.id, f.kind);
+        await this.#loadStatements(db, index, f.dataset, f.kind);
       }
     }
     if (kevVersions.length) index.setKev(kev, kevVersions.join('+'));
@@ -123,12 +139,12 @@ export class AdvisoryStore {
     return index;
   }
 
-  async #loadStatements(db: Db, index: AdvisoryIndex, feedId: string, source: string): Promise<void> {
+  async #loadStatements(db: Db, index: AdvisoryIndex, dataset: string, source: string): Promise<void> {
     const metas = new Map<string, VulnRow>();
     const vrows = await db
       .selectFrom('vulns_vulnerabilities')
       .select(['id', 'aliases', 'cvss', 'summary', 'published', 'modified'])
-      .where('feed_id', '=', feedId)
+      .where('dataset', '=', dataset)
       .execute();
     for (const v of vrows)
       metas.set(v.id, {
@@ -141,7 +157,7 @@ export class AdvisoryStore {
     const query = db
       .selectFrom('vulns_statements')
       .select(['seq', 'vuln', 'ecosystem', 'package', 'status', 'fixed', 'ranges', 'versions', 'severity', 'urgency', 'note'])
-      .where('feed_id', '=', feedId);
+      .where('dataset', '=', dataset);
     type Row = Awaited<ReturnType<typeof query.executeTakeFirstOrThrow>>;
     const add = (rows: Row[]) => {
       const batch: AdvisoryStatement[] = new Array<AdvisoryStatement>(rows.length);
@@ -171,7 +187,7 @@ export class AdvisoryStore {
       }
       index.add(batch);
     };
-    // Keyset pages over the (feed_id, seq) index on both databases (Kysely's SQLite stream measured no faster, and
+    // Keyset pages over the (dataset, seq) index on both databases (Kysely's SQLite stream measured no faster, and
     // PostgreSQL streams only with pg-cursor).
     let after = 0;
     for (;;) {
@@ -180,6 +196,8 @@ export class AdvisoryStore {
       add(rows);
       after = Number(rows[rows.length - 1]?.seq);
       if (rows.length < PAGE) break;
+      // SQLite answers synchronously: without a turn of the event loop no request would be served until the end.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Writes one feed's parsed content into the advisory tables inside the caller's transaction: the feed's old rows are
- * deleted, the new ones inserted in batches as the streaming parser yields them. Any parse error propagates, so the
- * caller's rollback keeps the last good data (issue 5 item 3).
+ * Writes one feed's parsed content into the advisory tables under a new dataset (`vulns_feeds.dataset`), in short
+ * transactions of a few thousand rows as the streaming parser yields them, beside the dataset in force: readers and
+ * writers (on SQLite, every request shares one connection) wait at most one such transaction, not the whole import.
+ * The caller points the feed at the new dataset once the whole document parsed, or deletes what was written when it
+ * did not, so the last good data stays in force either way (issue 5 item 3).
  */
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import type { Db } from '../../core/db/database.ts';
+import type { Database, Db } from '../../core/db/database.ts';
 import { parseDebianAdvisoryList } from './advisories/debian-dsa.ts';
 import { parseDebianTracker } from './advisories/debian-tracker.ts';
 import { parseEpss } from './advisories/epss.ts';
@@ -156,26 +158,71 @@ export interface ImportResult {
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
-/** Delete a feed's rows from every advisory table. */
-export async function deleteFeedRows(db: Db, feedId: string): Promise<void> {
-  await db.deleteFrom('vulns_statements').where('feed_id', '=', feedId).execute();
-  await db.deleteFrom('vulns_vulnerabilities').where('feed_id', '=', feedId).execute();
-  await db.deleteFrom('vulns_kev').where('feed_id', '=', feedId).execute();
-  await db.deleteFrom('vulns_epss').where('feed_id', '=', feedId).execute();
-  await db.deleteFrom('vulns_debian_advisories').where('feed_id', '=', feedId).execute();
-}
+/** Rows deleted per transaction when a dataset goes. */
+const DELETE_ROWS = 5_000;
 
 /**
- * Replace a feed's rows with the content of `file`, inside `tx`. Throws (an `AdvisoryFeedError` for a malformed
- * document) without catching: the caller rolls back.
+ * Delete a dataset's rows from every advisory table, a few thousand rows per statement (each its own short
+ * transaction outside `db.transaction()`), so that a retired half-million-row dataset does not hold SQLite's only
+ * connection. Returns the rows deleted.
+ */
+export async function deleteDataset(database: Database, dataset: string): Promise<number> {
+  const db = database.db;
+  let deleted = 0;
+  // Statements: ranges of the (dataset, seq) index, from the lowest seq left (seqs are dense, 1, 2, …).
+  for (let after = 0; ;) {
+    const next = await db
+      .selectFrom('vulns_statements')
+      .select('seq')
+      .where('dataset', '=', dataset)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) break;
+    const from = Number(next.seq) - 1;
+    after = from + DELETE_ROWS;
+    await database.writeTurns.turn();
+    const r = await db
+      .deleteFrom('vulns_statements')
+      .where('dataset', '=', dataset)
+      .where('seq', '>', from)
+      .where('seq', '<=', after)
+      .executeTakeFirst();
+    deleted += Number(r.numDeletedRows);
+  }
+  // The others: by primary key (dataset, id | cve), a page at a time.
+  const keyed = [
+    ['vulns_vulnerabilities', 'id'],
+    ['vulns_kev', 'cve'],
+    ['vulns_epss', 'cve'],
+    ['vulns_debian_advisories', 'id'],
+  ] as const;
+  for (const [table, key] of keyed)
+    for (;;) {
+      const page = db.selectFrom(table).select(key).where('dataset', '=', dataset).limit(DELETE_ROWS);
+      await database.writeTurns.turn();
+      const r = await db.deleteFrom(table).where('dataset', '=', dataset).where(key, 'in', page).executeTakeFirst();
+      deleted += Number(r.numDeletedRows);
+      if (Number(r.numDeletedRows) < DELETE_ROWS) break;
+    }
+  return deleted;
+}
+
+/** Rows written per transaction (in INSERTs of at most BATCH_ROWS rows). */
+const COMMIT_ROWS = 5_000;
+
+/**
+ * Write the content of `file` under `dataset`, committing every few thousand rows. Throws (an `AdvisoryFeedError` for
+ * a malformed document) without cleaning up: the caller deletes the partial dataset, and the one in force stays.
  */
 export async function importFeedFile(
-  tx: Db,
+  database: Database,
   feed: { id: string; kind: FeedKind; ecosystems: readonly string[] },
+  dataset: string,
   file: string,
 ): Promise<ImportResult> {
   const parser = FEED_PARSERS[feed.kind];
-  await deleteFeedRows(tx, feed.id);
   const counts: ImportCounts = { statements: 0, vulnerabilities: 0, kev: 0, epss: 0, advisories: 0 };
   const statements: VulnsStatementsTable[] = [];
   const vulns: VulnsVulnerabilitiesTable[] = [];
@@ -186,35 +233,40 @@ export async function importFeedFile(
   const seenVulns = new Set<string>();
   const seenKeys = new Set<string>();
 
-  // At most BATCH_ROWS rows per statement: SQLite binds at most 32,766 variables (a tracker package such as `linux`
+  // At most BATCH_ROWS rows per INSERT: SQLite binds at most 32,766 variables (a tracker package such as `linux`
   // yields thousands of statements at once; an EPSS batch 10,000 rows).
-  const flush = async (all: boolean) => {
-    while (statements.length >= BATCH_ROWS || (all && statements.length))
-      await tx.insertInto('vulns_statements').values(statements.splice(0, BATCH_ROWS)).execute();
-    while (vulns.length >= BATCH_ROWS || (all && vulns.length))
+  const write = async (tx: Db) => {
+    while (statements.length) await tx.insertInto('vulns_statements').values(statements.splice(0, BATCH_ROWS)).execute();
+    while (vulns.length)
       await tx
         .insertInto('vulns_vulnerabilities')
         .values(vulns.splice(0, BATCH_ROWS))
-        .onConflict((oc) => oc.columns(['feed_id', 'id']).doNothing())
+        .onConflict((oc) => oc.columns(['dataset', 'id']).doNothing())
         .execute();
-    while (kev.length >= BATCH_ROWS || (all && kev.length))
+    while (kev.length)
       await tx
         .insertInto('vulns_kev')
         .values(kev.splice(0, BATCH_ROWS))
-        .onConflict((oc) => oc.columns(['feed_id', 'cve']).doNothing())
+        .onConflict((oc) => oc.columns(['dataset', 'cve']).doNothing())
         .execute();
-    while (epss.length >= BATCH_ROWS || (all && epss.length))
+    while (epss.length)
       await tx
         .insertInto('vulns_epss')
         .values(epss.splice(0, BATCH_ROWS))
-        .onConflict((oc) => oc.columns(['feed_id', 'cve']).doNothing())
+        .onConflict((oc) => oc.columns(['dataset', 'cve']).doNothing())
         .execute();
-    while (advisories.length >= BATCH_ROWS || (all && advisories.length))
+    while (advisories.length)
       await tx
         .insertInto('vulns_debian_advisories')
         .values(advisories.splice(0, BATCH_ROWS))
-        .onConflict((oc) => oc.columns(['feed_id', 'id']).doNothing())
+        .onConflict((oc) => oc.columns(['dataset', 'id']).doNothing())
         .execute();
+  };
+  const flush = async (all: boolean) => {
+    const pending = statements.length + vulns.length + kev.length + epss.length + advisories.length;
+    if (pending === 0 || (!all && pending < COMMIT_ROWS)) return;
+    await database.writeTurns.turn();
+    await database.db.transaction().execute(write);
   };
 
   const gen = parser(file, { ecosystems: feed.ecosystems });
@@ -230,7 +282,7 @@ export async function importFeedFile(
       if ('statements' in b) {
         for (const s of b.statements) {
           statements.push({
-            feed_id: feed.id,
+            dataset,
             seq: counts.statements + 1,
             vuln: s.vuln,
             ecosystem: s.ecosystem,
@@ -248,7 +300,7 @@ export async function importFeedFile(
             seenVulns.add(s.vuln);
             vulns.push({
               id: s.vuln,
-              feed_id: feed.id,
+              dataset,
               aliases: JSON.stringify(s.aliases),
               cvss: JSON.stringify(s.cvss ?? []),
               summary: (s.summary ?? '').slice(0, 4000),
@@ -264,7 +316,7 @@ export async function importFeedFile(
           seenKeys.add(e.cve);
           kev.push({
             cve: e.cve,
-            feed_id: feed.id,
+            dataset,
             vendor: e.vendor,
             product: e.product,
             name: e.name,
@@ -279,7 +331,7 @@ export async function importFeedFile(
         for (const e of b.epss) {
           if (seenKeys.has(e.cve)) continue;
           seenKeys.add(e.cve);
-          epss.push({ cve: e.cve, feed_id: feed.id, epss: e.epss, percentile: e.percentile });
+          epss.push({ cve: e.cve, dataset, epss: e.epss, percentile: e.percentile });
           counts.epss++;
         }
       } else {
@@ -288,7 +340,7 @@ export async function importFeedFile(
           seenKeys.add(a.id);
           advisories.push({
             id: a.id,
-            feed_id: feed.id,
+            dataset,
             date: a.date,
             package: a.package,
             cves: JSON.stringify(a.cves),

@@ -6,6 +6,7 @@ import { DIALECTS } from '../../../test/databases.ts';
 import { createUserWithToken } from '../../../test/identity.ts';
 import { startHttpReceiver } from '../../../test/receivers.ts';
 import { FeedDownloader } from './feed-download.ts';
+import { FEED_DATA_TABLES } from './migrations/0006-feed-datasets.ts';
 import { type FeedRefreshResult, type FeedView, VulnsFeedsService } from './feeds.service.ts';
 import type { UploadResult } from './inventory.service.ts';
 import { BASE_PACKAGES, agentUpload, kevJson, trackerJson, type TrackerEntry } from './vulns.test-data.ts';
@@ -45,13 +46,20 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
   };
   const feed = async (id: string): Promise<FeedView> =>
     (await t.app.inject({ method: 'GET', url: `/api/v1/vulns/feeds/${id}`, headers: admin })).json<FeedView>();
+  /** The dataset a feed's rows in force are written under. */
+  const datasetOf = (feedId: string) => t.database.db.selectFrom('vulns_feeds').select('dataset').where('id', '=', feedId);
+  /** The re-evaluation and the deletion of the data that follow a feed's removal (set off just after its commit). */
+  const afterRemoval = async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    await t.vulns.idle();
+  };
   const statements = async (feedId: string) =>
     Number(
       (
         await t.database.db
           .selectFrom('vulns_statements')
           .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('feed_id', '=', feedId)
+          .where('dataset', 'in', datasetOf(feedId))
           .executeTakeFirstOrThrow()
       ).n,
     );
@@ -170,10 +178,11 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
         .execute();
       expect(kevSignals.map((x) => x.status)).toContain('firing');
 
-      // Removing the tracker feed takes its data away with it.
+      // Removing the tracker feed takes its data out of force (deleted afterwards: see the datasets test).
       const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/vulns/feeds/${tracker.id}`, headers: admin });
       expect(del.statusCode).toBe(204);
-      expect(await statements(tracker.id)).toBe(0);
+      await afterRemoval();
+      expect((await t.vulns.advisories.index(t.database.db)).stats().statements).toBe(0);
     },
   );
 
@@ -190,6 +199,100 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
     expect(await refresh(f.id)).toMatchObject({ status: 'updated', records: 3500 });
     expect(await statements(f.id)).toBe(3500);
   });
+
+  it.skipIf(skip)(
+    'an import writes a dataset beside the one in force in short transactions; replaced, failed, abandoned and removed data is deleted',
+    async () => {
+      const rowsOf = async (dataset: string) => {
+        let n = 0;
+        for (const table of FEED_DATA_TABLES) {
+          const r = await t.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('dataset', '=', dataset)
+            .executeTakeFirstOrThrow();
+          n += Number(r.n);
+        }
+        return n;
+      };
+      const datasetNow = async (id: string) => (await datasetOf(id).executeTakeFirstOrThrow()).dataset;
+      const registry = () => t.database.db.selectFrom('vulns_feed_datasets').select(['dataset', 'state']).execute();
+      const linux = (from: number, n: number): TrackerEntry[] =>
+        Array.from({ length: n }, (_, i) => ({ pkg: 'linux', cve: `CVE-2025-${String(from + i)}`, fixed: '6.1.100-1' }));
+
+      const file = join(t.testDb.dataDir, 'tracker.json');
+      writeFileSync(file, trackerJson(linux(10_000, 12_000)));
+      const f = await createFeed({ kind: 'debian-tracker', name: 'Debian tracker', path: file });
+      const initial = await datasetNow(f.id);
+      expect(await refresh(f.id)).toMatchObject({ status: 'updated', records: 12_000 });
+      const first = await datasetNow(f.id);
+      expect(first).not.toBe(initial);
+      expect(await rowsOf(first)).toBe(24_000); // 12,000 statements and their 12,000 vulnerabilities
+
+      // While the next import writes its 24,000 rows, requests are answered between its transactions (on SQLite they
+      // share the one connection): a feed list asked for once the import began comes back before the import ends.
+      writeFileSync(file, trackerJson(linux(10_000, 12_001)));
+      let importDone = false;
+      const running = refresh(f.id).then((r) => ((importDone = true), r));
+      for (let i = 0; i < 500 && (await registry()).every((d) => d.state !== 'staging'); i++)
+        await new Promise((r) => setTimeout(r, 2));
+      const during = await t.app.inject({ method: 'GET', url: '/api/v1/vulns/feeds', headers: admin });
+      expect(during.statusCode).toBe(200);
+      expect(importDone).toBe(false);
+      // …and still shows the data in force: the feed points at the new dataset only when it is complete.
+      expect(during.json<{ items: FeedView[] }>().items.find((x) => x.id === f.id)?.records).toBe(12_000);
+      expect(await running).toMatchObject({ status: 'updated', records: 12_001 });
+      const second = await datasetNow(f.id);
+      expect(second).not.toBe(first);
+      // The re-evaluation over, the replaced dataset is deleted and nothing is left to delete.
+      expect(await rowsOf(first)).toBe(0);
+      expect(await rowsOf(second)).toBe(24_002);
+      expect(await registry()).toEqual([]);
+
+      // A document that breaks after 12,000 good entries: what was written is deleted, the data in force stays.
+      writeFileSync(file, trackerJson(linux(20_000, 12_000)).slice(0, -2000));
+      expect((await refresh(f.id)).status).toBe('failed');
+      await t.vulns.feeds.purgeDatasets();
+      expect(await datasetNow(f.id)).toBe(second);
+      expect(await rowsOf(second)).toBe(24_002);
+      const total = await t.database.db
+        .selectFrom('vulns_statements')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(total.n)).toBe(12_001);
+      expect(await registry()).toEqual([]);
+
+      // An import a crash cut short: its dataset is deleted once it is an hour old, not while it may still be written.
+      const now = t.clock.now().getTime();
+      const crashed = [
+        { dataset: 'crashed-import', created_at: new Date(now - 2 * 3_600_000).toISOString() },
+        { dataset: 'import-in-progress', created_at: new Date(now - 60_000).toISOString() },
+      ];
+      for (const c of crashed) {
+        await t.database.db
+          .insertInto('vulns_feed_datasets')
+          .values({ ...c, feed_id: f.id, state: 'staging' })
+          .execute();
+        await t.database.db
+          .insertInto('vulns_epss')
+          .values({ dataset: c.dataset, cve: 'CVE-2026-0001', epss: 0.5, percentile: 0.9 })
+          .execute();
+      }
+      expect(await t.vulns.feeds.purgeDatasets()).toBe(1);
+      expect(await rowsOf('crashed-import')).toBe(0);
+      expect(await rowsOf('import-in-progress')).toBe(1);
+      expect((await registry()).map((d) => d.dataset)).toEqual(['import-in-progress']);
+
+      // A removed feed's data is out of force at once and deleted after the re-evaluation.
+      const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/vulns/feeds/${f.id}`, headers: admin });
+      expect(del.statusCode).toBe(204);
+      await afterRemoval();
+      expect((await t.vulns.advisories.index(t.database.db)).stats().statements).toBe(0);
+      expect(await rowsOf(second)).toBe(0);
+      expect(await registry()).toEqual([{ dataset: 'import-in-progress', state: 'staging' }]);
+    },
+    60_000,
+  );
 
   it.skipIf(skip)('raises a stale-feed signal once after feedStaleHours without a good check, resolved when fresh', async () => {
     const file = join(t.testDb.dataDir, 'kev.json');
@@ -230,7 +333,7 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
       const n = await t.database.db
         .selectFrom(c.table)
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('feed_id', '=', f.id)
+        .where('dataset', 'in', datasetOf(f.id))
         .executeTakeFirstOrThrow();
       expect(Number(n.n)).toBe(r.records);
       expect(r.records).toBeGreaterThan(0);
@@ -310,7 +413,12 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
       const refused = await strict.refresh(f.id);
       expect(refused.status).toBe('failed');
       expect(refused.reason).toMatch(/certificate/i);
-      const kev = await t.database.db.selectFrom('vulns_kev').select('cve').where('feed_id', '=', f.id).orderBy('cve').execute();
+      const kev = await t.database.db
+        .selectFrom('vulns_kev')
+        .select('cve')
+        .where('dataset', 'in', datasetOf(f.id))
+        .orderBy('cve')
+        .execute();
       expect(kev.map((k) => k.cve)).toEqual(['CVE-2026-3001', 'CVE-2026-3002']);
     } finally {
       await rx.close();

@@ -9,7 +9,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { SignalSink } from '../../core/signals.ts';
 import type { FeedBody } from './api/vulns.schemas.ts';
 import { type Download, FeedDownloadError, type FeedDownloader } from './feed-download.ts';
-import { deleteFeedRows, type FeedKind, type ImportCounts, importFeedFile } from './feed-import.ts';
+import { deleteDataset, type FeedKind, type ImportCounts, importFeedFile } from './feed-import.ts';
 import type { VulnsFeedsTable } from './vulns.tables.ts';
 
 /** A feed as the API shows it: definition, last outcome, and freshness. */
@@ -48,7 +48,7 @@ export interface FeedRefreshResult {
   records: number;
   version: string | null;
   counts?: ImportCounts | undefined;
-  /** Milliseconds the import transaction took (updated only). */
+  /** Milliseconds from the start of the import until its data was in force (updated only). */
   importMs?: number | undefined;
 }
 
@@ -66,7 +66,12 @@ export interface FeedsServiceDeps {
    * index and re-evaluate every asset (issue 5 item 12).
    */
   onChange: () => Promise<void>;
+  /** Waits until no advisory index build that may read a retired dataset is in progress. */
+  beforePurge?: () => Promise<void>;
 }
+
+/** A dataset still `staging` this long after its import began belongs to an import a stop or a crash cut short. */
+const STAGING_ABANDONED_MS = 3_600_000;
 
 const EXT: Record<FeedKind, string> = {
   'debian-tracker': 'json',
@@ -85,8 +90,9 @@ function describe(err: unknown): string {
 /**
  * Advisory feeds (issue 5 item 3): definitions in `vulns_feeds`; each is fetched from an https URL on its interval
  * with a conditional GET, or read from a local file on air-gapped sites; content with the same sha256 is not
- * re-imported. A changed feed is parsed as a stream and imported in one transaction (its old rows deleted, new ones
- * inserted in batches), so a malformed document rolls back and the last good data stays, with the feed in `error`.
+ * re-imported. A changed feed is parsed as a stream into a new dataset beside the one in force (short transactions),
+ * and the feed points at it only once the whole document parsed: a malformed one leaves the last good data in force,
+ * with the feed in `error`. Replaced datasets are deleted afterwards (`purgeDatasets`).
  */
 export class VulnsFeedsService {
   readonly #inflight = new Map<string, Promise<FeedRefreshResult>>();
@@ -169,6 +175,8 @@ export class VulnsFeedsService {
       last_success_at: null,
       last_change_at: null,
       stale_signalled: 0,
+      // No rows yet: the first import writes a dataset of its own.
+      dataset: randomUUID(),
       created_at: now,
       updated_at: now,
     };
@@ -226,10 +234,13 @@ export class VulnsFeedsService {
     };
   }
 
-  /** Remove a feed and its data; findings it alone supported close on the re-evaluation that follows the commit. */
+  /**
+   * Remove a feed; findings it alone supported close on the re-evaluation that follows the commit. Its data is out of
+   * force at once (no feed points at it) and deleted afterwards by `purgeDatasets`, a few thousand rows at a time.
+   */
   async remove(db: Db, id: string, audit: AuditRecorder): Promise<void> {
     const before = await this.row(db, id);
-    await deleteFeedRows(db, id);
+    await this.#retire(db, id, before.dataset);
     await db.deleteFrom('vulns_feeds').where('id', '=', id).execute();
     if (Number(before.stale_signalled) === 1) await this.#raiseStale(db, before, 'resolved');
     audit.target(`vulns_feed:${id}`);
@@ -316,19 +327,30 @@ export class VulnsFeedsService {
 
     const file = dl.file;
     const started = performance.now();
+    // The new content goes into a dataset of its own, beside the one in force, in short transactions; one small
+    // transaction then points the feed at it. A document that fails to parse leaves the feed on its last good data.
+    const dataset = randomUUID();
+    await db
+      .insertInto('vulns_feed_datasets')
+      .values({ dataset, feed_id: id, state: 'staging', created_at: this.deps.clock.now().toISOString() })
+      .execute();
     let imported;
     try {
+      const r = await importFeedFile(
+        this.deps.database,
+        { id, kind: row.kind as FeedKind, ecosystems: JSON.parse(row.ecosystems) as string[] },
+        dataset,
+        file,
+      );
       imported = await db.transaction().execute(async (tx) => {
-        const r = await importFeedFile(
-          tx,
-          { id, kind: row.kind as FeedKind, ecosystems: JSON.parse(row.ecosystems) as string[] },
-          file,
-        );
+        const current = await tx.selectFrom('vulns_feeds').select('dataset').where('id', '=', id).executeTakeFirst();
+        if (!current) throw new Error('the feed was removed during its import');
         const now = this.deps.clock.now().toISOString();
         const version = r.version ?? dl.sha256.slice(0, 12);
         await tx
           .updateTable('vulns_feeds')
           .set({
+            dataset,
             status: 'ok',
             reason: null,
             version,
@@ -342,10 +364,14 @@ export class VulnsFeedsService {
           })
           .where('id', '=', id)
           .execute();
+        await tx.deleteFrom('vulns_feed_datasets').where('dataset', '=', dataset).execute();
+        await this.#retire(tx, id, current.dataset);
         return { ...r, version };
       });
     } catch (err) {
       await unlink(file).catch(() => undefined);
+      await this.#retire(db, id, dataset).catch(() => undefined);
+      void this.purgeDatasets().catch((e: unknown) => this.deps.log.warn({ err: e }, 'vulns: could not delete a failed import'));
       return this.#fail(row, describe(err));
     }
     const importMs = Math.round(performance.now() - started);
@@ -365,6 +391,41 @@ export class VulnsFeedsService {
       counts: imported.counts,
       importMs,
     };
+  }
+
+  /** Mark a dataset for deletion (replaced, failed, or its feed removed); `purgeDatasets` deletes it. */
+  async #retire(db: Db, feedId: string, dataset: string): Promise<void> {
+    await db
+      .insertInto('vulns_feed_datasets')
+      .values({ dataset, feed_id: feedId, state: 'retired', created_at: this.deps.clock.now().toISOString() })
+      .onConflict((oc) => oc.column('dataset').doUpdateSet({ state: 'retired' }))
+      .execute();
+  }
+
+  /**
+   * Delete the rows of retired datasets, and of imports that were cut short (a stop or a crash: staging for longer
+   * than `STAGING_ABANDONED_MS`), a few thousand rows per transaction. No feed points at them, so no reader sees them;
+   * `beforePurge` waits for index builds that started before a swap. Returns the rows deleted.
+   */
+  async purgeDatasets(): Promise<number> {
+    const db = this.deps.database.db;
+    const abandoned = new Date(this.deps.clock.now().getTime() - STAGING_ABANDONED_MS).toISOString();
+    const gone = await db
+      .selectFrom('vulns_feed_datasets')
+      .select(['dataset', 'state'])
+      .where((eb) => eb.or([eb('state', '=', 'retired'), eb('created_at', '<', abandoned)]))
+      .where('dataset', 'not in', db.selectFrom('vulns_feeds').select('dataset'))
+      .orderBy('created_at')
+      .execute();
+    if (gone.length === 0) return 0;
+    await this.deps.beforePurge?.();
+    let rows = 0;
+    for (const d of gone) {
+      rows += await deleteDataset(this.deps.database, d.dataset);
+      await db.deleteFrom('vulns_feed_datasets').where('dataset', '=', d.dataset).execute();
+    }
+    this.deps.log.info({ datasets: gone.length, rows }, 'vulns: old feed data deleted');
+    return rows;
   }
 
   async #fail(row: VulnsFeedsTable, reason: string): Promise<FeedRefreshResult> {

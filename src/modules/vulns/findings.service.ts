@@ -27,7 +27,7 @@ import {
 } from './findings.store.ts';
 import { reconcile, type Facts, type ReconcileCounts } from './findings.reconcile.ts';
 import type { AdvisoryIndex, IndexPrints } from './match/advisory-index.ts';
-import { feedVersion } from './advisories.store.ts';
+import { feedVersion, inForce } from './advisories.store.ts';
 import { loadFleetBaseline, saveFleetBaseline } from './fleet-baseline.ts';
 import { matchInventory, matchedSource, restrictToChanged } from './match/matcher.ts';
 import { schemeOf } from './versions/ecosystems.ts';
@@ -390,6 +390,9 @@ export class FindingsService {
       const failed: [string, unknown][] = [];
       const ids: string[] = [];
       try {
+        // An audit write waiting on SQLite's other connection goes first (a request's record would otherwise wait
+        // for the whole fleet run).
+        await database.writeTurns.turn();
         await database.db.transaction().execute(async (trx) => {
           const t0 = performance.now();
           while (next < assets.length && ids.length < FLEET_BATCH_MAX && performance.now() - t0 < FLEET_BATCH_MS) {
@@ -748,6 +751,7 @@ export class FindingsService {
         .selectFrom('vulns_kev')
         .select(['name', 'date_added', 'due_date', 'ransomware'])
         .where('cve', '=', cve)
+        .where('dataset', 'in', inForce(db))
         .limit(1)
         .executeTakeFirst();
       const hosts = [...new Set(list.map((r) => r.asset_name))].sort();
@@ -813,6 +817,7 @@ export class FindingsService {
         .selectFrom('vulns_debian_advisories')
         .select(['date', 'package', 'cves', 'fixed'])
         .where('package', 'in', part)
+        .where('dataset', 'in', inForce(db))
         .execute();
       for (const r of rows) {
         const fixed = (JSON.parse(r.fixed) as Record<string, string>)[codename];

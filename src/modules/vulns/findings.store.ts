@@ -20,6 +20,7 @@ import type {
   VendorStatus,
 } from './model.ts';
 import type { VulnsFindingEventsTable, VulnsFindingsTable } from './vulns.tables.ts';
+import { inForce } from './advisories.store.ts';
 
 /** Triage states that take a finding out of "needs action" (still listed and counted, never dropped). */
 export const TRIAGED_AWAY: readonly TriageState[] = ['not_affected', 'false_positive', 'risk_accepted'];
@@ -440,7 +441,8 @@ export async function findingDetail(db: Db, id: string): Promise<FindingDetail> 
     .selectFrom('vulns_vulnerabilities')
     .select(['summary', 'cvss', 'published'])
     .where('id', '=', r.vuln)
-    .orderBy('feed_id')
+    .where('dataset', 'in', inForce(db))
+    .orderBy('dataset')
     .limit(1)
     .executeTakeFirst();
   const events = await db

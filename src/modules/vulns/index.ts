@@ -20,6 +20,7 @@ import { m0002KevSignalIndex } from './migrations/0002-kev-signal-index.ts';
 import { m0003FleetBaseline } from './migrations/0003-fleet-baseline.ts';
 import { m0004SweepIndexes } from './migrations/0004-sweep-indexes.ts';
 import { m0005OpenSignals } from './migrations/0005-open-signals.ts';
+import { m0006FeedDatasets } from './migrations/0006-feed-datasets.ts';
 import { loadInventory } from './snapshots.ts';
 import type { VulnsConfig } from './vulns.config.ts';
 import { vulnsPermissions } from './vulns.permissions.ts';
@@ -73,6 +74,7 @@ export const vulnsMigrations = {
   '0003-fleet-baseline': m0003FleetBaseline,
   '0004-sweep-indexes': m0004SweepIndexes,
   '0005-open-signals': m0005OpenSignals,
+  '0006-feed-datasets': m0006FeedDatasets,
 };
 
 /**
@@ -130,9 +132,13 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
     onChange: () => {
       advisories.invalidate();
       void enqueue('re-evaluation after a feed change', reevaluate);
+      void enqueue('deleting replaced feed data', purge);
       return Promise.resolve();
     },
+    beforePurge: () => advisories.settled(),
   });
+  // Replaced and removed feed data goes after the re-evaluation that stopped reading it.
+  const purge = () => feeds.purgeDatasets();
 
   const checkFeeds = async () => {
     await feeds.refreshDue();
@@ -173,6 +179,7 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
           void setTimeout(() => {
             void feeds.forgetCopy(f);
             void enqueue('re-evaluation after a feed removal', reevaluate);
+            void enqueue('deleting removed feed data', purge);
           }, 50),
       }),
     ],
@@ -186,6 +193,8 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
       void enqueue('catch-up re-evaluation', async () => {
         if (await findings.behindFeeds()) await reevaluate();
       });
+      // Feed data left by an import a stop cut short, or replaced but not yet deleted.
+      void enqueue('deleting old feed data', purge);
       void enqueue('feed check', checkFeeds);
       return Promise.resolve();
     },

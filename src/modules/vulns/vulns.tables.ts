@@ -63,12 +63,23 @@ export interface VulnsFeedsTable {
   last_change_at: string | null;
   /** 1 while a feed-stale signal is firing. */
   stale_signalled: number;
+  /** The dataset in force: the value of `dataset` on this feed's rows in the advisory tables. */
+  dataset: string;
   created_at: string;
   updated_at: string;
 }
 
-export interface VulnsStatementsTable {
+/** A dataset being written by an import (`staging`) or replaced and waiting to be deleted (`retired`). */
+export interface VulnsFeedDatasetsTable {
+  dataset: string;
   feed_id: string;
+  state: 'staging' | 'retired';
+  created_at: string;
+}
+
+export interface VulnsStatementsTable {
+  /** The feed dataset the row belongs to (`vulns_feeds.dataset` while in force). */
+  dataset: string;
   seq: number;
   vuln: string;
   ecosystem: string;
@@ -84,7 +95,8 @@ export interface VulnsStatementsTable {
 
 export interface VulnsVulnerabilitiesTable {
   id: string;
-  feed_id: string;
+  /** The feed dataset the row belongs to (`vulns_feeds.dataset` while in force). */
+  dataset: string;
   aliases: string;
   cvss: string;
   summary: string;
@@ -94,7 +106,8 @@ export interface VulnsVulnerabilitiesTable {
 
 export interface VulnsKevTable {
   cve: string;
-  feed_id: string;
+  /** The feed dataset the row belongs to (`vulns_feeds.dataset` while in force). */
+  dataset: string;
   vendor: string;
   product: string;
   name: string;
@@ -106,14 +119,16 @@ export interface VulnsKevTable {
 
 export interface VulnsEpssTable {
   cve: string;
-  feed_id: string;
+  /** The feed dataset the row belongs to (`vulns_feeds.dataset` while in force). */
+  dataset: string;
   epss: number;
   percentile: number;
 }
 
 export interface VulnsDebianAdvisoriesTable {
   id: string;
-  feed_id: string;
+  /** The feed dataset the row belongs to (`vulns_feeds.dataset` while in force). */
+  dataset: string;
   date: string;
   package: string;
   cves: string;
@@ -203,6 +218,7 @@ declare module '../../core/db/tables.ts' {
     vulns_assets: VulnsAssetsTable;
     vulns_snapshots: VulnsSnapshotsTable;
     vulns_feeds: VulnsFeedsTable;
+    vulns_feed_datasets: VulnsFeedDatasetsTable;
     vulns_statements: VulnsStatementsTable;
     vulns_vulnerabilities: VulnsVulnerabilitiesTable;
     vulns_kev: VulnsKevTable;
