@@ -14,7 +14,9 @@ import { CommittedFailure, defineRoute, registerRoutes } from './routes.ts';
 describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => {
   let t: TestApp;
   let auth: { authorization: string };
+  let afterCommit: Promise<string>[] = [];
   beforeEach(async () => {
+    afterCommit = [];
     if (skip) return;
     t = await createTestApp(dialect);
     await sql`CREATE TABLE test_things (id TEXT PRIMARY KEY, secret TEXT, n INTEGER)`.execute(t.database.db);
@@ -45,6 +47,9 @@ describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => 
               .values({ id: ctx.body.id, secret: ctx.body.secret, n: 1 })
               .execute();
             ctx.audit.target(`thing:${ctx.body.id}`);
+            // What the work after the commit reads (another connection on PostgreSQL) is what was committed.
+            const id = ctx.body.id;
+            ctx.afterCommit(() => void afterCommit.push(things().then((all) => (all.includes(id) ? id : `${id} not committed`))));
             ctx.audit.change({
               type: 'thing',
               id: ctx.body.id,
@@ -65,6 +70,13 @@ describe.each(DIALECTS)('audited write path ($dialect)', ({ dialect, skip }) => 
   });
   afterEach(async () => {
     if (!skip) await t.dispose();
+  });
+
+  it.skipIf(skip)('runs the work after the commit once the change is committed, and never after a rollback', async () => {
+    expect((await post({ id: 'a', secret: 's', fail: 'no' })).statusCode).toBe(201);
+    expect((await post({ id: 'b', secret: 's', fail: 'throw' })).statusCode).toBe(409);
+    expect((await post({ id: 'c', secret: 's', fail: 'committed' })).statusCode).toBe(403);
+    expect(await Promise.all(afterCommit)).toEqual(['a', 'c']);
   });
 
   const post = (payload: unknown) =>

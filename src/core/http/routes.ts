@@ -50,6 +50,11 @@ export interface RouteContext<B, Q, P, X = undefined> {
   setActor(a: Actor): void;
   /** Response status for a successful result (default 200, or 204 when the handler returns nothing). */
   status(code: number): void;
+  /**
+   * Background work to start once the request's transaction has committed (never if it rolls back), e.g. a
+   * re-evaluation that must read what the request wrote. Run before the response is sent; not awaited.
+   */
+  afterCommit(work: () => void): void;
 }
 
 /**
@@ -258,6 +263,7 @@ async function handle(
       ? await r.prepare({ actor, body, query, params, db: database.db, req, clock })
       : undefined;
     let status: number | undefined;
+    const committed: (() => void)[] = [];
     const run = async (db: Db): Promise<{ result: unknown; committedFailure?: AppError }> => {
       const ctx: RouteContext<unknown, unknown, unknown, unknown> = {
         actor,
@@ -284,6 +290,7 @@ async function handle(
         },
         setActor: (a) => void (actor = a),
         status: (c) => void (status = c),
+        afterCommit: (work) => void committed.push(work),
       };
       const result = await r.handler(ctx);
       if (result instanceof CommittedFailure) {
@@ -313,6 +320,13 @@ async function handle(
     };
 
     const out = WRITE.has(r.method) ? await database.db.transaction().execute(run) : await run(database.db);
+    for (const work of committed) {
+      try {
+        work();
+      } catch (e) {
+        log.error({ err: e }, 'work after the commit failed to start');
+      }
+    }
     if (out.committedFailure) return sendProblem(reply, out.committedFailure);
     const st = status ?? (out.result === undefined ? 204 : 200);
     if (audited && !WRITE.has(r.method)) {

@@ -48,11 +48,8 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
     (await t.app.inject({ method: 'GET', url: `/api/v1/vulns/feeds/${id}`, headers: admin })).json<FeedView>();
   /** The dataset a feed's rows in force are written under. */
   const datasetOf = (feedId: string) => t.database.db.selectFrom('vulns_feeds').select('dataset').where('id', '=', feedId);
-  /** The re-evaluation and the deletion of the data that follow a feed's removal (set off just after its commit). */
-  const afterRemoval = async () => {
-    await new Promise((r) => setTimeout(r, 100));
-    await t.vulns.idle();
-  };
+  /** The re-evaluation and the deletion of the data that follow a feed's removal (set off by its commit). */
+  const afterRemoval = () => t.vulns.idle();
   const statements = async (feedId: string) =>
     Number(
       (

@@ -175,12 +175,11 @@ export function createVulnsModule(deps: VulnsDeps): VulnsModule {
       ...vulnsFeedsRoutes({
         feeds,
         // After the removal committed: its copy goes, and every asset is re-evaluated without its data.
-        afterRemove: (f) =>
-          void setTimeout(() => {
-            void feeds.forgetCopy(f);
-            void enqueue('re-evaluation after a feed removal', reevaluate);
-            void enqueue('deleting removed feed data', purge);
-          }, 50),
+        afterRemove: (f) => {
+          void feeds.forgetCopy(f);
+          void enqueue('re-evaluation after a feed removal', reevaluate);
+          void enqueue('deleting removed feed data', purge);
+        },
       }),
     ],
     start() {

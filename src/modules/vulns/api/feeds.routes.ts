@@ -80,7 +80,7 @@ export function vulnsFeedsRoutes(d: { feeds: VulnsFeedsService; afterRemove: (fe
       async handler(ctx): Promise<undefined> {
         const before = await feeds.get(ctx.db, ctx.params.id);
         await feeds.remove(ctx.db, ctx.params.id, ctx.audit);
-        d.afterRemove(before);
+        ctx.afterCommit(() => d.afterRemove(before));
         return undefined;
       },
     }),
