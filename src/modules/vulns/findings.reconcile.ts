@@ -21,7 +21,7 @@ import type { AdvisoryIndex } from './match/advisory-index.ts';
 import type { MatchResult } from './match/matcher.ts';
 import type { AssetContext, InForce, Lifecycle, MatchedFinding, PriorityInputs, PriorityResult } from './model.ts';
 import { computePriority } from './policy/priority.ts';
-import { slaDeadline, slaState, type SlaPolicy, type SlaState } from './policy/sla.ts';
+import { slaDeadline, slaNearAt, slaState, type SlaPolicy, type SlaState } from './policy/sla.ts';
 import { eventRow, NOT_RESOLVED, type FindingRow } from './findings.store.ts';
 import type { VulnsFindingEventsTable } from './vulns.tables.ts';
 
@@ -155,7 +155,7 @@ function storedInputsKey(text: string): string {
 function sla(
   input: ReconcileInput,
   o: { priority: PriorityResult; kev: boolean; fixAvailableAt: string | null; firstDetectedAt: string; inForce: InForce },
-): { due: string | null; state: SlaState } {
+): { due: string | null; nearAt: string | null; state: SlaState } {
   const due = slaDeadline({
     priority: o.priority.priority,
     kev: o.kev,
@@ -166,9 +166,13 @@ function sla(
     inForce: o.inForce,
     policy: input.policy,
   });
-  if (due === null) return { due: null, state: 'none' };
+  if (due === null) return { due: null, nearAt: null, state: 'none' };
   const start = o.fixAvailableAt && o.fixAvailableAt > o.firstDetectedAt ? o.fixAvailableAt : o.firstDetectedAt;
-  return { due: due.toISOString(), state: slaState(due, input.now, { start }) };
+  return {
+    due: due.toISOString(),
+    nearAt: slaNearAt(due, { start })?.toISOString() ?? null,
+    state: slaState(due, input.now, { start }),
+  };
 }
 
 function lifecycleOf(m: MatchedFinding): Lifecycle {
@@ -243,6 +247,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
         kev: facts.kev ? 1 : 0,
         epss: facts.epss,
         sla_due_at: s.due,
+        sla_near_at: s.nearAt,
         sla_state: s.state,
         sla_signalled: 'none',
         kev_signalled_at: null,
@@ -355,6 +360,7 @@ export function reconcile(input: ReconcileInput): ReconcileOutput {
     if ((e.epss === null ? null : Number(e.epss)) !== facts.epss) set.epss = facts.epss;
     const s = sla(input, { priority: p, kev: facts.kev, fixAvailableAt, firstDetectedAt: firstDetected, inForce: m.inForce });
     text('sla_due_at', s.due);
+    text('sla_near_at', s.nearAt);
     text('sla_state', s.state);
     // A finding whose deadline moved away from near or breach may signal again when it comes back.
     if ((s.state === 'ok' || s.state === 'none') && e.sla_signalled !== 'none' && set.sla_signalled === undefined)

@@ -533,11 +533,18 @@ export class FindingsService {
   }
 
   async #slaStates(db: Db, now: Date, result: SweepResult): Promise<void> {
-    const windows = [this.#policy.kevInternet, this.#policy.critical, this.#policy.high, this.#policy.medium, this.#policy.low];
-    const longest = Math.max(1, ...windows.map((w) => w ?? 0), this.#policy.info ?? 0);
-    // Only deadlines close enough to turn near (the last 20 % of the longest window, at least a day) can change state.
-    const horizon = new Date(now.getTime() + Math.max(DAY_MS, longest * 0.2 * DAY_MS) + DAY_MS).toISOString();
-    const rows = await sweepQueries.deadlinesDue(db, horizon).execute();
+    // Only findings whose near instant or deadline has come can change state (`sla_near_at`, `sla_due_at`).
+    const nowIso = now.toISOString();
+    const seen = new Set<string>();
+    const rows = [];
+    for (const r of [
+      ...(await sweepQueries.deadlinesPassed(db, nowIso).execute()),
+      ...(await sweepQueries.nearingDeadlines(db, nowIso).execute()),
+    ])
+      if (!seen.has(r.id)) {
+        seen.add(r.id);
+        rows.push(r);
+      }
     const byState = new Map<string, string[]>();
     for (const r of rows) {
       const start = r.fix_available_at && r.fix_available_at > r.first_detected_at ? r.fix_available_at : r.first_detected_at;

@@ -507,13 +507,21 @@ export const sweepQueries = {
       .selectAll()
       .where('triage_state', '=', sql.lit('risk_accepted'))
       .where('accepted_until', '<=', nowIso),
-  /** Open findings whose deadline is before `horizon` and whose state may yet turn (near or past). */
-  deadlinesDue: (db: Db, horizon: string) =>
+  /** Open findings `ok` or `near` whose deadline has passed (they turn breached). */
+  deadlinesPassed: (db: Db, nowIso: string) =>
     db
       .selectFrom('vulns_findings')
       .select(['id', 'sla_due_at', 'sla_state', 'fix_available_at', 'first_detected_at'])
       .where(sql.ref('sla_state'), 'in', sql`('ok', 'near')`)
-      .where('sla_due_at', '<=', horizon)
+      .where('sla_due_at', '<', nowIso)
+      .where(openLifecycle('lifecycle')),
+  /** Open findings still `ok` whose near instant has come (they turn near, or breached if the deadline passed too). */
+  nearingDeadlines: (db: Db, nowIso: string) =>
+    db
+      .selectFrom('vulns_findings')
+      .select(['id', 'sla_due_at', 'sla_state', 'fix_available_at', 'first_detected_at'])
+      .where('sla_state', '=', sql.lit('ok'))
+      .where('sla_near_at', '<=', nowIso)
       .where(openLifecycle('lifecycle')),
   /** Provider findings near or past their deadline that were not signalled in that state (yet needing action). */
   unsignalledDeadlines: (db: Db) =>

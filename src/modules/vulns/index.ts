@@ -21,6 +21,7 @@ import { m0003FleetBaseline } from './migrations/0003-fleet-baseline.ts';
 import { m0004SweepIndexes } from './migrations/0004-sweep-indexes.ts';
 import { m0005OpenSignals } from './migrations/0005-open-signals.ts';
 import { m0006FeedDatasets } from './migrations/0006-feed-datasets.ts';
+import { m0007SlaNearAt } from './migrations/0007-sla-near-at.ts';
 import { loadInventory } from './snapshots.ts';
 import type { VulnsConfig } from './vulns.config.ts';
 import { vulnsPermissions } from './vulns.permissions.ts';
@@ -75,6 +76,7 @@ export const vulnsMigrations = {
   '0004-sweep-indexes': m0004SweepIndexes,
   '0005-open-signals': m0005OpenSignals,
   '0006-feed-datasets': m0006FeedDatasets,
+  '0007-sla-near-at': m0007SlaNearAt,
 };
 
 /**

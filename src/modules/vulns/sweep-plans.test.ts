@@ -33,7 +33,8 @@ describe.each(DIALECTS)('the SLA sweep queries use their indexes on $dialect', (
   const now = '2026-11-28T00:00:00.000Z';
   it.skipIf(skip).each([
     ['expired risk acceptances', () => sweepQueries.expiredAcceptances(t.database.db, now), 'vulns_findings_accepted_until'],
-    ['deadlines that may turn', () => sweepQueries.deadlinesDue(t.database.db, now), 'vulns_findings_sla_due'],
+    ['deadlines passed', () => sweepQueries.deadlinesPassed(t.database.db, now), 'vulns_findings_sla_due'],
+    ['deadlines turning near', () => sweepQueries.nearingDeadlines(t.database.db, now), 'vulns_findings_sla_near'],
     ['unsignalled deadlines', () => sweepQueries.unsignalledDeadlines(t.database.db), 'vulns_findings_sla_unsignalled'],
     ['unsignalled KEV findings', () => sweepQueries.unsignalledKev(t.database.db), 'vulns_findings_kev_unsignalled'],
   ])('%s', async (_what, query, index) => {

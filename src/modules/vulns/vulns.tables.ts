@@ -166,6 +166,8 @@ export interface VulnsFindingsTable {
   kev: number;
   epss: number | null;
   sla_due_at: string | null;
+  /** When the deadline turns near (`slaNearAt`): the sweep's question for findings still `ok`. */
+  sla_near_at: string | null;
   sla_state: string;
   sla_signalled: string;
   kev_signalled_at: string | null;

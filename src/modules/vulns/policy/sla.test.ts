@@ -6,6 +6,7 @@ import {
   formatSlaPolicyIssues,
   parseSlaPolicy,
   slaDeadline,
+  slaNearAt,
   slaPolicySchema,
   slaState,
   type SlaDeadlineInput,
@@ -103,6 +104,23 @@ describe('slaState', () => {
     expect(slaState(due, '2026-03-30T00:00:00.000Z')).toBe('near');
     expect(slaState(due, '2026-03-28T00:00:00.000Z', { nearHours: 72 })).toBe('near');
     expect(slaState(due, '2026-03-16T00:00:00.000Z', { start, nearFraction: 0.5 })).toBe('near');
+  });
+
+  it('turns near at slaNearAt (the instant the sweep asks the database about), whatever the window', () => {
+    expect(slaNearAt(null)).toBeNull();
+    expect(slaNearAt(due, { start })?.toISOString()).toBe('2026-03-25T00:00:00.000Z');
+    expect(slaNearAt('2026-03-03T00:00:00.000Z', { start })?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    // A deadline before its start (moved by hand): the 24 h rule alone.
+    expect(slaNearAt(start, { start: due })?.toISOString()).toBe('2026-02-28T00:00:00.000Z');
+    for (const [d, s] of [
+      [due, start],
+      ['2026-03-03T00:00:00.000Z', start],
+      ['2026-06-08T13:17:01.123Z', '2026-03-10T08:00:00.000Z'],
+    ] as const) {
+      const near = slaNearAt(d, { start: s }) as Date;
+      expect(slaState(d, new Date(near.getTime() - 1), { start: s })).toBe('ok');
+      expect(slaState(d, near, { start: s })).toBe('near');
+    }
   });
 });
 

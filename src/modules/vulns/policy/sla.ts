@@ -175,20 +175,29 @@ export interface SlaStateOptions {
 }
 
 /**
- * Where a deadline stands at `now`: `none` (no deadline), `breached` (now is after the deadline), `near` (within the
- * last 20 % of the window or the last 24 h before it, whichever is longer; at the deadline itself still `near`), else
- * `ok`. Both thresholds are options.
+ * When a deadline turns near: the last 20 % of its window or the last 24 h before it, whichever is longer (both
+ * thresholds are options); `null` without a deadline. The sweep asks the database for findings past this instant.
  */
-export function slaState(deadline: Instant | null | undefined, now: Instant, options: SlaStateOptions = {}): SlaState {
-  if (deadline === null || deadline === undefined) return 'none';
+export function slaNearAt(deadline: Instant | null | undefined, options: SlaStateOptions = {}): Date | null {
+  if (deadline === null || deadline === undefined) return null;
   const due = toDate(deadline, 'deadline').getTime();
-  const at = toDate(now, 'now').getTime();
-  if (at > due) return 'breached';
   const fraction = options.nearFraction ?? 0.8;
   let nearMs = (options.nearHours ?? 24) * HOUR_MS;
   if (options.start !== null && options.start !== undefined) {
     const window = due - toDate(options.start, 'start').getTime();
     if (window > 0) nearMs = Math.max(nearMs, window * (1 - fraction));
   }
-  return at >= due - nearMs ? 'near' : 'ok';
+  return new Date(due - nearMs);
+}
+
+/**
+ * Where a deadline stands at `now`: `none` (no deadline), `breached` (now is after the deadline), `near` (from
+ * `slaNearAt` on; at the deadline itself still `near`), else `ok`.
+ */
+export function slaState(deadline: Instant | null | undefined, now: Instant, options: SlaStateOptions = {}): SlaState {
+  const nearAt = slaNearAt(deadline, options);
+  if (nearAt === null || deadline === null || deadline === undefined) return 'none';
+  const at = toDate(now, 'now').getTime();
+  if (at > toDate(deadline, 'deadline').getTime()) return 'breached';
+  return at >= nearAt.getTime() ? 'near' : 'ok';
 }
