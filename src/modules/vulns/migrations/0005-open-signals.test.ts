@@ -4,6 +4,7 @@ import { migrate } from '../../../core/db/migrate.ts';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../../../test/databases.ts';
 import { vulnsMigrations } from '../index.ts';
 import type { VulnsFindingsTable } from '../vulns.tables.ts';
+import { legacyFindingRow } from './finding-row.test-data.ts';
 
 /**
  * Signals raised before migration 0005 are not forgotten: the migration records them from the findings, so the next
@@ -26,36 +27,8 @@ describe.each(DIALECTS)('migration 0005 records the SLA and KEV signals already 
       expect((await migrate(database, [{ name: 'vulns', migrations: before }])).error).toBeUndefined();
 
       const at = '2026-03-02T08:00:00.000Z';
-      const finding = (id: string, asset: string, o: Partial<VulnsFindingsTable>) => ({
-        id,
-        asset_id: asset,
-        ecosystem: 'Debian:12',
-        package: 'openssl',
-        vuln: `CVE-2024-${id}`,
-        aliases: '[]',
-        binaries: '[]',
-        installed_version: '3.0.11-1~deb12u1',
-        vendor_status: 'fixed',
-        in_force: 'vulnerable',
-        severity: 'high',
-        source: 'debian-tracker',
-        lifecycle: 'open',
-        triage_state: 'in_triage',
-        priority: 'high',
-        priority_score: 70,
-        priority_reasons: '[]',
-        priority_inputs: '{}',
-        sla_state: 'breached',
-        sla_signalled: 'none',
-        kev: 0,
-        kev_signalled_at: null,
-        operated_by: 'provider',
-        first_detected_at: at,
-        last_detected_at: at,
-        created_at: at,
-        updated_at: at,
-        ...o,
-      });
+      const finding = (id: string, asset: string, o: Partial<VulnsFindingsTable>) =>
+        legacyFindingRow(id, { asset_id: asset, ...o });
       await database.db
         .insertInto('vulns_findings')
         .values([

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { describeMigrations } from '../../../../test/migrations.ts';
 import { vulnsMigrations } from '../index.ts';
 import { slaNearAt } from '../policy/sla.ts';
+import { legacyFindingRow } from './finding-row.test-data.ts';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
@@ -20,36 +21,15 @@ const statement = (key: string, value: string, seq: number) => ({
   note: null,
 });
 
-/** A finding row as 0001 defines it, with its SLA columns. */
-const finding = (id: string, sla: { state: string; due: string | null; detected: string; fix: string | null }) => ({
-  id,
-  asset_id: 'a1',
-  ecosystem: 'Debian:12',
-  package: 'openssl',
-  vuln: `CVE-2026-${id}`,
-  aliases: '[]',
-  binaries: '["libssl3"]',
-  installed_version: '3.0.11-1~deb12u1',
-  fixed_version: '3.0.15-1~deb12u1',
-  vendor_status: 'fixed',
-  in_force: 'running',
-  severity: 'high',
-  source: 'debian-tracker',
-  lifecycle: 'open',
-  triage_state: 'in_triage',
-  priority: 'high',
-  priority_score: 70,
-  priority_reasons: '[]',
-  priority_inputs: '{}',
-  sla_due_at: sla.due,
-  sla_state: sla.state,
-  operated_by: 'provider',
-  fix_available_at: sla.fix,
-  first_detected_at: sla.detected,
-  last_detected_at: sla.detected,
-  created_at: AT,
-  updated_at: AT,
-});
+/** A finding row before 0007, with the SLA columns that migration reads. */
+const finding = (id: string, sla: { state: string; due: string | null; detected: string; fix: string | null }) =>
+  legacyFindingRow(id, {
+    sla_due_at: sla.due,
+    sla_state: sla.state,
+    fix_available_at: sla.fix,
+    first_detected_at: sla.detected,
+    last_detected_at: sla.detected,
+  });
 
 /**
  * Every registered vulns migration goes up on a fresh database (after the ones before it), on both databases, down to
