@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addGrant, addPerson, addSystem } from '../../src/modules/access/accounts.test-data.ts';
 import { createTestApp, type TestApp } from '../app.ts';
 import { browserTestsRun, launchChromium, openConsolePage } from '../browser.ts';
 import { createUserWithToken, signInAs, type TestSession } from '../identity.ts';
@@ -29,76 +29,25 @@ async function withCookies(context: BrowserContext, session: TestSession, base: 
 
 type Db = TestApp['database']['db'];
 
-/** A person in the access register (no e-mail address when `email` is null). */
-async function addPerson(db: Db, name: string, opts: { email?: string | null; userId?: string } = {}) {
-  const id = randomUUID();
-  const now = new Date().toISOString();
-  await db
-    .insertInto('access_people')
-    .values({
-      id,
-      name,
-      email: opts.email === undefined ? `${name.split(' ')[0]!.toLowerCase()}@example.dk` : opts.email,
-      kind: 'employee',
-      team: 'Drift',
-      manager_id: null,
-      status: 'active',
-      left_at: null,
-      user_id: opts.userId ?? null,
-      identifiers: '[]',
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  return id;
+/** A person in the Drift team, e-mail `<first name>@example.dk` unless given (null: no address). */
+function addColleague(db: Db, name: string, opts: { email?: string | null; userId?: string } = {}) {
+  return addPerson(db, name, {
+    email: opts.email === undefined ? `${name.split(' ')[0]!.toLowerCase()}@example.dk` : opts.email,
+    team: 'Drift',
+    userId: opts.userId ?? null,
+  });
 }
 
 /** A system owned by `ownerId` with one active read grant for `personId`. */
 async function addSystemWithGrant(db: Db, name: string, ownerId: string, personId: string) {
-  const id = randomUUID();
   const now = new Date().toISOString();
-  await db
-    .insertInto('access_systems')
-    .values({
-      id,
-      name,
-      kind: 'application',
-      classification: 'internal',
-      owner_id: ownerId,
-      description: '',
-      levels: JSON.stringify([{ name: 'read', privileged: false }]),
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  await db
-    .insertInto('access_grants')
-    .values({
-      id: randomUUID(),
-      person_id: personId,
-      system_id: id,
-      level: 'read',
-      privileged: 0,
-      jit: 0,
-      justification: 'Daily work',
-      requested_by: 'system:test',
-      requested_by_name: 'test',
-      approved_by: 'system:test',
-      approved_by_name: 'test',
-      approved_at: now,
-      second_approved_by: null,
-      second_approved_by_name: null,
-      second_approved_at: null,
-      state: 'active',
-      starts_at: now,
-      expires_at: null,
-      ended_at: null,
-      ended_by: null,
-      end_reason: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  const id = await addSystem(db, name, 'other', {
+    kind: 'application',
+    ownerId,
+    levels: [{ name: 'read', privileged: false }],
+    at: now,
+  });
+  await addGrant(db, personId, id, { level: 'read', justification: 'Daily work', startsAt: now, at: now });
   return id;
 }
 
@@ -146,86 +95,37 @@ describe.skipIf(!browserTestsRun)('access reviews console end to end (Chromium)'
     const db = t.database.db;
     const now = new Date().toISOString();
     const owen = await signInAs(t, 'operator');
-    const person = async (name: string, opts: { manager?: string; status?: string; userId?: string } = {}) => {
-      const id = randomUUID();
-      await db
-        .insertInto('access_people')
-        .values({
-          id,
-          name,
-          email: `${name.toLowerCase()}@example.dk`,
-          kind: 'employee',
-          team: 'Drift',
-          manager_id: opts.manager ?? null,
-          status: opts.status ?? 'active',
-          left_at: null,
-          user_id: opts.userId ?? null,
-          identifiers: '[]',
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      return id;
-    };
+    const person = (name: string, opts: { managerId?: string; status?: 'left'; userId?: string } = {}) =>
+      addPerson(db, name, { email: `${name.toLowerCase()}@example.dk`, team: 'Drift', at: now, ...opts });
     const boss = await person('Birgitte Boss');
-    const owenId = await person('Owen Owner', { manager: boss, userId: owen.user.id });
+    const owenId = await person('Owen Owner', { managerId: boss, userId: owen.user.id });
     const people = {
-      alice: await person('Alice Andersen', { manager: owenId }),
-      bob: await person('Bob Berg', { manager: owenId, status: 'left' }),
-      carol: await person('Carol Christensen', { manager: owenId }),
-      dave: await person('Dave Dahl', { manager: owenId }),
+      alice: await person('Alice Andersen', { managerId: owenId }),
+      bob: await person('Bob Berg', { managerId: owenId, status: 'left' }),
+      carol: await person('Carol Christensen', { managerId: owenId }),
+      dave: await person('Dave Dahl', { managerId: owenId }),
     };
     await db
       .insertInto('access_privileged')
       .values({ person_id: people.carol, reason: 'DBA', added_by: 'system:test', added_at: now })
       .execute();
-    const systemId = randomUUID();
-    await db
-      .insertInto('access_systems')
-      .values({
-        id: systemId,
-        name: 'pg-kunder-01',
-        kind: 'database',
-        classification: 'customer',
-        owner_id: owenId,
-        description: '',
-        levels: JSON.stringify([
-          { name: 'read', privileged: false },
-          { name: 'superuser', privileged: true },
-        ]),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    const systemId = await addSystem(db, 'pg-kunder-01', 'customer', {
+      kind: 'database',
+      ownerId: owenId,
+      levels: [
+        { name: 'read', privileged: false },
+        { name: 'superuser', privileged: true },
+      ],
+      at: now,
+    });
     const grant = (personId: string, level: string) =>
-      db
-        .insertInto('access_grants')
-        .values({
-          id: randomUUID(),
-          person_id: personId,
-          system_id: systemId,
-          level,
-          privileged: level === 'superuser' ? 1 : 0,
-          jit: 0,
-          justification: 'Database operations',
-          requested_by: 'system:test',
-          requested_by_name: 'test',
-          approved_by: 'system:test',
-          approved_by_name: 'test',
-          approved_at: now,
-          second_approved_by: null,
-          second_approved_by_name: null,
-          second_approved_at: null,
-          state: 'active',
-          starts_at: now,
-          expires_at: null,
-          ended_at: null,
-          ended_by: null,
-          end_reason: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      addGrant(db, personId, systemId, {
+        level,
+        privileged: level === 'superuser',
+        justification: 'Database operations',
+        startsAt: now,
+        at: now,
+      });
     await grant(people.alice, 'read');
     await grant(people.bob, 'read');
     await grant(people.carol, 'superuser');
@@ -332,9 +232,9 @@ describe.skipIf(!browserTestsRun)('access reviews console end to end (Chromium)'
     if (!browser) throw new Error('setup failed');
     const db = t.database.db;
     const rita = await signInAs(t, 'operator');
-    const ritaId = await addPerson(db, 'Rita Reviewer', { userId: rita.user.id });
-    const nadia = await addPerson(db, 'Nadia Nomail', { email: null });
-    const user = await addPerson(db, 'Ulla User');
+    const ritaId = await addColleague(db, 'Rita Reviewer', { userId: rita.user.id });
+    const nadia = await addColleague(db, 'Nadia Nomail', { email: null });
+    const user = await addColleague(db, 'Ulla User');
     const crm = await addSystemWithGrant(db, 'crm-prod', ritaId, user);
     const wiki = await addSystemWithGrant(db, 'wiki-intern', nadia, user);
     const { headers: admin } = await createUserWithToken(t, 'admin');
@@ -406,9 +306,9 @@ describe.skipIf(!browserTestsRun)('access reviews console end to end (Chromium)'
       const mBase = `https://127.0.0.1:${await m.listen()}`;
       const db = m.database.db;
       const sara = await signInAs(m, 'operator');
-      const saraId = await addPerson(db, 'Sara Sender', { userId: sara.user.id, email: 'sara@example.dk' });
-      const finn = await addPerson(db, 'Finn Fail', { email: 'finn@example.dk' });
-      const user = await addPerson(db, 'Ulla User');
+      const saraId = await addColleague(db, 'Sara Sender', { userId: sara.user.id, email: 'sara@example.dk' });
+      const finn = await addColleague(db, 'Finn Fail', { email: 'finn@example.dk' });
+      const user = await addColleague(db, 'Ulla User');
       const crm = await addSystemWithGrant(db, 'crm-prod', saraId, user);
       const wiki = await addSystemWithGrant(db, 'wiki-intern', finn, user);
       const { headers: admin } = await createUserWithToken(m, 'admin');

@@ -7,6 +7,7 @@ import { DIALECTS } from '../../../test/databases.ts';
 import { createUserWithToken } from '../../../test/identity.ts';
 import type { CampaignView, EntryView, ReviewPolicyView } from './reviews.service.ts';
 import { EVIDENCE_COLUMNS } from './reviews.export.ts';
+import { addGrant, addPerson, addSystem } from './accounts.test-data.ts';
 
 const DAY = 86_400_000;
 
@@ -41,8 +42,7 @@ describe.each(DIALECTS)('access reviews ($dialect)', ({ dialect, skip }) => {
     return { status: res.statusCode, body: (json ? (JSON.parse(res.body) as unknown) : res.body) as T, res };
   };
 
-  async function person(name: string, opts: { manager?: string; status?: string; role?: Role } = {}) {
-    const id = randomUUID();
+  async function person(name: string, opts: { manager?: string; status?: 'active' | 'left'; role?: Role } = {}) {
     let headers: { authorization: string } | undefined;
     let userId: string | null = null;
     if (opts.role) {
@@ -50,81 +50,39 @@ describe.each(DIALECTS)('access reviews ($dialect)', ({ dialect, skip }) => {
       headers = u.headers;
       userId = u.user.id;
     }
-    await db()
-      .insertInto('access_people')
-      .values({
-        id,
-        name,
-        email: `${name.toLowerCase()}@example.org`,
-        kind: 'employee',
-        team: '',
-        manager_id: opts.manager ?? null,
-        status: opts.status ?? 'active',
-        left_at: opts.status === 'left' ? now() : null,
-        user_id: userId,
-        identifiers: JSON.stringify([name.toLowerCase()]),
-        created_at: now(),
-        updated_at: now(),
-      })
-      .execute();
+    const id = await addPerson(db(), name, {
+      email: `${name.toLowerCase()}@example.org`,
+      identifiers: [name.toLowerCase()],
+      team: '',
+      managerId: opts.manager ?? null,
+      status: opts.status ?? 'active',
+      leftAt: opts.status === 'left' ? now() : undefined,
+      userId,
+      at: now(),
+    });
     return { id, name, headers: headers ?? { authorization: '' } };
   }
 
-  async function system(name: string, ownerId: string | null) {
-    const id = randomUUID();
-    await db()
-      .insertInto('access_systems')
-      .values({
-        id,
-        name,
-        kind: 'database',
-        classification: 'customer',
-        owner_id: ownerId,
-        description: '',
-        levels: JSON.stringify([
-          { name: 'read', privileged: false },
-          { name: 'write', privileged: false },
-          { name: 'admin', privileged: true },
-        ]),
-        created_at: now(),
-        updated_at: now(),
-      })
-      .execute();
-    return id;
-  }
+  const system = (name: string, ownerId: string | null) =>
+    addSystem(db(), name, 'customer', {
+      kind: 'database',
+      ownerId,
+      levels: [
+        { name: 'read', privileged: false },
+        { name: 'write', privileged: false },
+        { name: 'admin', privileged: true },
+      ],
+      at: now(),
+    });
 
-  async function grant(personId: string, systemId: string, level: string) {
-    const id = randomUUID();
-    await db()
-      .insertInto('access_grants')
-      .values({
-        id,
-        person_id: personId,
-        system_id: systemId,
-        level,
-        privileged: level === 'admin' ? 1 : 0,
-        jit: 0,
-        justification: 'operations',
-        requested_by: 'system:test',
-        requested_by_name: 'test',
-        approved_by: 'system:test',
-        approved_by_name: 'test',
-        approved_at: now(),
-        second_approved_by: null,
-        second_approved_by_name: null,
-        second_approved_at: null,
-        state: 'active',
-        starts_at: now(),
-        expires_at: null,
-        ended_at: null,
-        ended_by: null,
-        end_reason: null,
-        created_at: now(),
-        updated_at: now(),
-      })
-      .execute();
-    return id;
-  }
+  const grant = (personId: string, systemId: string, level: string) =>
+    addGrant(db(), personId, systemId, {
+      level,
+      privileged: level === 'admin',
+      justification: 'operations',
+      startsAt: now(),
+      at: now(),
+    });
 
   async function account(systemId: string, name: string, personId: string | null, lastUsedAt: string | null) {
     await db()
