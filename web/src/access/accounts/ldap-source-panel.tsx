@@ -1,4 +1,5 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { ApiError } from '../../app/api.ts';
 import { useSession } from '../../app/session.tsx';
 import { Badge, ConfirmButton, Notice, ProblemAlert, TextField, fieldError } from '../../app/ui.tsx';
@@ -125,10 +126,9 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
   /** undefined while loading, null when the system has no source. */
   const [source, setSource] = useState<LdapSource | null | undefined>(undefined);
   const [draft, setDraft] = useState<Draft>(EMPTY);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run, submit } = useAction();
   const [saved, setSaved] = useState(false);
   const [removed, setRemoved] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [pull, setPull] = useState<{ result?: ImportResult; error?: unknown } | null>(null);
 
   const load = useCallback(async () => {
@@ -154,63 +154,46 @@ export function LdapSourcePanel({ systemId, onPulled }: { systemId: string; onPu
     },
   });
 
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const save = submit(async () => {
     setSaved(false);
-    try {
-      const s = await accountsApi.saveLdap(systemId, inputOf(draft));
-      setSource(s);
-      setDraft(draftOf(s));
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const s = await accountsApi.saveLdap(systemId, inputOf(draft));
+    setSource(s);
+    setDraft(draftOf(s));
+    setSaved(true);
+  });
 
-  const remove = async () => {
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    setPull(null);
-    try {
+  const remove = () =>
+    run(async () => {
+      setSaved(false);
+      setPull(null);
       await accountsApi.removeLdap(systemId);
       setSource(null);
       setDraft(EMPTY);
       setRemoved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
-  const pullNow = async () => {
-    setBusy(true);
-    setPull(null);
-    setSaved(false);
-    setError(null);
-    try {
-      setPull({ result: await accountsApi.pull(systemId) });
-      onPulled();
-    } catch (err) {
-      setPull({ error: err });
-    } finally {
-      setBusy(false);
-      // The source remembers the pull (time, counts or error).
-      void accountsApi.ldap(systemId).then(setSource, () => undefined);
-    }
-  };
+  // A failed pull is shown with its result (in `pull`), not as the panel's error.
+  const pullNow = () =>
+    run(async () => {
+      setPull(null);
+      setSaved(false);
+      try {
+        setPull({ result: await accountsApi.pull(systemId) });
+        onPulled();
+      } catch (err) {
+        setPull({ error: err });
+      } finally {
+        // The source remembers the pull (time, counts or error).
+        void accountsApi.ldap(systemId).then(setSource, () => undefined);
+      }
+    });
 
   if (source === undefined && !error) return null;
   const passwordSet = Boolean(source?.hasPassword);
   return (
     <form
       className="panel form-stack ldap-source"
-      onSubmit={(e) => void save(e)}
+      onSubmit={save}
       aria-label={t('access.accounts.ldap.title')}
       data-testid="ldap-source"
     >

@@ -1,4 +1,5 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { Link } from '../../app/router.tsx';
 import { Badge, ListTable, PageHeader, ProblemAlert } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -11,28 +12,15 @@ import './accounts.css';
 function UploadForm({ systemId, onDone }: { systemId: string; onDone: () => void }) {
   const { t } = useI18n();
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useAction();
   const [result, setResult] = useState<ImportResult | null>(null);
-  const run = async (work: () => Promise<ImportResult>) => {
-    setBusy(true);
-    setError(null);
+  const onSubmit = submit(async () => {
     setResult(null);
-    try {
-      setResult(await work());
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void run(() => accountsApi.importList(systemId, text));
-  };
+    setResult(await accountsApi.importList(systemId, text));
+    onDone();
+  });
   return (
-    <form className="account-upload" onSubmit={submit} aria-label={t('access.accounts.import.title')}>
+    <form className="account-upload" onSubmit={onSubmit} aria-label={t('access.accounts.import.title')}>
       <h2>{t('access.accounts.import.title')}</h2>
       <p className="small muted">{t('access.accounts.import.hint')}</p>
       <div className="field">

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { Link } from '../../app/router.tsx';
 import { Badge, Notice, PageHeader, ProblemAlert, SelectField, TextField, fieldError, type Tone } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -70,8 +71,7 @@ function ReduceForm({
   const [open, setOpen] = useState(false);
   const [level, setLevel] = useState('');
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useAction();
   if (!levels.length) return null;
   if (!open)
     return (
@@ -79,22 +79,13 @@ function ReduceForm({
         {t('access.people.reduce')}
       </button>
     );
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await peopleApi.reduce(grant.id, level, reason.trim());
-      setOpen(false);
-      await onDone(r.replacement);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const onSubmit = submit(async () => {
+    const r = await peopleApi.reduce(grant.id, level, reason.trim());
+    setOpen(false);
+    await onDone(r.replacement);
+  });
   return (
-    <form className="reduce-form form-stack" onSubmit={(e) => void submit(e)} aria-label={t('access.people.reduce')}>
+    <form className="reduce-form form-stack" onSubmit={onSubmit} aria-label={t('access.people.reduce')}>
       <div className="form-grid">
         <SelectField
           label={t('access.people.grant.reduceTo')}

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { useSession } from '../../app/session.tsx';
 import { Link } from '../../app/router.tsx';
 import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
@@ -174,8 +175,7 @@ function RequestForm({ onDone, onCancel }: { onDone: () => void; onCancel: () =>
   const [justification, setJustification] = useState('');
   const [expires, setExpires] = useState('');
   const [jitHours, setJitHours] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useAction();
   useEffect(() => {
     void (async () => {
       try {
@@ -188,30 +188,22 @@ function RequestForm({ onDone, onCancel }: { onDone: () => void; onCancel: () =>
     })();
   }, []);
   const system = useMemo(() => systems.find((s) => s.id === systemId), [systems, systemId]);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await peopleApi.request({
-        personId,
-        systemId,
-        level,
-        justification,
-        ...(jitHours
-          ? { jitHours: Number(jitHours) }
-          : expires
-            ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() }
-            : {}),
-      });
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const onSubmit = submit(async () => {
+    await peopleApi.request({
+      personId,
+      systemId,
+      level,
+      justification,
+      ...(jitHours
+        ? { jitHours: Number(jitHours) }
+        : expires
+          ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() }
+          : {}),
+    });
+    onDone();
+  });
   return (
-    <form className="panel form-stack" onSubmit={(e) => void submit(e)} aria-label={t('access.people.grants.request')}>
+    <form className="panel form-stack" onSubmit={onSubmit} aria-label={t('access.people.grants.request')}>
       <div className="form-grid">
         <SelectField
           label={t('access.people.col.person')}

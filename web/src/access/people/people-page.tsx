@@ -1,4 +1,5 @@
-import { Fragment, useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { useSession } from '../../app/session.tsx';
 import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -161,25 +162,16 @@ function LeaveConfirm({ person, onDone, onCancel }: { person: Person; onDone: ()
   const today = new Date().toISOString().slice(0, 10);
   const [leftOn, setLeftOn] = useState(today);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submit } = useAction();
   const label = t('access.people.leaveTitle', { name: person.name });
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      // A date in the past is kept as the leaving date (midnight, local time); today means now.
-      const leftAt = leftOn && leftOn < today ? new Date(`${leftOn}T00:00:00`).toISOString() : undefined;
-      await peopleApi.leave(person.id, reason.trim(), leftAt);
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const onSubmit = submit(async () => {
+    // A date in the past is kept as the leaving date (midnight, local time); today means now.
+    const leftAt = leftOn && leftOn < today ? new Date(`${leftOn}T00:00:00`).toISOString() : undefined;
+    await peopleApi.leave(person.id, reason.trim(), leftAt);
+    onDone();
+  });
   return (
-    <form className="panel form-stack leave-confirm" onSubmit={(e) => void submit(e)} aria-label={label}>
+    <form className="panel form-stack leave-confirm" onSubmit={onSubmit} aria-label={label}>
       <h3>{label}</h3>
       <p role="alert" className="leave-warning">
         {t('access.people.leaveWarning', { grants: person.activeGrants })}
@@ -237,36 +229,27 @@ function PersonForm({
   const [team, setTeam] = useState(person?.team ?? '');
   const [managerId, setManagerId] = useState(person?.managerId ?? '');
   const [identifiers, setIdentifiers] = useState(person?.identifiers.join(', ') ?? '');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const input = {
-        name,
-        email: email.trim() || null,
-        kind,
-        team,
-        managerId: managerId || null,
-        identifiers: identifiers
-          .split(/[,\s]+/)
-          .map((s) => s.trim())
-          .filter(Boolean),
-      };
-      if (person) await peopleApi.updatePerson(person.id, input);
-      else await peopleApi.createPerson(input);
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useAction();
+  const onSubmit = submit(async () => {
+    const input = {
+      name,
+      email: email.trim() || null,
+      kind,
+      team,
+      managerId: managerId || null,
+      identifiers: identifiers
+        .split(/[,\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
+    if (person) await peopleApi.updatePerson(person.id, input);
+    else await peopleApi.createPerson(input);
+    onDone();
+  });
   return (
     <form
       className="panel form-stack"
-      onSubmit={(e) => void submit(e)}
+      onSubmit={onSubmit}
       aria-label={person ? t('access.people.editTitle', { name: person.name }) : t('access.people.people.add')}
     >
       <div className="form-grid">

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { useSession } from '../../app/session.tsx';
 import { ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -99,21 +100,16 @@ function AddForm({ listed, onDone, onCancel }: { listed: Set<string>; onDone: ()
   const [people, setPeople] = useState<Person[]>([]);
   const [personId, setPersonId] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const { error, setError, submit } = useAction();
   useEffect(() => {
     void peopleApi.people({ status: 'active' }).then((r) => setPeople(r.items), setError);
-  }, []);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    try {
-      await peopleApi.addPrivileged(personId, reason);
-      onDone();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  }, [setError]);
+  const onSubmit = submit(async () => {
+    await peopleApi.addPrivileged(personId, reason);
+    onDone();
+  });
   return (
-    <form className="panel form-stack" onSubmit={(e) => void submit(e)} aria-label={t('access.people.privileged.add')}>
+    <form className="panel form-stack" onSubmit={onSubmit} aria-label={t('access.people.privileged.add')}>
       <div className="form-grid">
         <SelectField
           label={t('access.people.col.person')}

@@ -1,4 +1,5 @@
-import { Fragment, useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { useSession } from '../../app/session.tsx';
 import { Badge, ListTable, PageHeader, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -141,38 +142,29 @@ function SystemForm({ system, onDone, onCancel }: { system?: System; onDone: () 
       { name: 'root', privileged: true },
     ],
   );
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useAction();
   useEffect(() => {
     void peopleApi.people({ status: 'active' }).then((r) => setPeople(r.items), setError);
-  }, []);
+  }, [setError]);
   const setLevel = (i: number, l: Partial<Level>) => setLevels((ls) => ls.map((x, j) => (j === i ? { ...x, ...l } : x)));
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const input = {
-        name,
-        kind,
-        classification,
-        ownerId: ownerId || null,
-        description,
-        levels: levels.map((l) => ({ name: l.name.trim(), privileged: l.privileged })).filter((l) => l.name !== ''),
-      };
-      if (system) await peopleApi.updateSystem(system.id, input);
-      else await peopleApi.createSystem(input);
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const onSubmit = submit(async () => {
+    const input = {
+      name,
+      kind,
+      classification,
+      ownerId: ownerId || null,
+      description,
+      levels: levels.map((l) => ({ name: l.name.trim(), privileged: l.privileged })).filter((l) => l.name !== ''),
+    };
+    if (system) await peopleApi.updateSystem(system.id, input);
+    else await peopleApi.createSystem(input);
+    onDone();
+  });
   const levelErrors = levels.map((_, i) => fieldError(error, `levels.${i}.name`));
   return (
     <form
       className="panel form-stack"
-      onSubmit={(e) => void submit(e)}
+      onSubmit={onSubmit}
       aria-label={system ? t('access.people.editTitle', { name: system.name }) : t('access.people.systems.add')}
     >
       <div className="form-grid">

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { Badge, ListTable, ProblemAlert } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { physicalApi, type BadgeImportResult } from './physical.api.ts';
@@ -23,28 +24,22 @@ export function BadgeImport({ onImported }: { onImported: () => void }) {
   const { t, number } = useI18n();
   const [file, setFile] = useState<File | null>(null);
   const [result, setResult] = useState<BadgeImportResult | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, setError, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!file) return;
-    setBusy(true);
-    try {
+    void run(async () => {
       setResult(await physicalApi.importBadgeEvents(await file.text()));
-      setError(null);
       onImported();
-    } catch (err) {
-      setError(err);
-      setResult(null);
-    } finally {
-      setBusy(false);
-    }
+    }).then((ok) => {
+      if (!ok) setResult(null);
+    });
   };
   const tone = { accepted: 'ok', duplicate: 'neutral', rejected: 'bad' } as const;
   return (
     <section className="panel form-stack" aria-labelledby="badge-import-title">
       <h2 id="badge-import-title">{t('access.physical.import.title')}</h2>
-      <form className="button-row" onSubmit={(e) => void submit(e)} aria-label={t('access.physical.import.title')}>
+      <form className="button-row" onSubmit={submit} aria-label={t('access.physical.import.title')}>
         <label className="field">
           <span>{t('access.physical.import.file')}</span>
           <input

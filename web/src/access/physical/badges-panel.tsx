@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { useSession } from '../../app/session.tsx';
 import { Badge, ListTable, ProblemAlert, SelectField, TextField, fieldError } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
@@ -15,8 +16,7 @@ export function BadgesPanel() {
   const [people, setPeople] = useState<{ id: string; name: string; status: string }[]>([]);
   const [numberText, setNumberText] = useState('');
   const [personId, setPersonId] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submit } = useAction();
   const load = useCallback(async () => {
     try {
       setItems((await physicalApi.badges(all)).items);
@@ -33,25 +33,17 @@ export function BadgesPanel() {
       (err: unknown) => setError(err),
     );
   }, [canWrite]);
-  const issue = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await physicalApi.issueBadge({ number: numberText.trim(), personId });
-      setNumberText('');
-      setPersonId('');
-      await load();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const issue = submit(async () => {
+    await physicalApi.issueBadge({ number: numberText.trim(), personId });
+    setNumberText('');
+    setPersonId('');
+    await load();
+  });
   return (
     <section className="panel form-stack" aria-labelledby="badges-title">
       <h2 id="badges-title">{t('access.physical.badges.title')}</h2>
       {canWrite ? (
-        <form className="form-grid" onSubmit={(e) => void issue(e)} aria-label={t('access.physical.badges.issue')}>
+        <form className="form-grid" onSubmit={issue} aria-label={t('access.physical.badges.issue')}>
           <TextField
             label={t('access.physical.badges.number')}
             value={numberText}

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { Link } from '../../app/router.tsx';
 import { useSession } from '../../app/session.tsx';
 import { Badge, ListTable, PageHeader, ProblemAlert, TextField, fieldError } from '../../app/ui.tsx';
@@ -103,22 +104,13 @@ function SiteForm({ onDone, onCancel }: { onDone: () => void; onCancel: () => vo
   const [address, setAddress] = useState('');
   const [operator, setOperator] = useState('');
   const [holds, setHolds] = useState<SiteHolding[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await physicalApi.createSite({ name, country, address, operator, holds, notes: '' });
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useAction();
+  const onSubmit = submit(async () => {
+    await physicalApi.createSite({ name, country, address, operator, holds, notes: '' });
+    onDone();
+  });
   return (
-    <form className="panel form-stack" onSubmit={(e) => void submit(e)} aria-label={t('access.physical.sites.add')}>
+    <form className="panel form-stack" onSubmit={onSubmit} aria-label={t('access.physical.sites.add')}>
       <div className="form-grid">
         <TextField
           label={t('access.physical.col.site')}

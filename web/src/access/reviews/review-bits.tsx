@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useAction } from '../../app/use-action.ts';
 import { Badge, ProblemAlert, SelectField, TextField, type Tone } from '../../app/ui.tsx';
 import { useI18n } from '../../i18n/i18n.tsx';
 import { reviewsApi, type Campaign, type Entry, type MailDelivery, type ReviewFlag } from './reviews.api.ts';
@@ -153,25 +154,17 @@ export function DecisionBadge({ e }: { e: Entry }) {
  */
 export function DecideControls({ e, onDone }: { e: Entry; onDone: () => void }) {
   const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run: act } = useAction();
   const [more, setMore] = useState(false);
   const [decision, setDecision] = useState<'reduce' | 'defer' | 'escalate'>('defer');
   const [reason, setReason] = useState('');
   const [reduceTo, setReduceTo] = useState('');
   const who = e.facts.personName ?? e.facts.account ?? '';
-  const run = async (body: Parameters<typeof reviewsApi.decide>[1]) => {
-    setBusy(true);
-    try {
+  const run = (body: Parameters<typeof reviewsApi.decide>[1]) =>
+    act(async () => {
       await reviewsApi.decide(e.id, body);
-      setError(null);
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
     void run({ decision, reason: reason.trim() || undefined, reduceTo: decision === 'reduce' ? reduceTo.trim() : undefined });
