@@ -259,6 +259,20 @@ describe.each(DIALECTS)('vulns advisory feeds on $dialect', ({ dialect, skip }) 
       expect(Number(total.n)).toBe(12_001);
       expect(await registry()).toEqual([]);
 
+      // An import still writing after an hour is taken for abandoned: its rows go, and it does not swap them in.
+      writeFileSync(file, trackerJson(linux(30_000, 30_000)));
+      const slow = refresh(f.id);
+      for (let i = 0; i < 500 && (await registry()).every((d) => d.state !== 'staging'); i++)
+        await new Promise((r) => setTimeout(r, 2));
+      t.manualClock!.advance(2 * 3_600_000);
+      await t.vulns.feeds.purgeDatasets();
+      const late = await slow;
+      expect(late.status).toBe('failed');
+      expect(late.reason).toBe('the import ran so long that its data was deleted as abandoned');
+      expect(await datasetNow(f.id)).toBe(second);
+      await t.vulns.feeds.purgeDatasets();
+      expect(await registry()).toEqual([]);
+
       // An import a crash cut short: its dataset is deleted once it is an hour old, not while it may still be written.
       const now = t.clock.now().getTime();
       const crashed = [

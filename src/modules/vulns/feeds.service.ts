@@ -343,6 +343,13 @@ export class VulnsFeedsService {
         file,
       );
       imported = await db.transaction().execute(async (tx) => {
+        // Still ours: an import running for longer than STAGING_ABANDONED_MS is taken for abandoned and deleted.
+        const mine = await tx
+          .deleteFrom('vulns_feed_datasets')
+          .where('dataset', '=', dataset)
+          .where('state', '=', 'staging')
+          .executeTakeFirst();
+        if (Number(mine.numDeletedRows) !== 1) throw new Error('the import ran so long that its data was deleted as abandoned');
         const current = await tx.selectFrom('vulns_feeds').select('dataset').where('id', '=', id).executeTakeFirst();
         if (!current) throw new Error('the feed was removed during its import');
         const now = this.deps.clock.now().toISOString();
@@ -364,7 +371,6 @@ export class VulnsFeedsService {
           })
           .where('id', '=', id)
           .execute();
-        await tx.deleteFrom('vulns_feed_datasets').where('dataset', '=', dataset).execute();
         await this.#retire(tx, id, current.dataset);
         return { ...r, version };
       });
@@ -421,6 +427,16 @@ export class VulnsFeedsService {
     await this.deps.beforePurge?.();
     let rows = 0;
     for (const d of gone) {
+      if (d.state === 'staging') {
+        // Claimed first, so that the import, should it still be running, finds its dataset gone and does not swap.
+        const claimed = await db
+          .updateTable('vulns_feed_datasets')
+          .set({ state: 'retired' })
+          .where('dataset', '=', d.dataset)
+          .where('state', '=', 'staging')
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) continue;
+      }
       rows += await deleteDataset(this.deps.database, d.dataset);
       await db.deleteFrom('vulns_feed_datasets').where('dataset', '=', d.dataset).execute();
     }
