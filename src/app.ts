@@ -14,7 +14,7 @@ import { AppError } from './core/errors.ts';
 import { sendProblem, toAppError } from './core/http/problem.ts';
 import { type AnyRoute, type RegisteredRoute, registerRoutes } from './core/http/routes.ts';
 import { addSecurityHeaders } from './core/http/security-headers.ts';
-import { systemRoutes, systemPermissions } from './core/http/system-routes.ts';
+import { CONSOLE_PAGE_CACHE, systemPermissions, systemRoutes } from './core/http/system-routes.ts';
 import { loadTls, TLS_CIPHERS, type TlsMaterial } from './core/http/tls.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
@@ -270,7 +270,17 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const webDist = resolve(join(import.meta.dirname, '..', 'web', 'dist'));
   const haveConsole = existsSync(join(webDist, 'index.html'));
-  if (haveConsole) await app.register(fastifyStatic, { root: webDist, serve: false });
+  // The build writes .br and .gz copies of the console's files; each is sent in the encoding the browser accepts, and
+  // says so to caches (Vary), since the assets are cached publicly for a year.
+  if (haveConsole)
+    await app.register(fastifyStatic, {
+      root: webDist,
+      serve: false,
+      preCompressed: true,
+      setHeaders: (res) => {
+        res.setHeader('Vary', 'Accept-Encoding');
+      },
+    });
   app.addHook('onSend', addSecurityHeaders);
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -318,8 +328,14 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
         new AppError('not_found', 'route_not_found', `no API route ${req.method} ${req.url.split('?')[0]}`),
       );
     }
+    // A console file that is not there (an old chunk after an upgrade, a typo): a plain 404, never index.html under
+    // the script's name and never the assets' year-long cache, so the console can tell the person to reload.
+    if (req.url.startsWith('/assets/')) {
+      reply.removeHeader('cache-control');
+      return sendProblem(reply, new AppError('not_found', 'not_found', 'no such console file'));
+    }
     // Console routes are client-side: serve index.html for any other GET.
-    if (haveConsole && req.method === 'GET') return reply.type('text/html').sendFile('index.html');
+    if (haveConsole && req.method === 'GET') return reply.type('text/html').sendFile('index.html', CONSOLE_PAGE_CACHE);
     return sendProblem(reply, new AppError('not_found', 'not_found', 'not found'));
   });
 

@@ -108,9 +108,11 @@ describe.skipIf(!browserTestsRun)('public status page (Chromium, not signed in)'
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
+    const scripts: string[] = [];
     page.on('request', (r) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith('/api/')) apiCalls.push(u.pathname);
+      if (u.pathname.startsWith('/assets/') && u.pathname.endsWith('.js')) scripts.push(u.pathname.slice('/assets/'.length));
     });
     try {
       await page.goto(`${base}/status`);
@@ -146,5 +148,8 @@ describe.skipIf(!browserTestsRun)('public status page (Chromium, not signed in)'
     }
     expect(errors).toEqual([]);
     expect([...new Set(apiCalls)]).toEqual(['/api/v1/status']);
+    // A customer downloads the status page's code, not the console's: no sign-in screen, no section.
+    expect(scripts.some((s) => s.startsWith('status-page-'))).toBe(true);
+    expect(scripts.filter((s) => /^app-|-section-|-page-/.test(s) && !s.startsWith('status-page-'))).toEqual([]);
   });
 });

@@ -11,6 +11,11 @@ export const systemPermissions: Record<Permission, PermissionSpec> = {
   'system.read': { roles: ['admin', 'security-officer', 'operator', 'viewer'], description: 'Read the API description' },
 };
 
+/** Console files carry a content hash in their names: cached for a year and never asked about again. */
+const ASSET_CACHE = { maxAge: 365 * 86_400_000, immutable: true };
+/** The console page names the current files: revalidated on every load (ETag), so an upgrade is seen at once. */
+export const CONSOLE_PAGE_CACHE = { maxAge: 0, immutable: false };
+
 export interface SystemDeps {
   database: Database;
   metrics: Registry;
@@ -84,7 +89,7 @@ export function systemRoutes(d: SystemDeps): AnyRoute[] {
         permission: 'public',
         audited: false,
         summary: 'The console',
-        handler: (ctx) => Promise.resolve(ctx.reply.type('text/html').sendFile('index.html')),
+        handler: (ctx) => Promise.resolve(ctx.reply.type('text/html').sendFile('index.html', CONSOLE_PAGE_CACHE)),
       }),
       defineRoute({
         method: 'GET',
@@ -94,9 +99,7 @@ export function systemRoutes(d: SystemDeps): AnyRoute[] {
         summary: 'Console assets',
         handler: (ctx) => {
           const rest = (ctx.req.params as { '*': string })['*'];
-          return Promise.resolve(
-            ctx.reply.header('Cache-Control', 'public, max-age=31536000, immutable').sendFile(`assets/${rest}`),
-          );
+          return Promise.resolve(ctx.reply.sendFile(`assets/${rest}`, ASSET_CACHE));
         },
       }),
     );

@@ -1,19 +1,22 @@
 import { useEffect, useRef, type ReactNode } from 'react';
-import { AccessSection } from '../access/access-section.tsx';
-import { AuditPage } from '../audit/audit-page.tsx';
-import { AccountPage } from '../identity/account-page.tsx';
-import { IncidentsPage } from '../incidents/incidents-page.tsx';
-import { MaintenancePage } from '../incidents/maintenance-page.tsx';
-import { MonitorsPage } from '../monitoring/monitors-page.tsx';
-import { OncallSection } from '../oncall/oncall-section.tsx';
-import { ThreatsSection } from '../threats/threats-section.tsx';
-import { TokensPage } from '../identity/tokens-page.tsx';
-import { UsersPage } from '../identity/users-page.tsx';
-import { VulnsSection } from '../vulns/vulns-section.tsx';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
 import { Brand, LanguageSwitch, TimeZoneSelect } from './header-controls.tsx';
+import { lazyPage, PageBoundary } from './page-boundary.tsx';
 import { Link, navigate, usePath } from './router.tsx';
 import { useSession, type Session } from './session.tsx';
+
+// Each section is a chunk of its own, fetched when first opened.
+const AccessSection = lazyPage(() => import('../access/access-section.tsx'), 'AccessSection');
+const AuditPage = lazyPage(() => import('../audit/audit-page.tsx'), 'AuditPage');
+const AccountPage = lazyPage(() => import('../identity/account-page.tsx'), 'AccountPage');
+const IncidentsPage = lazyPage(() => import('../incidents/incidents-page.tsx'), 'IncidentsPage');
+const MaintenancePage = lazyPage(() => import('../incidents/maintenance-page.tsx'), 'MaintenancePage');
+const MonitorsPage = lazyPage(() => import('../monitoring/monitors-page.tsx'), 'MonitorsPage');
+const OncallSection = lazyPage(() => import('../oncall/oncall-section.tsx'), 'OncallSection');
+const ThreatsSection = lazyPage(() => import('../threats/threats-section.tsx'), 'ThreatsSection');
+const TokensPage = lazyPage(() => import('../identity/tokens-page.tsx'), 'TokensPage');
+const UsersPage = lazyPage(() => import('../identity/users-page.tsx'), 'UsersPage');
+const VulnsSection = lazyPage(() => import('../vulns/vulns-section.tsx'), 'VulnsSection');
 
 interface Page {
   path: string;
@@ -104,7 +107,7 @@ export function Shell() {
         </div>
       </header>
       <main id="main" ref={mainRef} tabIndex={-1} className="content">
-        {page && page.allowed(session) ? page.render() : null}
+        {page && page.allowed(session) ? <PageBoundary key={page.path}>{page.render()}</PageBoundary> : null}
         {page && !page.allowed(session) ? <p className="alert alert-info">{t('shell.forbidden')}</p> : null}
         {!page && path !== '/' ? <p className="alert alert-info">{t('shell.notFound')}</p> : null}
       </main>

@@ -14,6 +14,9 @@ export const da: Messages = {
   'app.timeZone': 'Tidszone',
   'app.unreachable': 'Skjold svarer ikke lige nu.',
   'app.retry': 'Prøv igen',
+  'app.updated': 'Skjold er blevet opdateret, efter at denne side blev åbnet. Genindlæs for at fortsætte.',
+  'app.pageFailed': 'Siden løb ind i en fejl.',
+  'app.reload': 'Genindlæs',
 
   'tz.Europe/Copenhagen': 'København',
   'tz.UTC': 'UTC',

@@ -13,6 +13,9 @@ export const en = {
   'app.timeZone': 'Time zone',
   'app.unreachable': 'Skjold does not answer right now.',
   'app.retry': 'Try again',
+  'app.updated': 'Skjold has been updated since this page was opened. Reload to continue.',
+  'app.pageFailed': 'This page ran into an error.',
+  'app.reload': 'Reload',
 
   'tz.Europe/Copenhagen': 'Copenhagen',
   'tz.UTC': 'UTC',
