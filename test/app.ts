@@ -15,6 +15,19 @@ export interface TestApp extends SkjoldApp {
  * A whole Skjold on a fresh database, without a listening socket (use app.inject) unless `tls: true`.
  * Pass `env` to set configuration as an operator would.
  */
+/**
+ * Where a test's manual clock starts: now, or `SKJOLD_TEST_CLOCK_START` (an ISO time) to run the clock-driven tests
+ * at an awkward instant, e.g. `SKJOLD_TEST_CLOCK_START=2026-12-31T23:58:30Z` (midnight, month and year end) or
+ * `2027-03-28T00:59:00Z` (Copenhagen's DST change); one test failed only when CI ran just before midnight.
+ */
+function manualClockStart(): Date {
+  const v = process.env['SKJOLD_TEST_CLOCK_START'];
+  if (!v) return new Date();
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new Error(`SKJOLD_TEST_CLOCK_START is not a time: ${v}`);
+  return d;
+}
+
 export async function createTestApp(
   dialect: DialectName,
   opts: { env?: Record<string, string>; manualClock?: boolean; tls?: boolean } = {},
@@ -39,7 +52,7 @@ export async function openTestApp(
       ...opts.env,
     },
   });
-  const manualClock = opts.manualClock ? new ManualClock(new Date()) : undefined;
+  const manualClock = opts.manualClock ? new ManualClock(manualClockStart()) : undefined;
   const app = await createApp({
     config,
     tls: opts.tls ?? false,
