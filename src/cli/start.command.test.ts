@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,9 @@ describe('skjold start', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let i = 0; i < 200 && !stderr.includes('fingerprint'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(stderr).toMatch(/TLS certificate SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    // Nobody can sign in yet: the person who started it is told how to make the first admin, for this data directory.
+    expect(stderr).toContain('No administrator yet.');
+    expect(stderr).toContain(`npx skjold admin create --username NAME --password-stdin --data-dir ${dataDir}\n`);
     const ca = readFileSync(join(dataDir, 'tls-cert.pem'), 'utf8');
     expect(await get(port, '/healthz', ca)).toBe(200);
     expect(await get(port, '/api/v1/users', ca)).toBe(401);
@@ -53,5 +56,31 @@ describe('skjold start', () => {
     };
     db.close();
     expect(denied.n).toBe(1);
+  }, 60_000);
+
+  it('says nothing of a first admin once one exists', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'skjold-start-'));
+    const created = spawnSync(
+      process.execPath,
+      [BIN, 'admin', 'create', '--username', 'alice', '--password-stdin', '--data-dir', dataDir],
+      {
+        input: 'a long passphrase for alice',
+        encoding: 'utf8',
+      },
+    );
+    expect(created.status, created.stderr).toBe(0);
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
+      env: { ...process.env, SKJOLD_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !stderr.includes('Database:'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toContain('Skjold is listening');
+    expect(stderr).not.toContain('No administrator yet');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   }, 60_000);
 });

@@ -27,11 +27,19 @@ export function registerStart(program: Command): void {
       const port = await skjold.listen();
       const fp = skjold.tls?.fingerprint ?? 'none';
       log.info({ port, database: skjold.database.describe, roles: config.core.roles, tlsFingerprint: fp }, 'skjold started');
+      // A fresh install has nobody who can sign in: say how to make the first admin (here only, never on the
+      // sign-in page, which would tell the network that the server is unclaimed).
+      const firstAdmin = (await skjold.identity.service.hasActiveAdmin())
+        ? ''
+        : `No administrator yet. Create the first one (two-step verification is set up at the first sign-in):\n` +
+          `  printf '%s' 'a long passphrase' | npx skjold admin create --username NAME --password-stdin` +
+          `${opts.dataDir ? ` --data-dir ${shellWord(opts.dataDir)}` : ''}\n`;
+      if (firstAdmin) log.warn('no enabled administrator: create one with `skjold admin create`');
       // Also on stderr in plain words, for the person who just typed `npm start`.
       process.stderr.write(
         `\nSkjold is listening on https://${config.core.host === '0.0.0.0' ? 'localhost' : config.core.host}:${port}/\n` +
           `TLS certificate SHA-256 fingerprint: ${fp}\n` +
-          `Database: ${skjold.database.describe}\n\n`,
+          `Database: ${skjold.database.describe}\n${firstAdmin}\n`,
       );
       let stopping = false;
       const stop = (signal: string) => {
@@ -57,4 +65,9 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
     });
+}
+
+/** `word` as one shell word: as it is when plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -38,6 +38,11 @@ export class IdentityService {
     return this.#audited(actor, 'users.create', (trx, notes) => this.users.create(trx, input, notes));
   }
 
+  /** Whether any enabled admin exists (`skjold start` tells a fresh install how to make the first one). */
+  async hasActiveAdmin(): Promise<boolean> {
+    return (await usersStore.countActiveAdmins(this.deps.database.db)) > 0;
+  }
+
   /**
    * Create an admin from the command line. Refused (`admin_exists`) when an enabled admin exists, unless `force`
    * (break-glass, e.g. every admin lost their second factor), which the audit record notes.
