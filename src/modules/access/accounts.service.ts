@@ -290,6 +290,16 @@ export class AccountsService {
       gone: 0,
       rejected: list.rejected.length,
     };
+    // Successful logins recorded before a list named the account count as its use too (the reviews count them as well).
+    const loggedIn = new Map<string, string>();
+    for (const l of await db
+      .selectFrom('access_login_events')
+      .select((eb) => ['account', eb.fn.max('occurred_at').as('last')])
+      .where('system_id', '=', systemId)
+      .where('outcome', '=', 'succeeded')
+      .groupBy('account')
+      .execute())
+      if (l.last) loggedIn.set(l.account, String(l.last));
     const inserts: AccessAccountsTable[] = [];
     const seenIds: string[] = [];
     let changes = 0;
@@ -299,7 +309,7 @@ export class AccountsService {
     for (const r of list.rows) {
       const person = people.match(r.account, r.email);
       const prev = existing.get(r.account);
-      const lastUsed = prev?.last_used_at && (!r.lastLogin || prev.last_used_at > r.lastLogin) ? prev.last_used_at : r.lastLogin;
+      const lastUsed = latest(prev?.last_used_at, r.lastLogin, loggedIn.get(r.account));
       const next = {
         display_name: r.displayName,
         email: r.email,
@@ -773,4 +783,11 @@ export class AccountsService {
     if (!v) throw taskNotFound(id);
     return v;
   }
+}
+
+/** The latest of ISO 8601 UTC times (all written by `toISOString`, so they order as strings); null when none is set. */
+function latest(...times: (string | null | undefined)[]): string | null {
+  let last: string | null = null;
+  for (const t of times) if (t && (!last || t > last)) last = t;
+  return last;
 }

@@ -179,4 +179,25 @@ describe.each(DIALECTS)('login events ($dialect)', ({ dialect, skip }) => {
     const none = await post(`/api/v1/access/systems/${web1}/accounts/import`, 'account\nalice\n');
     expect(none.json<AccountImportResult>().gone).toEqual(['dave']);
   });
+
+  it.skipIf(skip)('an account listed after its logins were recorded takes its last use from them', async () => {
+    // mallory logged in at 09:08 before any list named the account; dave's list date is older than his 09:07 login,
+    // alice's is newer than hers.
+    const res = await post(
+      `/api/v1/access/systems/${web1}/accounts/import`,
+      'account,name,last_login\nalice,Alice,2026-11-27T11:00:00Z\ndave,Dave,2026-11-20\nmallory,Mallory,\n',
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const a = await db
+      .selectFrom('access_accounts')
+      .select(['account', 'last_used_at'])
+      .where('system_id', '=', web1)
+      .orderBy('account')
+      .execute();
+    expect(a).toEqual([
+      { account: 'alice', last_used_at: '2026-11-27T11:00:00.000Z' },
+      { account: 'dave', last_used_at: '2026-11-27T09:07:00.000Z' },
+      { account: 'mallory', last_used_at: '2026-11-27T09:08:00.000Z' },
+    ]);
+  });
 });
