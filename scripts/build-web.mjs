@@ -1,7 +1,7 @@
 // Builds the console (web/) with Vite when web/dist is missing or older than its sources.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 
 const root = join(import.meta.dirname, '..');
@@ -34,23 +34,12 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.
 
 // Brotli and gzip copies beside every text file worth compressing: the server sends the one the browser accepts
 // (@fastify/static preCompressed), so the console's code travels at a fraction of its size with no work per request.
-const dir = join(root, 'web', 'dist');
-const TEXT = /\.(js|css|html|svg|json)$/;
-/** @param {string} d */
-const compressAll = (d) => {
-  for (const e of readdirSync(d, { withFileTypes: true })) {
-    const p = join(d, e.name);
-    if (e.isDirectory()) compressAll(p);
-    else if (TEXT.test(e.name) && statSync(p).size >= 1024) {
-      const body = readFileSync(p);
-      writeFileSync(
-        `${p}.br`,
-        brotliCompressSync(body, {
-          params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length },
-        }),
-      );
-      writeFileSync(`${p}.gz`, gzipSync(body, { level: 9 }));
-    }
-  }
-};
-compressAll(dir);
+const distDir = dirname(dist);
+for (const name of readdirSync(distDir, { recursive: true, encoding: 'utf8' })) {
+  const p = join(distDir, name);
+  if (!/\.(js|css|html|svg|json)$/.test(name) || statSync(p).size < 1024) continue;
+  const body = readFileSync(p);
+  const params = { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length };
+  writeFileSync(`${p}.br`, brotliCompressSync(body, { params }));
+  writeFileSync(`${p}.gz`, gzipSync(body, { level: 9 }));
+}

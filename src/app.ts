@@ -14,7 +14,7 @@ import { AppError } from './core/errors.ts';
 import { sendProblem, toAppError } from './core/http/problem.ts';
 import { type AnyRoute, type RegisteredRoute, registerRoutes } from './core/http/routes.ts';
 import { addSecurityHeaders } from './core/http/security-headers.ts';
-import { CONSOLE_PAGE_CACHE, systemPermissions, systemRoutes } from './core/http/system-routes.ts';
+import { systemPermissions, systemRoutes } from './core/http/system-routes.ts';
 import { loadTls, TLS_CIPHERS, type TlsMaterial } from './core/http/tls.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { createMetrics } from './core/metrics.ts';
@@ -329,13 +329,10 @@ export async function createApp(opts: AppOptions): Promise<SkjoldApp> {
       );
     }
     // A console file that is not there (an old chunk after an upgrade, a typo): a plain 404, never index.html under
-    // the script's name and never the assets' year-long cache, so the console can tell the person to reload.
-    if (req.url.startsWith('/assets/')) {
-      reply.removeHeader('cache-control');
-      return sendProblem(reply, new AppError('not_found', 'not_found', 'no such console file'));
-    }
+    // the script's name, so the console can tell the person to reload.
+    if (req.url.startsWith('/assets/')) return sendProblem(reply, new AppError('not_found', 'not_found', 'no such console file'));
     // Console routes are client-side: serve index.html for any other GET.
-    if (haveConsole && req.method === 'GET') return reply.type('text/html').sendFile('index.html', CONSOLE_PAGE_CACHE);
+    if (haveConsole && req.method === 'GET') return reply.type('text/html').sendFile('index.html');
     return sendProblem(reply, new AppError('not_found', 'not_found', 'not found'));
   });
 

@@ -21,6 +21,7 @@ describe('console files', () => {
     t = await createTestApp('sqlite');
     const html = readFileSync(join(ROOT, 'web', 'dist', 'index.html'), 'utf8');
     entry = /src="\/assets\/([^"]+\.js)"/.exec(html)?.[1] ?? '';
+    expect(entry, 'index.html names its entry script').toMatch(/^index-[\w-]+\.js$/);
   }, 120_000);
 
   afterAll(async () => {

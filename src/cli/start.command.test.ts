@@ -20,20 +20,31 @@ function get(port: number, path: string, ca: string): Promise<number> {
   });
 }
 
+/** `skjold start` on `dataDir` and a free port, once it has printed its plain-words banner (up to 20 s). */
+async function start(dataDir: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
+    env: { ...process.env, SKJOLD_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < 200 && !out.stderr.includes('Database:'); i++) await new Promise((r) => setTimeout(r, 100));
+  /** SIGTERM, then the exit code. */
+  const stop = () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { port, out, stop };
+}
+
 describe('skjold start', () => {
   it('comes up on HTTPS with a generated certificate, prints its fingerprint, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'skjold-start-'));
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
-      env: { ...process.env, SKJOLD_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && !stderr.includes('fingerprint'); i++) await new Promise((r) => setTimeout(r, 100));
+    const { port, out, stop } = await start(dataDir);
+    const { stderr } = out;
     expect(stderr).toMatch(/TLS certificate SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     // Nobody can sign in yet: the person who started it is told how to make the first admin, for this data directory.
     expect(stderr).toContain('No administrator yet.');
@@ -41,10 +52,9 @@ describe('skjold start', () => {
     const ca = readFileSync(join(dataDir, 'tls-cert.pem'), 'utf8');
     expect(await get(port, '/healthz', ca)).toBe(200);
     expect(await get(port, '/api/v1/users', ca)).toBe(401);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stop()).toBe(0);
     // JSON log lines on stdout, ending with the clean stop.
-    const lines = stdout
+    const lines = out.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string });
@@ -69,18 +79,9 @@ describe('skjold start', () => {
       },
     );
     expect(created.status, created.stderr).toBe(0);
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)], {
-      env: { ...process.env, SKJOLD_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && !stderr.includes('Database:'); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(stderr).toContain('Skjold is listening');
-    expect(stderr).not.toContain('No administrator yet');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const { out, stop } = await start(dataDir);
+    expect(out.stderr).toContain('Skjold is listening');
+    expect(out.stderr).not.toContain('No administrator yet');
+    expect(await stop()).toBe(0);
   }, 60_000);
 });

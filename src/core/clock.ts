@@ -26,3 +26,8 @@ export class ManualClock implements Clock {
 export function iso(d: Date): string {
   return d.toISOString();
 }
+
+/** The later of two stored times (`iso` format, compared as text); a missing one does not count. */
+export const later = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
+/** The earlier of two stored times (`iso` format, compared as text); a missing one does not count. */
+export const earlier = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b < a ? b : a);

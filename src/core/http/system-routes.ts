@@ -11,10 +11,11 @@ export const systemPermissions: Record<Permission, PermissionSpec> = {
   'system.read': { roles: ['admin', 'security-officer', 'operator', 'viewer'], description: 'Read the API description' },
 };
 
-/** Console files carry a content hash in their names: cached for a year and never asked about again. */
+/**
+ * Console files carry a content hash in their names: cached for a year and never asked about again. The console page
+ * (index.html) keeps @fastify/static's default, `public, max-age=0`: revalidated on every load, so an upgrade is seen.
+ */
 const ASSET_CACHE = { maxAge: 365 * 86_400_000, immutable: true };
-/** The console page names the current files: revalidated on every load (ETag), so an upgrade is seen at once. */
-export const CONSOLE_PAGE_CACHE = { maxAge: 0, immutable: false };
 
 export interface SystemDeps {
   database: Database;
@@ -89,7 +90,7 @@ export function systemRoutes(d: SystemDeps): AnyRoute[] {
         permission: 'public',
         audited: false,
         summary: 'The console',
-        handler: (ctx) => Promise.resolve(ctx.reply.type('text/html').sendFile('index.html', CONSOLE_PAGE_CACHE)),
+        handler: (ctx) => Promise.resolve(ctx.reply.type('text/html').sendFile('index.html')),
       }),
       defineRoute({
         method: 'GET',

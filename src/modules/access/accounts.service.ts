@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecorder, AuditSink } from '../../core/audit.ts';
-import { type Clock, iso } from '../../core/clock.ts';
+import { type Clock, iso, later } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import type { Severity, SignalSink } from '../../core/signals.ts';
 import { removalTargetMissing, systemNotFound, taskClosed, taskNotFound } from './accounts.errors.ts';
@@ -309,7 +309,7 @@ export class AccountsService {
     for (const r of list.rows) {
       const person = people.match(r.account, r.email);
       const prev = existing.get(r.account);
-      const lastUsed = latest(prev?.last_used_at, r.lastLogin, loggedIn.get(r.account));
+      const lastUsed = later(later(prev?.last_used_at ?? null, r.lastLogin), loggedIn.get(r.account));
       const next = {
         display_name: r.displayName,
         email: r.email,
@@ -783,11 +783,4 @@ export class AccountsService {
     if (!v) throw taskNotFound(id);
     return v;
   }
-}
-
-/** The latest of ISO 8601 UTC times (all written by `toISOString`, so they order as strings); null when none is set. */
-function latest(...times: (string | null | undefined)[]): string | null {
-  let last: string | null = null;
-  for (const t of times) if (t && (!last || t > last)) last = t;
-  return last;
 }

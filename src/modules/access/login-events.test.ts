@@ -36,6 +36,15 @@ describe.each(DIALECTS)('login events ($dialect)', ({ dialect, skip }) => {
     if (!skip) await t.dispose();
   });
 
+  /** web1's accounts with their last use, by name. */
+  const lastUses = () =>
+    db
+      .selectFrom('access_accounts')
+      .select(['account', 'last_used_at'])
+      .where('system_id', '=', web1)
+      .orderBy('account')
+      .execute();
+
   const post = (url: string, payload: string, contentType = 'text/plain') =>
     t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': contentType }, payload });
 
@@ -119,13 +128,7 @@ describe.each(DIALECTS)('login events ($dialect)', ({ dialect, skip }) => {
   });
 
   it.skipIf(skip)('a successful login moves the account’s last use forward', async () => {
-    const a = await db
-      .selectFrom('access_accounts')
-      .select(['account', 'last_used_at'])
-      .where('system_id', '=', web1)
-      .orderBy('account')
-      .execute();
-    expect(a).toEqual([
+    expect(await lastUses()).toEqual([
       { account: 'alice', last_used_at: '2026-11-27T09:00:01.000Z' },
       { account: 'dave', last_used_at: '2026-11-27T09:07:00.000Z' },
     ]);
@@ -188,13 +191,7 @@ describe.each(DIALECTS)('login events ($dialect)', ({ dialect, skip }) => {
       'account,name,last_login\nalice,Alice,2026-11-27T11:00:00Z\ndave,Dave,2026-11-20\nmallory,Mallory,\n',
     );
     expect(res.statusCode, res.body).toBe(201);
-    const a = await db
-      .selectFrom('access_accounts')
-      .select(['account', 'last_used_at'])
-      .where('system_id', '=', web1)
-      .orderBy('account')
-      .execute();
-    expect(a).toEqual([
+    expect(await lastUses()).toEqual([
       { account: 'alice', last_used_at: '2026-11-27T11:00:00.000Z' },
       { account: 'dave', last_used_at: '2026-11-27T09:07:00.000Z' },
       { account: 'mallory', last_used_at: '2026-11-27T09:08:00.000Z' },

@@ -1,3 +1,4 @@
+import { earlier, later } from '../../core/clock.ts';
 import type { Db } from '../../core/db/database.ts';
 import type { CampaignScope, EntryFacts, ReviewFlag, ReviewScope } from './reviews.model.ts';
 
@@ -72,9 +73,6 @@ function useFlag(use: UseFacts, input: FreezeInput): 'inactive' | 'no-use-data' 
   if (use.watchedSince === null) return 'no-use-data';
   return Math.max(Date.parse(use.accessSince), Date.parse(use.watchedSince)) < limit ? 'inactive' : null;
 }
-
-const later = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b > a ? b : a);
-const earlier = (a: string | null, b: string | null | undefined): string | null => (!b ? a : !a || b < a ? b : a);
 
 /** Login events per system: the latest successful login per account name and per person, and the earliest event at all. */
 async function loginUse(db: Db, systemIds: string[]) {

@@ -20,7 +20,7 @@ export function lazyPage<K extends string>(
 const CHUNK_FAILED = /dynamically imported module|importing a module script failed|unable to preload css/i;
 
 /** A chunk that cannot be fetched: usually Skjold was upgraded while this tab was open and the old files are gone. */
-export function isChunkLoadError(err: unknown): boolean {
+function isChunkLoadError(err: unknown): boolean {
   return err instanceof Error && CHUNK_FAILED.test(err.message);
 }
 
