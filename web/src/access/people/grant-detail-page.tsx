@@ -270,8 +270,9 @@ export function GrantDetailPage({ id }: { id: string }) {
                     grant={g}
                     system={system}
                     onDone={async (replacement) => {
-                      setReduced({ id: replacement.id, level: replacement.level });
+                      // The grant as it now stands first, then the notice: never "reduced" beside a stale "Active".
                       await load();
+                      setReduced({ id: replacement.id, level: replacement.level });
                     }}
                   />
                 </div>
